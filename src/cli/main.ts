@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * The `migrator` command: parses arguments, loads configuration, runs the command, logs the outcome
+ * and exits with the code documented in README.md. The only place that calls process.exit.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig, secretsOf } from '../config';
+import { MigratorError, MigrationFailedError } from '../errors';
+import { createLogger, type Logger } from '../log';
+import { migrate } from '../migrate';
+import { summarize } from '../report';
+import { parseCommand, USAGE } from './args';
+import { environment } from './env';
+import { EXIT, exitCodeFor } from './exit-codes';
+
+/** After a first SIGINT/SIGTERM the run gets this long to roll back and release before we leave. */
+const STOP_GRACE_MS = 10_000;
+
+async function main(): Promise<number> {
+  const stdoutIsTTY = process.stdout.isTTY === true;
+  const cwd = process.cwd();
+  // Until the configuration is known, log with defaults and mask whatever password the environment holds.
+  let logger: Logger = createLogger({
+    format: stdoutIsTTY ? 'pretty' : 'json',
+    colorize: stdoutIsTTY,
+    secrets: [process.env.PGPASSWORD],
+  });
+  try {
+    const command = parseCommand(process.argv.slice(2));
+    if (command === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return EXIT.success;
+    }
+    if (command === 'version') {
+      process.stdout.write(`${packageVersion()}\n`);
+      return EXIT.success;
+    }
+    const config = loadConfig(environment(cwd, process.env), { cwd, stdoutIsTTY });
+    logger = createLogger({ ...config.log, secrets: secretsOf(config), colorize: stdoutIsTTY });
+    const signal = stopOnSignals(logger);
+    const report = await migrate(config, { logger, signal });
+    logger.info({ outcome: report.outcome, ...summarize(report), exitCode: EXIT.success }, 'migrator finished');
+    return EXIT.success;
+  } catch (error) {
+    const exitCode = exitCodeFor(error);
+    logger.error(
+      { outcome: 'failed', exitCode, ...errorFields(error), ...(error instanceof MigratorError && error.report ? summarize(error.report) : {}) },
+      error instanceof Error ? error.message : String(error),
+    );
+    return exitCode;
+  }
+}
+
+/** SIGINT/SIGTERM abort the run (rollback, lock released); a second signal leaves at once. */
+function stopOnSignals(logger: Logger): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    const exitCode = signal === 'SIGTERM' ? EXIT.interruptedBySigterm : EXIT.interruptedBySigint;
+    if (controller.signal.aborted) process.exit(exitCode);
+    logger.warn({ signal }, 'stopping: rolling back the running step');
+    controller.abort(signal);
+    setTimeout(() => {
+      logger.error({ signal, exitCode }, 'did not stop in time, leaving without a clean rollback');
+      process.exit(exitCode);
+    }, STOP_GRACE_MS).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
+}
+
+function errorFields(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return {};
+  const fields: Record<string, unknown> = { errorType: error.name };
+  if (error instanceof MigrationFailedError) {
+    Object.assign(fields, { phase: error.phase, file: error.file, ...error.failure });
+  } else if (!(error instanceof MigratorError)) {
+    fields.stack = error.stack;
+  }
+  for (const key of ['variable', 'pgCode', 'holderPid', 'signal'] as const) {
+    const value = (error as unknown as Record<string, unknown>)[key];
+    if (value !== undefined) fields[key] = value;
+  }
+  return fields;
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+void main().then((code) => process.exit(code));

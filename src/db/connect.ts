@@ -1,0 +1,73 @@
+/**
+ * Waiting for the database: containers start in any order and Kubernetes has no depends_on, so the
+ * first connection is retried with capped exponential backoff until the wait timeout.
+ */
+import type pg from 'pg';
+import { describeConnection, type ConnectionSettings } from '../config';
+import { DatabaseUnavailableError, InterruptedError } from '../errors';
+import type { Logger } from '../log';
+import { createClient, errorCode, errorMessage, isPermanentConnectError } from './client';
+
+export interface WaitOptions {
+  timeoutMs: number;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+const FIRST_DELAY_MS = 100;
+const MAX_DELAY_MS = 2000;
+const WARN_EVERY_MS = 5000;
+/** One attempt never waits longer than this for a TCP or TLS handshake. */
+const MAX_ATTEMPT_MS = 10_000;
+
+export async function connectWithRetry(settings: ConnectionSettings, options: WaitOptions): Promise<pg.Client> {
+  const { timeoutMs, logger, signal } = options;
+  const target = describeConnection(settings);
+  const started = Date.now();
+  let delay = FIRST_DELAY_MS;
+  let lastWarning = started;
+  for (let attempt = 1; ; attempt++) {
+    InterruptedError.throwIfAborted(signal);
+    const remaining = timeoutMs - (Date.now() - started);
+    const client = createClient(settings, Math.min(MAX_ATTEMPT_MS, Math.max(remaining, 1000)));
+    try {
+      await client.connect();
+      logger.debug({ attempt, target }, 'connected to database');
+      return client;
+    } catch (error) {
+      client.removeAllListeners();
+      await client.end().catch(() => undefined);
+      InterruptedError.throwIfAborted(signal);
+      const code = errorCode(error);
+      if (isPermanentConnectError(error)) {
+        throw new DatabaseUnavailableError(`database ${target} refused the connection: ${errorMessage(error)}`, code);
+      }
+      const elapsed = Date.now() - started;
+      if (elapsed >= timeoutMs) {
+        throw new DatabaseUnavailableError(
+          `database ${target} not reachable within ${timeoutMs / 1000}s (${attempt} attempts): ${errorMessage(error)}`,
+          code,
+        );
+      }
+      logger.debug({ attempt, target, code, error: errorMessage(error) }, 'database not reachable yet, retrying');
+      if (Date.now() - lastWarning >= WARN_EVERY_MS) {
+        lastWarning = Date.now();
+        logger.warn({ attempt, target, waitedMs: elapsed, code, error: errorMessage(error) }, 'still waiting for the database');
+      }
+      await sleep(Math.min(delay, timeoutMs - elapsed), signal);
+      delay = Math.min(delay * 2, MAX_DELAY_MS);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * One error class per outcome the CLI reports with its own exit code.
+ * Library code throws these; only the CLI turns them into exit codes (src/cli/exit-codes.ts).
+ */
+
+import type { PartialReport } from './report';
+
+export type PhaseName = 'legacy' | 'tables' | 'versioned';
+
+export abstract class MigratorError extends Error {
+  override readonly name: string = this.constructor.name;
+  /** Set by migrate(): what the run had done before this error stopped it. */
+  report?: PartialReport;
+}
+
+/** Invalid command line or configuration: nothing was attempted. */
+export class ConfigError extends MigratorError {
+  constructor(
+    message: string,
+    /** The environment variable or flag at fault, when there is one. */
+    readonly variable?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Where in a migration file PostgreSQL reported the error, plus its own diagnostics. */
+export interface SqlFailure {
+  pgCode?: string;
+  line?: number;
+  column?: number;
+  detail?: string;
+  hint?: string;
+}
+
+/** A migration step failed; its transaction was rolled back and nothing after it ran. */
+export class MigrationFailedError extends MigratorError {
+  constructor(
+    message: string,
+    readonly phase: PhaseName,
+    readonly file: string,
+    readonly failure: SqlFailure = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The database could not be reached in time, refused the login, or went away mid-run. */
+export class DatabaseUnavailableError extends MigratorError {
+  constructor(
+    message: string,
+    readonly pgCode?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Another runner held the migration lock for longer than the configured wait. */
+export class LockTimeoutError extends MigratorError {
+  constructor(
+    message: string,
+    readonly holderPid?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Files and recorded history disagree: edited or removed migrations, bad ids, a foreign history table. */
+export class ValidationError extends MigratorError {
+  constructor(
+    message: string,
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The run was stopped by a signal; the in-flight transaction was rolled back. */
+export class InterruptedError extends MigratorError {
+  /** signal: the signal name (SIGINT, SIGTERM) or another abort reason. */
+  constructor(readonly signal: string) {
+    super(`interrupted by ${signal}: the running step was rolled back`);
+  }
+
+  static from(signal: AbortSignal): InterruptedError {
+    return new InterruptedError(typeof signal.reason === 'string' ? signal.reason : 'abort');
+  }
+
+  /** Called between steps, so that no new step starts once a stop was asked for. */
+  static throwIfAborted(signal: AbortSignal | undefined): void {
+    if (signal?.aborted) throw InterruptedError.from(signal);
+  }
+}

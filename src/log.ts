@@ -1,0 +1,53 @@
+/**
+ * The root logger: pino JSON, one event per line, written synchronously to stdout so that no line
+ * is lost when the process exits right after a failure. Every line passes through the redactor.
+ */
+import { writeSync } from 'node:fs';
+import pino from 'pino';
+import type { LogFormat, LogLevel } from './config';
+import { createRedactor } from './redact';
+
+export type Logger = pino.Logger;
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  format?: LogFormat;
+  /** Values to mask wherever they appear (passwords). */
+  secrets?: ReadonlyArray<string | undefined>;
+  /** Where lines go (default: stdout). Tests pass their own sink. */
+  write?: (line: string) => void;
+  colorize?: boolean;
+}
+
+const writeStdout = (line: string) => {
+  writeSync(1, line);
+};
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const redact = createRedactor(options.secrets ?? []);
+  const write = options.write ?? writeStdout;
+  // Loaded only when a person asked for it: keeps the JSON path (every pod start) light.
+  const format = options.format === 'pretty' ? prettyFormatter(options.colorize ?? false) : undefined;
+  const destination = {
+    write(line: string) {
+      const safe = redact(line);
+      write(format ? format(safe) : safe);
+    },
+  };
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
+function prettyFormatter(colorize: boolean): (line: string) => string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { prettyFactory } = require('pino-pretty') as typeof import('pino-pretty');
+  const pretty = prettyFactory({ colorize, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true });
+  return (line) => pretty(JSON.parse(line));
+}

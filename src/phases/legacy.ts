@@ -1,0 +1,47 @@
+/**
+ * Phase 1, legacy: idempotent repair scripts for databases created by releases older than the
+ * versioned history. Every script runs on every run, each in its own transaction, in file-name
+ * order; a script that found nothing to repair writes nothing.
+ */
+import path from 'node:path';
+import { inTransaction } from '../db/transaction';
+import { InterruptedError } from '../errors';
+import { stepError, type PhaseContext } from './phase';
+import { readSqlFiles } from './sql-files';
+
+export interface LegacyReport {
+  /** Scripts that ran. */
+  ran: string[];
+  /** Scripts that changed something (their transaction wrote at least one row or catalog entry). */
+  changed: string[];
+}
+
+export async function runLegacyPhase(context: PhaseContext): Promise<LegacyReport> {
+  const { client, logger, signal } = context;
+  const files = await readSqlFiles(path.join(context.migrationsDir, 'legacy'));
+  const report: LegacyReport = { ran: [], changed: [] };
+  for (const file of files) {
+    InterruptedError.throwIfAborted(signal);
+    const started = performance.now();
+    let changed: boolean;
+    try {
+      changed = await inTransaction(client, async () => {
+        await client.query(file.sql);
+        // A transaction gets an id only when it writes: no id means the script had nothing to repair.
+        const { rows } = await client.query<{ xid: string | null }>('SELECT txid_current_if_assigned() AS xid');
+        return rows[0].xid !== null;
+      });
+    } catch (error) {
+      throw stepError(error, { phase: 'legacy', file: file.name, sql: file.sql, signal });
+    }
+    const durationMs = Math.round(performance.now() - started);
+    report.ran.push(file.name);
+    if (changed) {
+      report.changed.push(file.name);
+      logger.info({ file: file.name, durationMs }, 'legacy script applied changes');
+    } else {
+      logger.debug({ file: file.name, durationMs }, 'legacy script found nothing to do');
+    }
+  }
+  return report;
+}

@@ -1,0 +1,88 @@
+/**
+ * The only module that touches postgres-migrations, so that it could be replaced. The library
+ * loads, hashes and applies versioned files (one transaction each unless a file opts out with
+ * "-- postgres-migrations disable-transaction") and records them in its `migrations` table.
+ *
+ * Its edges, handled here and by our own validation before it runs: it reports failures as plain
+ * Errors holding only a message, so we keep the last PostgreSQL error ourselves; it reports
+ * progress only as log strings, which we turn into per-migration events.
+ */
+import type pg from 'pg';
+import { loadMigrationFiles, migrate as libraryMigrate } from 'postgres-migrations';
+
+/** One versioned file as the library sees it. Id 0 is the library's own history-table migration. */
+export interface VersionedFile {
+  id: number;
+  name: string;
+  fileName: string;
+  hash: string;
+  sql: string;
+}
+
+/** The library's history table; its name cannot be configured. */
+export const HISTORY_TABLE = 'migrations';
+
+export async function loadVersionedFiles(dir: string): Promise<VersionedFile[]> {
+  return loadMigrationFiles(dir);
+}
+
+export interface ApplyHooks {
+  onStart(id: number): void;
+  onFinish(id: number): void;
+}
+
+export class LibraryRunError extends Error {
+  constructor(
+    message: string,
+    /** The migration that was running when it failed, if one was. */
+    readonly migrationId: number | undefined,
+    /** The error PostgreSQL (or the connection) raised, with its code and position. */
+    readonly databaseError: unknown,
+  ) {
+    super(message);
+  }
+}
+
+const STARTING = /^Starting migration: (-?\d+) /;
+const FINISHED = /^Finished migration: (-?\d+) /;
+
+/** Applies every pending file of dir through the library, on our connection (which holds our lock). */
+export async function applyPending(
+  client: pg.Client,
+  dir: string,
+  hooks: ApplyHooks,
+  signal?: AbortSignal,
+): Promise<void> {
+  let running: number | undefined;
+  let lastDatabaseError: unknown;
+  const tracked = {
+    query: (query: string | pg.QueryConfig) => {
+      // Once a stop is asked for, only the library's clean-up (ROLLBACK, unlock) may still run.
+      if (signal?.aborted && typeof query === 'string' && !/^(ROLLBACK|SELECT pg_advisory_unlock)/.test(query)) {
+        return Promise.reject(new Error('stopped before the next statement'));
+      }
+      return client.query(query).catch((error: unknown) => {
+        lastDatabaseError = error;
+        throw error;
+      });
+    },
+  };
+  const logger = (message: string) => {
+    const started = STARTING.exec(message);
+    if (started) {
+      running = Number(started[1]);
+      hooks.onStart(running);
+      return;
+    }
+    const finished = FINISHED.exec(message);
+    if (finished) {
+      running = undefined;
+      hooks.onFinish(Number(finished[1]));
+    }
+  };
+  try {
+    await libraryMigrate({ client: tracked as unknown as pg.Client }, dir, { logger });
+  } catch (error) {
+    throw new LibraryRunError((error as Error).message, running, lastDatabaseError);
+  }
+}

@@ -1,0 +1,104 @@
+/** Configuration parsing: no database needed, so these stay plain unit tests. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, secretsOf } from '../src/config';
+import { environment } from '../src/cli/env';
+import { ConfigError } from '../src/errors';
+import { createRedactor } from '../src/redact';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'migrator-config-'));
+const base = { MIGRATIONS_DIR: dir };
+
+describe('loadConfig', () => {
+  test('defaults', () => {
+    const config = loadConfig({ ...base }, { cwd: dir });
+    expect(config).toMatchObject({
+      connection: { host: 'localhost', port: 5432, user: 'postgres', database: 'postgres', ssl: false, applicationName: 'pg-init-migrator' },
+      migrationsDir: dir,
+      waitTimeoutMs: 60_000,
+      lockWaitMs: 300_000,
+      onAhead: 'warn',
+      log: { level: 'info', format: 'json' },
+    });
+  });
+
+  test('pretty logs by default on a terminal', () => {
+    expect(loadConfig(base, { stdoutIsTTY: true }).log.format).toBe('pretty');
+    expect(loadConfig({ ...base, LOG_FORMAT: 'json' }, { stdoutIsTTY: true }).log.format).toBe('json');
+  });
+
+  test('DATABASE_URL parts, percent-decoded; libpq variables fill what it leaves out', () => {
+    const config = loadConfig({ ...base, DATABASE_URL: 'postgresql://app:p%40ss%3Aw0rd@db.internal:6543/shop', PGAPPNAME: 'x' });
+    expect(config.connection).toMatchObject({ host: 'db.internal', port: 6543, user: 'app', password: 'p@ss:w0rd', database: 'shop', applicationName: 'x' });
+    const partial = loadConfig({ ...base, DATABASE_URL: 'postgres://db.internal/shop', PGUSER: 'svc', PGPASSWORD: 'pw' });
+    expect(partial.connection).toMatchObject({ user: 'svc', password: 'pw', port: 5432 });
+  });
+
+  test('a socket folder in ?host= and sslmode in the URL', () => {
+    const config = loadConfig({ ...base, DATABASE_URL: 'postgres://app@/shop?host=/var/run/postgresql&sslmode=require' });
+    expect(config.connection).toMatchObject({ host: '/var/run/postgresql', sslMode: 'require', ssl: { rejectUnauthorized: false } });
+  });
+
+  test('libpq variables alone', () => {
+    const config = loadConfig({ ...base, PGHOST: 'pg', PGPORT: '5433', PGUSER: 'me', PGPASSWORD: 'pw', PGDATABASE: 'app' });
+    expect(config.connection).toMatchObject({ host: 'pg', port: 5433, user: 'me', password: 'pw', database: 'app' });
+  });
+
+  test('secrets from files, without their trailing newline', () => {
+    const urlFile = path.join(dir, 'url');
+    const passwordFile = path.join(dir, 'password');
+    writeFileSync(urlFile, 'postgres://app:from-file@db/app\n');
+    writeFileSync(passwordFile, 'pw-from-file\n');
+    expect(loadConfig({ ...base, DATABASE_URL_FILE: urlFile }).connection.password).toBe('from-file');
+    expect(loadConfig({ ...base, PGPASSWORD_FILE: passwordFile }).connection.password).toBe('pw-from-file');
+    expect(secretsOf(loadConfig({ ...base, PGPASSWORD_FILE: passwordFile }))).toEqual(['pw-from-file']);
+  });
+
+  test.each([
+    [{ DATABASE_URL: 'postgres://a@b/c', DATABASE_URL_FILE: '/x' }, 'DATABASE_URL_FILE'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ MIGRATOR_WAIT_TIMEOUT: '1e3' }, 'MIGRATOR_WAIT_TIMEOUT'],
+    [{ MIGRATOR_ON_AHEAD: 'ignore' }, 'MIGRATOR_ON_AHEAD'],
+    [{ PGSSLMODE: 'verify-full', PGSSLROOTCERT: '/no/ca.pem' }, 'PGSSLROOTCERT'],
+  ])('rejects %o naming %s', (env, variable) => {
+    expect(() => loadConfig({ ...base, ...env })).toThrow(ConfigError);
+    try {
+      loadConfig({ ...base, ...env });
+    } catch (error) {
+      expect((error as ConfigError).variable).toBe(variable);
+    }
+  });
+
+  test('an invalid DATABASE_URL is reported without echoing it', () => {
+    expect(() => loadConfig({ ...base, DATABASE_URL: 'postgres://u:hunter2@host:port/db' })).toThrow(/^DATABASE_URL must be a URL/);
+    try {
+      loadConfig({ ...base, DATABASE_URL: 'postgres://u:hunter2@host:port/db' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+    }
+  });
+
+  test('fractional seconds are allowed', () => {
+    expect(loadConfig({ ...base, MIGRATOR_WAIT_TIMEOUT: '0.5', MIGRATOR_LOCK_WAIT: '0' })).toMatchObject({ waitTimeoutMs: 500, lockWaitMs: 0 });
+  });
+});
+
+describe('environment', () => {
+  test('.env fills in, the real environment wins', () => {
+    const project = mkdtempSync(path.join(os.tmpdir(), 'migrator-dotenv-'));
+    writeFileSync(path.join(project, '.env'), 'PGHOST=from-file\nPGUSER=file-user\n');
+    expect(environment(project, { PGHOST: 'from-env' })).toMatchObject({ PGHOST: 'from-env', PGUSER: 'file-user' });
+    expect(environment(dir, { PGHOST: 'only-env' })).toEqual({ PGHOST: 'only-env' });
+  });
+});
+
+describe('createRedactor', () => {
+  test('masks secrets in plain, JSON-escaped and URL-encoded form, and any URL password', () => {
+    const redact = createRedactor(['pa"ss word']);
+    expect(redact('pa"ss word')).toBe('[REDACTED]');
+    expect(redact(JSON.stringify({ e: 'pa"ss word' }))).toBe('{"e":"[REDACTED]"}');
+    expect(redact('pa%22ss%20word')).toBe('[REDACTED]');
+    expect(redact('see postgres://me:other-secret@db:5432/app')).toBe('see postgres://me:[REDACTED]@db:5432/app');
+  });
+});

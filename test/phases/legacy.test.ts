@@ -1,0 +1,55 @@
+import { MigrationFailedError } from '../../src/errors';
+import { createDatabase, tableNames, type TestDatabase } from '../support/database';
+import { tempMigrations, type TempMigrations } from '../support/fixtures';
+import { runLibrary } from '../support/run';
+
+describe('legacy phase', () => {
+  let db: TestDatabase;
+  let migrations: TempMigrations;
+  beforeEach(async () => {
+    db = await createDatabase();
+    migrations = tempMigrations('basic');
+  });
+  afterEach(async () => {
+    migrations.remove();
+    await db.drop();
+  });
+
+  test('repairs a database left by an old release before tables are created', async () => {
+    // An old release created "customer" (singular) with data.
+    await db.query(`CREATE TABLE customer (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL UNIQUE,
+                    created_at timestamptz NOT NULL DEFAULT now()); INSERT INTO customer (email) VALUES ('old@example.com')`);
+
+    const { report, error } = await runLibrary(db, migrations.dir);
+
+    expect(error).toBeUndefined();
+    expect(report?.legacy).toEqual({ ran: ['001_rename_old_customer_table.sql'], changed: ['001_rename_old_customer_table.sql'] });
+    // The renamed table counts as existing: it is not created again, and its rows are kept.
+    expect(report?.tables).toEqual({ created: ['orders'], existing: ['customers'] });
+    expect(await db.query('SELECT email FROM customers')).toEqual([{ email: 'old@example.com' }]);
+    expect(await tableNames(db)).not.toContain('customer');
+  });
+
+  test('runs every time, but reports a change only when a script wrote something', async () => {
+    const first = await runLibrary(db, migrations.dir);
+    const second = await runLibrary(db, migrations.dir);
+
+    expect(first.report?.legacy).toEqual({ ran: ['001_rename_old_customer_table.sql'], changed: [] });
+    expect(second.report?.legacy.changed).toEqual([]);
+    expect(second.lines.filter((line) => line.msg === 'legacy script found nothing to do')).toHaveLength(1);
+  });
+
+  test('runs scripts in file-name order, each in its own transaction', async () => {
+    migrations.write('legacy/002_log_table.sql', 'CREATE TABLE IF NOT EXISTS legacy_log (step text);');
+    migrations.write('legacy/003_first_step.sql', "INSERT INTO legacy_log VALUES ('003');");
+    migrations.write('legacy/004_broken.sql', "INSERT INTO legacy_log VALUES ('004');\nSELECT 1/0;");
+
+    const { error } = await runLibrary(db, migrations.dir);
+
+    expect(error).toBeInstanceOf(MigrationFailedError);
+    expect(error).toMatchObject({ phase: 'legacy', file: '004_broken.sql', failure: { pgCode: '22012' } });
+    // 002 and 003 committed; nothing of 004; the later phases did not run.
+    expect(await db.query('SELECT step FROM legacy_log')).toEqual([{ step: '003' }]);
+    expect(await tableNames(db)).toEqual(['legacy_log']);
+  });
+});

@@ -1,0 +1,66 @@
+import { MigrationFailedError } from '../../src/errors';
+import { createDatabase, tableNames, type TestDatabase } from '../support/database';
+import { tempMigrations, type TempMigrations } from '../support/fixtures';
+import { runLibrary } from '../support/run';
+
+describe('table creation phase', () => {
+  let db: TestDatabase;
+  let migrations: TempMigrations;
+  beforeEach(async () => {
+    db = await createDatabase();
+    migrations = tempMigrations();
+  });
+  afterEach(async () => {
+    migrations.remove();
+    await db.drop();
+  });
+
+  test('creates missing declared tables in file order and never touches existing ones', async () => {
+    migrations.write('tables/010_customers.sql', 'CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL);');
+    migrations.write('tables/020_orders.sql', 'CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers);');
+    // customers exists in an older shape, with a row: it must stay exactly as it is.
+    await db.query(`CREATE TABLE customers (id int PRIMARY KEY); INSERT INTO customers VALUES (7)`);
+
+    const { report, error } = await runLibrary(db, migrations.dir);
+
+    expect(error).toBeUndefined();
+    expect(report?.tables).toEqual({ created: ['orders'], existing: ['customers'] });
+    const columns = await db.query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'customers' ORDER BY ordinal_position`,
+    );
+    expect(columns.map((column) => column.column_name)).toEqual(['id']);
+    expect(await db.query('SELECT id FROM customers')).toEqual([{ id: 7 }]);
+  });
+
+  test('handles schema-qualified and oddly named tables', async () => {
+    await db.query('CREATE SCHEMA billing');
+    migrations.write('tables/010_billing.invoices.sql', 'CREATE TABLE billing.invoices (id int);');
+    migrations.write('tables/020_Order Items.sql', 'CREATE TABLE "Order Items" (id int);');
+
+    const first = await runLibrary(db, migrations.dir);
+    const second = await runLibrary(db, migrations.dir);
+
+    expect(first.report?.tables.created).toEqual(['billing.invoices', 'Order Items']);
+    expect(second.report?.tables).toEqual({ created: [], existing: ['billing.invoices', 'Order Items'] });
+  });
+
+  test('a file that does not create the table it is named after fails and is rolled back', async () => {
+    migrations.write('tables/010_users.sql', 'CREATE TABLE people (id int);');
+
+    const { error } = await runLibrary(db, migrations.dir);
+
+    expect(error).toBeInstanceOf(MigrationFailedError);
+    expect(error?.message).toMatch(/tables\/010_users\.sql ran but did not create table users/);
+    expect(await tableNames(db)).toEqual([]);
+  });
+
+  test('a failing declaration names the file and line, and earlier tables stay', async () => {
+    migrations.write('tables/010_a.sql', 'CREATE TABLE a (id int);');
+    migrations.write('tables/020_b.sql', 'CREATE TABLE b (\n  id int,\n  a_id int REFERENCES missing_table\n);');
+
+    const { error } = await runLibrary(db, migrations.dir);
+
+    expect(error).toMatchObject({ phase: 'tables', file: '020_b.sql', failure: { pgCode: '42P01' } });
+    expect(await tableNames(db)).toEqual(['a']);
+  });
+});

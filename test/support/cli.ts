@@ -1,0 +1,95 @@
+/** Runs the built CLI (dist/cli/main.js) as a real process, the way users and containers do. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON lines (non-JSON lines are kept as { raw }). */
+  lines: Array<Record<string, unknown>>;
+  durationMs: number;
+}
+
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}
+
+/** A minimal environment: nothing from the developer's shell leaks into the run under test. */
+function childEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, LOG_LEVEL: 'debug', MIGRATOR_WAIT_TIMEOUT: '10', ...env };
+}
+
+export function startMigrator(args: string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const started = Date.now();
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? path.resolve(__dirname, '..', '..'),
+    env: childEnv(options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({ code, signal, stdout, stderr, lines: parseLines(stdout), durationMs: Date.now() - started }),
+    );
+  });
+  return { child, done };
+}
+
+export function runMigrator(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return startMigrator(args, options).done;
+}
+
+export function parseLines(stdout: string): Array<Record<string, unknown>> {
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      try {
+        return JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return { raw: line };
+      }
+    });
+}
+
+/** The final summary line every run ends with. */
+export function summaryLine(result: CliResult): Record<string, unknown> {
+  const last = result.lines[result.lines.length - 1];
+  if (!last || !('outcome' in last)) {
+    throw new Error(`no summary line in output:\n${result.stdout}\n${result.stderr}`);
+  }
+  return last;
+}
+
+/** Resolves once a line matching the predicate has appeared on the child's stdout. */
+export function waitForLine(
+  child: ChildProcess,
+  predicate: (line: Record<string, unknown>) => boolean,
+  timeoutMs = 30_000,
+): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error('timed out waiting for a log line')), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (const line of parseLines(buffer)) {
+        if (predicate(line)) {
+          clearTimeout(timer);
+          child.stdout!.off('data', onData);
+          resolve(line);
+          return;
+        }
+      }
+    };
+    child.stdout!.on('data', onData);
+  });
+}
