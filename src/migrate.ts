@@ -15,6 +15,7 @@ import type { PhaseContext } from './phases/phase';
 import { runTablesPhase } from './phases/tables';
 import { runVersionedPhase } from './phases/versioned';
 import type { MigrationReport, PartialReport } from './report';
+import { loadMigrationSet } from './source';
 
 const CANCEL_REPEAT_MS = 500;
 
@@ -41,6 +42,7 @@ export async function migrate(config: MigratorConfig, options: MigrateOptions = 
     cancelling = setInterval(() => void cancelBackend(config.connection, pid), CANCEL_REPEAT_MS);
   };
   try {
+    const files = await loadMigrationSet(config.migrationsDir);
     client = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
     // An idle connection that breaks emits 'error'; the next query then fails and is reported.
     client.on('error', (error) => logger.debug({ error: error.message }, 'database connection error'));
@@ -52,12 +54,11 @@ export async function migrate(config: MigratorConfig, options: MigrateOptions = 
       const context = (phase: string): PhaseContext => ({
         client: client!,
         logger: logger.child({ phase }),
-        migrationsDir: config.migrationsDir,
         signal,
       });
-      partial.legacy = await runLegacyPhase(context('legacy'));
-      partial.tables = await runTablesPhase(context('tables'));
-      partial.versioned = await runVersionedPhase(context('versioned'), config.onAhead);
+      partial.legacy = await runLegacyPhase(context('legacy'), files.legacy);
+      partial.tables = await runTablesPhase(context('tables'), files.tables);
+      partial.versioned = await runVersionedPhase(context('versioned'), files, config.onAhead);
     } finally {
       await releaseMigrationLock(client).catch(() => undefined);
     }

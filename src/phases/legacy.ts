@@ -3,11 +3,10 @@
  * versioned history. Every script runs on every run, each in its own transaction, in file-name
  * order; a script that found nothing to repair writes nothing.
  */
-import path from 'node:path';
 import { inTransaction } from '../db/transaction';
 import { InterruptedError } from '../errors';
 import { stepError, type PhaseContext } from './phase';
-import { readSqlFiles } from './sql-files';
+import type { SqlFile } from '../source';
 
 export interface LegacyReport {
   /** Scripts that ran. */
@@ -16,9 +15,8 @@ export interface LegacyReport {
   changed: string[];
 }
 
-export async function runLegacyPhase(context: PhaseContext): Promise<LegacyReport> {
+export async function runLegacyPhase(context: PhaseContext, files: SqlFile[]): Promise<LegacyReport> {
   const { client, logger, signal } = context;
-  const files = await readSqlFiles(path.join(context.migrationsDir, 'legacy'));
   const report: LegacyReport = { ran: [], changed: [] };
   for (const file of files) {
     InterruptedError.throwIfAborted(signal);

@@ -10,8 +10,6 @@ export interface PhaseContext {
   client: pg.Client;
   /** A child logger with this phase's name bound to every line. */
   logger: Logger;
-  /** Absolute path of the migrations folder (holding legacy/, tables/, versioned/). */
-  migrationsDir: string;
   signal?: AbortSignal;
 }
 

@@ -3,12 +3,11 @@
  * named after it ([NNN_]table.sql, or [NNN_]schema.table.sql). A declared table that does not
  * exist yet is created by running its file; an existing one is never touched.
  */
-import path from 'node:path';
 import type pg from 'pg';
 import { InterruptedError, MigrationFailedError } from '../errors';
 import { inTransaction } from '../db/transaction';
 import { stepError, type PhaseContext } from './phase';
-import { readSqlFiles, type SqlFile } from './sql-files';
+import type { SqlFile } from '../source';
 
 export interface TablesReport {
   /** Tables created by this run, as declared (schema.table or table). */
@@ -46,9 +45,9 @@ async function existingTables(client: pg.Client, tables: DeclaredTable[]): Promi
   return rows.map((row) => row.exists);
 }
 
-export async function runTablesPhase(context: PhaseContext): Promise<TablesReport> {
+export async function runTablesPhase(context: PhaseContext, files: SqlFile[]): Promise<TablesReport> {
   const { client, logger, signal } = context;
-  const declared = (await readSqlFiles(path.join(context.migrationsDir, 'tables'))).map(declaredTable);
+  const declared = files.map(declaredTable);
   const report: TablesReport = { created: [], existing: [] };
   if (declared.length === 0) return report;
 

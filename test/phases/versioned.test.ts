@@ -38,8 +38,8 @@ describe('versioned phase', () => {
 
     expect(error).toBeInstanceOf(ValidationError);
     expect(error?.message).toMatch(message);
-    // Validation comes before any versioned work (tables are created by the earlier phase).
-    expect(await appliedVersions(db)).toEqual([]);
+    // Files are checked before the database is touched at all.
+    expect(await tableNames(db)).toEqual([]);
   });
 
   test('an applied migration whose file was removed is a validation error', async () => {

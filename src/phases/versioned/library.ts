@@ -1,6 +1,6 @@
 /**
  * The only module that touches postgres-migrations, so that it could be replaced. The library
- * loads, hashes and applies versioned files (one transaction each unless a file opts out with
+ * applies versioned files (one transaction each unless a file opts out with
  * "-- postgres-migrations disable-transaction") and records them in its `migrations` table.
  *
  * Its edges, handled here and by our own validation before it runs: it reports failures as plain
@@ -8,23 +8,10 @@
  * progress only as log strings, which we turn into per-migration events.
  */
 import type pg from 'pg';
-import { loadMigrationFiles, migrate as libraryMigrate } from 'postgres-migrations';
-
-/** One versioned file as the library sees it. Id 0 is the library's own history-table migration. */
-export interface VersionedFile {
-  id: number;
-  name: string;
-  fileName: string;
-  hash: string;
-  sql: string;
-}
+import { migrate as libraryMigrate } from 'postgres-migrations';
 
 /** The library's history table; its name cannot be configured. */
 export const HISTORY_TABLE = 'migrations';
-
-export async function loadVersionedFiles(dir: string): Promise<VersionedFile[]> {
-  return loadMigrationFiles(dir);
-}
 
 export interface ApplyHooks {
   onStart(id: number): void;

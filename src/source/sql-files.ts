@@ -1,0 +1,33 @@
+/** Reading a phase's folder of plain SQL files. */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { decodeSqlText, readBytes } from './sql-text';
+
+export interface SqlFile {
+  /** File name within its folder, e.g. 010_users.sql. */
+  name: string;
+  sql: string;
+}
+
+/**
+ * The *.sql files of migrationsDir/folder, sorted by name (code-unit order: zero-pad numeric
+ * prefixes). A folder that does not exist is a phase with nothing in it.
+ */
+export async function readSqlFiles(migrationsDir: string, folder: string): Promise<SqlFile[]> {
+  const dir = path.join(migrationsDir, folder);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const sqlNames = names.filter((name) => name.toLowerCase().endsWith('.sql')).sort();
+  return Promise.all(
+    sqlNames.map(async (name) => {
+      const label = `${folder}/${name}`;
+      const bytes = await readBytes(label, () => readFile(path.join(dir, name)));
+      return { name, sql: decodeSqlText(label, bytes) };
+    }),
+  );
+}

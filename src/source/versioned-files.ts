@@ -1,0 +1,91 @@
+/**
+ * Loading versioned migrations exactly as postgres-migrations names and hashes them
+ * (<id>[_-]<name>.sql or .js; sha1 of file name + SQL), read once, with our own checks and
+ * messages that name the files: ids unique and consecutive from 1, text valid.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ValidationError } from '../errors';
+import { decodeSqlText, readBytes } from './sql-text';
+
+export interface VersionedFile {
+  id: number;
+  /** The name the library records in its history (file name without id and extension). */
+  name: string;
+  fileName: string;
+  hash: string;
+  sql: string;
+}
+
+const MIGRATION_FILE = /\.(sql|js)$/i;
+// The library's own file-name pattern.
+const LIBRARY_NAME = /^(-?\d+)[-_]?(.*).(sql|js)$/i;
+
+export function migrationHash(fileName: string, sql: string): string {
+  return createHash('sha1').update(fileName + sql, 'utf8').digest('hex');
+}
+
+export async function loadVersionedFiles(dir: string): Promise<VersionedFile[]> {
+  const names = (await readdir(dir)).filter((name) => MIGRATION_FILE.test(name)).sort();
+  const parsed = names.map((fileName) => {
+    const match = LIBRARY_NAME.exec(fileName);
+    if (!match || !/^\d/.test(fileName)) {
+      throw new ValidationError(
+        `versioned/${fileName}: a versioned migration's name must start with its id, like 7_add_orders_index.sql`,
+        fileName,
+      );
+    }
+    return { id: Number(match[1]), name: match[2] === '' ? fileName : match[2], fileName, isJs: match[3].toLowerCase() === 'js' };
+  });
+  checkIds(parsed);
+  parsed.sort((a, b) => a.id - b.id);
+  return Promise.all(
+    parsed.map(async ({ id, name, fileName, isJs }) => {
+      const sql = isJs ? sqlFromJs(path.join(dir, fileName)) : await readSql(dir, fileName);
+      return { id, name, fileName, sql, hash: migrationHash(fileName, sql) };
+    }),
+  );
+}
+
+function checkIds(files: Array<{ id: number; fileName: string }>): void {
+  const byId = new Map<number, string[]>();
+  for (const { id, fileName } of files) byId.set(id, [...(byId.get(id) ?? []), fileName]);
+  for (const [id, fileNames] of byId) {
+    if (fileNames.length > 1) {
+      throw new ValidationError(
+        `versioned migrations ${fileNames.join(' and ')} share id ${id}: give the one merged last the next free id`,
+        fileNames[1],
+      );
+    }
+  }
+  const ids = [...byId.keys()].sort((a, b) => a - b);
+  ids.forEach((id, index) => {
+    if (id !== index + 1) {
+      const next = byId.get(id)![0];
+      throw new ValidationError(
+        `versioned migration ${index + 1} is missing (next is ${next}): ids must run 1, 2, 3... without gaps`,
+        next,
+      );
+    }
+  });
+}
+
+async function readSql(dir: string, fileName: string): Promise<string> {
+  const label = `versioned/${fileName}`;
+  return decodeSqlText(label, await readBytes(label, () => readFile(path.join(dir, fileName))));
+}
+
+/** A .js migration exports generateSql(), as postgres-migrations requires. */
+function sqlFromJs(file: string): string {
+  const label = `versioned/${path.basename(file)}`;
+  let sql: unknown;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    sql = (require(file) as { generateSql?: () => unknown }).generateSql?.();
+  } catch (error) {
+    throw new ValidationError(`${label} failed to load: ${(error as Error).message}`, label);
+  }
+  if (typeof sql !== 'string') throw new ValidationError(`${label} must export generateSql() returning a string`, label);
+  return sql;
+}
