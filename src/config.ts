@@ -38,6 +38,12 @@ export interface MigratorConfig {
   waitTimeoutMs: number;
   /** How long to wait for another runner's lock. */
   lockWaitMs: number;
+  /** PostgreSQL lock_timeout for migration statements (undefined: the server's setting). */
+  lockTimeoutMs?: number;
+  /** How many times a step that hit lock_timeout is tried again before the run fails. */
+  lockRetries: number;
+  /** PostgreSQL statement_timeout for migration statements (undefined: the server's setting). */
+  statementTimeoutMs?: number;
   /** What to do when the database has versioned migrations this image does not know. */
   onAhead: OnAhead;
   log: { level: LogLevel; format: LogFormat };
@@ -54,6 +60,7 @@ export const DEFAULTS = {
   migrationsDir: './migrations',
   waitTimeoutSeconds: 60,
   lockWaitSeconds: 300,
+  lockRetries: 3,
   host: 'localhost',
   port: 5432,
   user: 'postgres',
@@ -67,6 +74,9 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): MigratorC
     migrationsDir: migrationsDirFromEnv(env, cwd),
     waitTimeoutMs: seconds(env, 'MIGRATOR_WAIT_TIMEOUT', DEFAULTS.waitTimeoutSeconds),
     lockWaitMs: seconds(env, 'MIGRATOR_LOCK_WAIT', DEFAULTS.lockWaitSeconds),
+    lockTimeoutMs: optionalSeconds(env, 'MIGRATOR_LOCK_TIMEOUT'),
+    lockRetries: count(env, 'MIGRATOR_LOCK_RETRIES', DEFAULTS.lockRetries),
+    statementTimeoutMs: optionalSeconds(env, 'MIGRATOR_STATEMENT_TIMEOUT'),
     onAhead: oneOf(env, 'MIGRATOR_ON_AHEAD', ['warn', 'fail'] as const, 'warn'),
     log: {
       level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -91,13 +101,24 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 }
 
 function seconds(env: Env, name: string, fallback: number): number {
+  return optionalSeconds(env, name) ?? fallback * 1000;
+}
+
+/** A duration in seconds (fractions allowed), as milliseconds; undefined when not set. */
+function optionalSeconds(env: Env, name: string): number | undefined {
   const raw = value(env, name);
-  if (raw === undefined) return fallback * 1000;
-  const parsed = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(parsed)) {
+  if (raw === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(raw)) {
     throw new ConfigError(`${name} must be a number of seconds, 0 or more (got "${raw}")`, name);
   }
-  return Math.round(parsed * 1000);
+  return Math.round(Number(raw) * 1000);
+}
+
+function count(env: Env, name: string, fallback: number): number {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d{1,4}$/.test(raw)) throw new ConfigError(`${name} must be a whole number from 0 to 9999 (got "${raw}")`, name);
+  return Number(raw);
 }
 
 function migrationsDirFromEnv(env: Env, cwd: string): string {

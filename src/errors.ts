@@ -31,6 +31,9 @@ export interface SqlFailure {
   column?: number;
   detail?: string;
   hint?: string;
+  /** After a lock timeout: the relation the step waited for, and who held it. */
+  relation?: string | null;
+  blockingPids?: number[];
 }
 
 /** A migration step failed; its transaction was rolled back and nothing after it ran. */
@@ -45,6 +48,9 @@ export class MigrationFailedError extends MigratorError {
     super(message, options);
   }
 }
+
+/** The database only accepts reads (a hot standby, or default_transaction_read_only): nothing can be applied. */
+export class DatabaseReadOnlyError extends MigratorError {}
 
 /** The database could not be reached in time, refused the login, or went away mid-run. */
 export class DatabaseUnavailableError extends MigratorError {

@@ -9,6 +9,7 @@ export {
   ConfigError,
   MigrationFailedError,
   DatabaseUnavailableError,
+  DatabaseReadOnlyError,
   LockTimeoutError,
   ValidationError,
   InterruptedError,

@@ -1,13 +1,16 @@
 /**
- * `up`: connect (waiting for the database), take the migration lock, run the three phases in order,
- * release. Returns a report; throws a MigratorError subclass carrying the partial report otherwise.
+ * `up`: read the migration files, connect (waiting for the database), take the migration lock, run
+ * the three phases in order, release. Returns a report; otherwise throws a MigratorError subclass
+ * carrying the partial report.
  */
 import type pg from 'pg';
 import { describeConnection, type MigratorConfig } from './config';
-import { backendPid } from './db/client';
 import { cancelBackend } from './db/cancel';
+import { backendPid } from './db/client';
 import { connectWithRetry } from './db/connect';
 import { acquireMigrationLock, releaseMigrationLock } from './db/lock';
+import { watchLockWaits, type LockWatcher } from './db/lock-watch';
+import { prepareSession } from './db/session';
 import { InterruptedError, MigratorError } from './errors';
 import { createLogger, type Logger } from './log';
 import { runLegacyPhase } from './phases/legacy';
@@ -33,6 +36,7 @@ export async function migrate(config: MigratorConfig, options: MigrateOptions = 
   const partial: PartialReport = { durationMs: 0 };
   const elapsed = () => Math.round(performance.now() - started);
   let client: pg.Client | undefined;
+  let lockWatcher: LockWatcher | undefined;
   // A cancel request only stops a statement that is running, so repeat it until the run has unwound.
   let cancelling: NodeJS.Timeout | undefined;
   const cancel = () => {
@@ -47,13 +51,20 @@ export async function migrate(config: MigratorConfig, options: MigrateOptions = 
     // An idle connection that breaks emits 'error'; the next query then fails and is reported.
     client.on('error', (error) => logger.debug({ error: error.message }, 'database connection error'));
     signal?.addEventListener('abort', cancel, { once: true });
-    if (signal?.aborted) throw InterruptedError.from(signal);
+    InterruptedError.throwIfAborted(signal);
+    await prepareSession(client, config);
     logger.debug({ target: describeConnection(config.connection) }, 'acquiring migration lock');
     await acquireMigrationLock(client, config.lockWaitMs, logger);
     try {
+      const pid = backendPid(client);
+      if (config.lockTimeoutMs && pid !== undefined) {
+        lockWatcher = watchLockWaits(config.connection, pid, Math.max(50, Math.min(config.lockTimeoutMs / 2, 1000)));
+      }
       const context = (phase: string): PhaseContext => ({
         client: client!,
         logger: logger.child({ phase }),
+        lockRetries: config.lockRetries,
+        lockWatcher,
         signal,
       });
       partial.legacy = await runLegacyPhase(context('legacy'), files.legacy);
@@ -73,6 +84,7 @@ export async function migrate(config: MigratorConfig, options: MigrateOptions = 
   } finally {
     signal?.removeEventListener('abort', cancel);
     clearInterval(cancelling);
+    await lockWatcher?.stop();
     await client?.end().catch(() => undefined);
   }
 }

@@ -1,6 +1,7 @@
 /** The one place where outcomes become exit codes. Documented in README.md ("Exit codes"). */
 import {
   ConfigError,
+  DatabaseReadOnlyError,
   DatabaseUnavailableError,
   InterruptedError,
   LockTimeoutError,
@@ -22,7 +23,7 @@ export const EXIT = {
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError) return EXIT.usage;
-  if (error instanceof MigrationFailedError) return EXIT.migrationFailed;
+  if (error instanceof MigrationFailedError || error instanceof DatabaseReadOnlyError) return EXIT.migrationFailed;
   if (error instanceof DatabaseUnavailableError) return EXIT.databaseUnavailable;
   if (error instanceof LockTimeoutError) return EXIT.lockTimeout;
   if (error instanceof ValidationError) return EXIT.validationFailed;

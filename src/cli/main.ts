@@ -40,12 +40,18 @@ async function main(): Promise<number> {
     logger = createLogger({ ...config.log, secrets: secretsOf(config), colorize: stdoutIsTTY });
     const signal = stopOnSignals(logger);
     const report = await migrate(config, { logger, signal });
-    logger.info({ outcome: report.outcome, ...summarize(report), exitCode: EXIT.success }, 'migrator finished');
+    logger.info({ outcome: report.outcome, ...summarize(report), peakRssMb: peakRssMb(), exitCode: EXIT.success }, 'migrator finished');
     return EXIT.success;
   } catch (error) {
     const exitCode = exitCodeFor(error);
     logger.error(
-      { outcome: 'failed', exitCode, ...errorFields(error), ...(error instanceof MigratorError && error.report ? summarize(error.report) : {}) },
+      {
+        outcome: 'failed',
+        exitCode,
+        ...errorFields(error),
+        ...(error instanceof MigratorError && error.report ? summarize(error.report) : {}),
+        peakRssMb: peakRssMb(),
+      },
       error instanceof Error ? error.message : String(error),
     );
     return exitCode;
@@ -83,6 +89,10 @@ function errorFields(error: unknown): Record<string, unknown> {
     if (value !== undefined) fields[key] = value;
   }
   return fields;
+}
+
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 function packageVersion(): string {

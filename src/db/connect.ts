@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { describeConnection, type ConnectionSettings } from '../config';
 import { DatabaseUnavailableError, InterruptedError } from '../errors';
 import type { Logger } from '../log';
+import { sleep } from '../sleep';
 import { createClient, errorCode, errorMessage, isPermanentConnectError } from './client';
 
 export interface WaitOptions {
@@ -58,16 +59,4 @@ export async function connectWithRetry(settings: ConnectionSettings, options: Wa
       delay = Math.min(delay * 2, MAX_DELAY_MS);
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

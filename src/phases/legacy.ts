@@ -5,7 +5,7 @@
  */
 import { inTransaction } from '../db/transaction';
 import { InterruptedError } from '../errors';
-import { stepError, type PhaseContext } from './phase';
+import { stepError, withLockRetries, type PhaseContext } from './phase';
 import type { SqlFile } from '../source';
 
 export interface LegacyReport {
@@ -23,14 +23,16 @@ export async function runLegacyPhase(context: PhaseContext, files: SqlFile[]): P
     const started = performance.now();
     let changed: boolean;
     try {
-      changed = await inTransaction(client, async () => {
-        await client.query(file.sql);
-        // A transaction gets an id only when it writes: no id means the script had nothing to repair.
-        const { rows } = await client.query<{ xid: string | null }>('SELECT txid_current_if_assigned() AS xid');
-        return rows[0].xid !== null;
-      });
+      changed = await withLockRetries(context, () => file.name, () =>
+        inTransaction(client, async () => {
+          await client.query(file.sql);
+          // A transaction gets an id only when it writes: no id means the script had nothing to repair.
+          const { rows } = await client.query<{ xid: string | null }>('SELECT txid_current_if_assigned() AS xid');
+          return rows[0].xid !== null;
+        }),
+      );
     } catch (error) {
-      throw stepError(error, { phase: 'legacy', file: file.name, sql: file.sql, signal });
+      throw stepError(error, context, { phase: 'legacy', file: file.name, sql: file.sql });
     }
     const durationMs = Math.round(performance.now() - started);
     report.ran.push(file.name);

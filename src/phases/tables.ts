@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { InterruptedError, MigrationFailedError } from '../errors';
 import { inTransaction } from '../db/transaction';
-import { stepError, type PhaseContext } from './phase';
+import { stepError, withLockRetries, type PhaseContext } from './phase';
 import type { SqlFile } from '../source';
 
 export interface TablesReport {
@@ -61,20 +61,22 @@ export async function runTablesPhase(context: PhaseContext, files: SqlFile[]): P
     InterruptedError.throwIfAborted(signal);
     const started = performance.now();
     try {
-      await inTransaction(client, async () => {
-        await client.query(table.file.sql);
-        const [created] = await existingTables(client, [table]);
-        if (!created) {
-          throw new MigrationFailedError(
-            `tables/${table.file.name} ran but did not create table ${name}: a file in tables/ must create the table it is named after`,
-            'tables',
-            table.file.name,
-          );
-        }
-      });
+      await withLockRetries(context, () => table.file.name, () =>
+        inTransaction(client, async () => {
+          await client.query(table.file.sql);
+          const [created] = await existingTables(client, [table]);
+          if (!created) {
+            throw new MigrationFailedError(
+              `tables/${table.file.name} ran but did not create table ${name}: a file in tables/ must create the table it is named after`,
+              'tables',
+              table.file.name,
+            );
+          }
+        }),
+      );
     } catch (error) {
       if (error instanceof MigrationFailedError) throw error;
-      throw stepError(error, { phase: 'tables', file: table.file.name, sql: table.file.sql, signal });
+      throw stepError(error, context, { phase: 'tables', file: table.file.name, sql: table.file.sql });
     }
     report.created.push(name);
     logger.info({ file: table.file.name, table: name, durationMs: Math.round(performance.now() - started) }, 'table created');

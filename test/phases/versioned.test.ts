@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { ValidationError } from '../../src/errors';
-import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
+import { createDatabase, tableNames, type TestDatabase } from '../support/database';
 import { tempMigrations, type TempMigrations } from '../support/fixtures';
 import { runLibrary } from '../support/run';
 

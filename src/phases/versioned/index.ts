@@ -3,12 +3,13 @@
  * checked against the history first (by id, with clear messages); the library is not called at all
  * when nothing is pending, and otherwise applies the pending files on our locked connection.
  */
+import type pg from 'pg';
 import type { OnAhead } from '../../config';
 import { ValidationError } from '../../errors';
 import type { MigrationSet, VersionedFile } from '../../source';
-import { stepError, type PhaseContext } from '../phase';
+import { stepError, withLockRetries, type PhaseContext } from '../phase';
 import { readHistory } from './history';
-import { applyPending, LibraryRunError } from './library';
+import { applyPending, LibraryRunError, NO_TRANSACTION_MARKER } from './library';
 import { compareWithHistory } from './validate';
 
 export interface VersionedReport {
@@ -25,7 +26,7 @@ export async function runVersionedPhase(
   set: Pick<MigrationSet, 'versioned' | 'versionedDir'>,
   onAhead: OnAhead,
 ): Promise<VersionedReport> {
-  const { client, logger, signal } = context;
+  const { client, logger } = context;
   const history = await readHistory(client);
   const { pending, ahead } = compareWithHistory(set.versioned, history);
 
@@ -44,32 +45,54 @@ export async function runVersionedPhase(
 
   const byId = new Map<number, VersionedFile>(pending.map((file) => [file.id, file]));
   const startedAt = new Map<number, number>();
+  let running: VersionedFile | undefined;
+  const hooks = {
+    onStart: (id: number) => {
+      startedAt.set(id, performance.now());
+      running = byId.get(id);
+    },
+    onFinish: (id: number) => {
+      running = undefined;
+      const file = byId.get(id);
+      if (!file) return;
+      report.applied.push(file.fileName);
+      report.currentVersion = id;
+      const durationMs = Math.round(performance.now() - (startedAt.get(id) ?? performance.now()));
+      logger.info({ file: file.fileName, version: id, durationMs }, 'migration applied');
+    },
+  };
+  const versionedDir = set.versionedDir;
   try {
-    await applyPending(
-      client,
-      set.versionedDir,
-      {
-        onStart: (id) => startedAt.set(id, performance.now()),
-        onFinish: (id) => {
-          const file = byId.get(id);
-          if (!file) return;
-          report.applied.push(file.fileName);
-          report.currentVersion = id;
-          const durationMs = Math.round(performance.now() - (startedAt.get(id) ?? performance.now()));
-          logger.info({ file: file.fileName, version: id, durationMs }, 'migration applied');
-        },
-      },
-      signal,
+    // After a lock timeout the library is simply called again: it resumes from the recorded history.
+    await withLockRetries(
+      context,
+      () => running?.fileName ?? 'versioned/',
+      () => applyPending(client, versionedDir, hooks, context.signal),
+      (error) => (error instanceof LibraryRunError ? error.databaseError : error),
     );
   } catch (error) {
     if (!(error instanceof LibraryRunError)) throw error;
-    const file = error.migrationId === undefined ? undefined : byId.get(error.migrationId);
-    throw stepError(error.databaseError ?? error, {
-      phase: 'versioned',
-      file: file?.fileName ?? '(history)',
-      sql: file?.sql ?? '',
-      signal,
-    });
+    const file = running;
+    const databaseError = error.databaseError ?? error;
+    const advice = file?.sql.includes(NO_TRANSACTION_MARKER) ? await noTransactionAdvice(client, databaseError) : undefined;
+    throw stepError(databaseError, context, { phase: 'versioned', file: file?.fileName ?? '(history)', sql: file?.sql ?? '' }, advice);
   }
   return report;
+}
+
+const ACTIVE_SQL_TRANSACTION = '25001';
+
+/** What to do after a migration that ran without a transaction failed: some of it may have happened. */
+async function noTransactionAdvice(client: pg.Client, error: unknown): Promise<string> {
+  if ((error as { code?: string }).code === ACTIVE_SQL_TRANSACTION) {
+    return 'this file runs without a transaction, but PostgreSQL runs a file of several statements as one implicit transaction, so a statement such as CREATE INDEX CONCURRENTLY must be alone in its file: split it';
+  }
+  const invalid = await client
+    .query<{ index: string }>(`SELECT indexrelid::regclass::text AS index FROM pg_index WHERE NOT indisvalid ORDER BY 1`)
+    .then((result) => result.rows.map((row) => row.index))
+    .catch(() => []);
+  return (
+    'it ran without a transaction, so statements before the failure stay applied: fix the cause, then run again (the migration must be idempotent)' +
+    (invalid.length > 0 ? `; a failed CREATE INDEX CONCURRENTLY left INVALID index(es) ${invalid.join(', ')}: DROP INDEX CONCURRENTLY them first` : '')
+  );
 }

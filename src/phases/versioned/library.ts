@@ -10,6 +10,9 @@
 import type pg from 'pg';
 import { migrate as libraryMigrate } from 'postgres-migrations';
 
+/** A file containing this line runs without a transaction (the library's rule). */
+export const NO_TRANSACTION_MARKER = '-- postgres-migrations disable-transaction';
+
 /** The library's history table; its name cannot be configured. */
 export const HISTORY_TABLE = 'migrations';
 
@@ -41,7 +44,8 @@ export async function applyPending(
   signal?: AbortSignal,
 ): Promise<void> {
   let running: number | undefined;
-  let lastDatabaseError: unknown;
+  // The first error of the run: the library's clean-up (ROLLBACK, unlock) may fail after it, too.
+  let databaseError: unknown;
   const tracked = {
     query: (query: string | pg.QueryConfig) => {
       // Once a stop is asked for, only the library's clean-up (ROLLBACK, unlock) may still run.
@@ -49,7 +53,7 @@ export async function applyPending(
         return Promise.reject(new Error('stopped before the next statement'));
       }
       return client.query(query).catch((error: unknown) => {
-        lastDatabaseError = error;
+        databaseError ??= error;
         throw error;
       });
     },
@@ -70,6 +74,6 @@ export async function applyPending(
   try {
     await libraryMigrate({ client: tracked as unknown as pg.Client }, dir, { logger });
   } catch (error) {
-    throw new LibraryRunError((error as Error).message, running, lastDatabaseError);
+    throw new LibraryRunError((error as Error).message, running, databaseError);
   }
 }

@@ -1,0 +1,43 @@
+/**
+ * Per-run session settings and the read-only check, in one round trip right after connecting.
+ *
+ * client_connection_check_interval (PostgreSQL 14+) makes the server notice within a second that a
+ * killed runner's connection is gone, so a SIGKILLed migration is rolled back and its locks released
+ * at once instead of when its statement would have finished. Settings the server does not know are
+ * skipped, so older servers work too.
+ */
+import type pg from 'pg';
+import { DatabaseReadOnlyError } from '../errors';
+
+export interface SessionOptions {
+  /** PostgreSQL lock_timeout for every statement of the run (undefined: the server's setting). */
+  lockTimeoutMs?: number;
+  /** PostgreSQL statement_timeout for every statement of the run (undefined: the server's setting). */
+  statementTimeoutMs?: number;
+}
+
+const CONNECTION_CHECK_INTERVAL_MS = 1000;
+
+export async function prepareSession(client: pg.Client, options: SessionOptions): Promise<void> {
+  const { rows } = await client.query<{ inRecovery: boolean; readOnly: boolean }>(
+    `SELECT pg_is_in_recovery() AS "inRecovery",
+            current_setting('transaction_read_only') = 'on' AS "readOnly",
+            (SELECT count(set_config(s.name, s.value, false))
+               FROM (VALUES ('client_connection_check_interval', $1::text), ('lock_timeout', $2), ('statement_timeout', $3)) AS s(name, value)
+               JOIN pg_settings USING (name)
+              WHERE s.value IS NOT NULL) AS applied`,
+    [String(CONNECTION_CHECK_INTERVAL_MS), milliseconds(options.lockTimeoutMs), milliseconds(options.statementTimeoutMs)],
+  );
+  const { inRecovery, readOnly } = rows[0];
+  if (inRecovery || readOnly) {
+    throw new DatabaseReadOnlyError(
+      inRecovery
+        ? 'the database is a read-only standby (in recovery): point the migrator at the primary'
+        : 'the connection is read-only (default_transaction_read_only is on for this database or role): the migrator needs a writable connection',
+    );
+  }
+}
+
+function milliseconds(value: number | undefined): string | null {
+  return value === undefined ? null : String(Math.round(value));
+}
