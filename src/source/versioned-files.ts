@@ -39,6 +39,7 @@ export async function loadVersionedFiles(dir: string): Promise<VersionedFile[]> 
     return { id: Number(match[1]), name: match[2] === '' ? fileName : match[2], fileName, isJs: match[3].toLowerCase() === 'js' };
   });
   checkIds(parsed);
+  checkNames(parsed);
   parsed.sort((a, b) => a.id - b.id);
   return Promise.all(
     parsed.map(async ({ id, name, fileName, isJs }) => {
@@ -46,6 +47,26 @@ export async function loadVersionedFiles(dir: string): Promise<VersionedFile[]> 
       return { id, name, fileName, sql, hash: migrationHash(fileName, sql) };
     }),
   );
+}
+
+/** The library's history table keeps names unique, in at most 100 characters. */
+const MAX_NAME_LENGTH = 100;
+
+function checkNames(files: Array<{ name: string; fileName: string }>): void {
+  const seen = new Map<string, string>();
+  for (const { name, fileName } of files) {
+    if (name.length > MAX_NAME_LENGTH) {
+      throw new ValidationError(`versioned/${fileName}: the name after the id is longer than ${MAX_NAME_LENGTH} characters`, fileName);
+    }
+    const earlier = seen.get(name);
+    if (earlier) {
+      throw new ValidationError(
+        `versioned migrations ${earlier} and ${fileName} have the same name "${name}": the history records names uniquely, so rename one`,
+        fileName,
+      );
+    }
+    seen.set(name, fileName);
+  }
 }
 
 function checkIds(files: Array<{ id: number; fileName: string }>): void {

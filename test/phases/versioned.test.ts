@@ -31,6 +31,8 @@ describe('versioned phase', () => {
     ['a duplicate id', { 'versioned/2_other.sql': 'SELECT 1;' }, /2_customers_display_name\.sql and 2_other\.sql share id 2/],
     ['a gap in ids', { 'versioned/4_skipped.sql': 'SELECT 1;' }, /versioned migration 3 is missing \(next is 4_skipped\.sql\)/],
     ['a file without an id', { 'versioned/add_things.sql': 'SELECT 1;' }, /versioned\/add_things\.sql: a versioned migration's name must start with its id/],
+    ['a name used twice', { 'versioned/3_customers_display_name.sql': 'SELECT 1;' }, /2_customers_display_name\.sql and 3_customers_display_name\.sql have the same name/],
+    ['a name over 100 characters', { [`versioned/3_${'x'.repeat(101)}.sql`]: 'SELECT 1;' }, /the name after the id is longer than 100 characters/],
   ])('%s is a validation error naming the files, and nothing runs', async (_case, files, message) => {
     for (const [name, content] of Object.entries(files)) migrations.write(name, content);
 
