@@ -1,0 +1,96 @@
+/**
+ * The database is late, or restarts in the middle of a run. These tests need a server of their
+ * own on a fixed port, so that the migrator can be pointed at it before it exists or while it restarts.
+ */
+import { createServer } from 'node:net';
+import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
+import pg from 'pg';
+import { TEST_IMAGE } from '../support/global-setup';
+import { runMigrator, startMigrator, summaryLine, waitForLine } from '../support/cli';
+import { fixturePath, tempMigrations } from '../support/fixtures';
+import { waitUntil } from '../support/wait';
+
+const PASSWORD = 'outage-secret';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function startPostgres(port: number): Promise<StartedPostgreSqlContainer> {
+  return new PostgreSqlContainer(TEST_IMAGE)
+    .withPassword(PASSWORD)
+    .withDatabase('app')
+    .withExposedPorts({ container: 5432, host: port })
+    .start();
+}
+
+async function query(port: number, sql: string): Promise<Array<Record<string, unknown>>> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'test', password: PASSWORD, database: 'app' });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('database outages', () => {
+  let container: StartedPostgreSqlContainer | undefined;
+  afterEach(async () => {
+    await container?.stop();
+    container = undefined;
+  });
+
+  test('a database that comes up 10 s after the migrator started: it waits, then succeeds', async () => {
+    const port = await freePort();
+    const url = `postgres://test:${PASSWORD}@127.0.0.1:${port}/app`;
+    const run = startMigrator(['up'], { env: { DATABASE_URL: url, MIGRATIONS_DIR: fixturePath('basic'), MIGRATOR_WAIT_TIMEOUT: '90' } });
+    await waitForLine(run.child, (line) => line.msg === 'database not reachable yet, retrying');
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    container = await startPostgres(port);
+
+    const result = await run.done;
+
+    expect(result.code).toBe(0);
+    expect(result.lines.some((line) => line.msg === 'still waiting for the database')).toBe(true);
+    expect(summaryLine(result)).toMatchObject({ outcome: 'applied', versioned: 2 });
+  });
+
+  test('a restart in the middle of a run: exit 4, nothing half applied, the next run completes', async () => {
+    const port = await freePort();
+    container = await startPostgres(port);
+    const url = `postgres://test:${PASSWORD}@127.0.0.1:${port}/app`;
+    const migrations = tempMigrations('basic');
+    await query(port, 'CREATE TABLE test_control (sleep_seconds int); INSERT INTO test_control VALUES (60)');
+    migrations.write('versioned/3_slow.sql', 'CREATE TABLE slow_half (id int);\nSELECT pg_sleep((SELECT sleep_seconds FROM test_control));\n');
+    try {
+      const env = { DATABASE_URL: url, MIGRATIONS_DIR: migrations.dir, MIGRATOR_WAIT_TIMEOUT: '60' };
+      const run = startMigrator(['up'], { env });
+      await waitForLine(run.child, (line) => line.file === '2_customers_display_name.sql');
+      await container.restart();
+
+      const result = await run.done;
+
+      expect(result.code).toBe(4);
+      expect(summaryLine(result)).toMatchObject({ errorType: 'DatabaseUnavailableError' });
+      expect(String(summaryLine(result).msg)).toMatch(/lost the database connection while running versioned\/3_slow\.sql/);
+      await waitUntil(async () => query(port, 'SELECT 1').then(() => true, () => false), 'the database is back');
+      expect(await query(port, `SELECT to_regclass('slow_half') AS half`)).toEqual([{ half: null }]);
+      expect(await query(port, 'SELECT id FROM migrations WHERE id > 0 ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
+
+      await query(port, 'UPDATE test_control SET sleep_seconds = 0');
+      const next = await runMigrator(['up'], { env });
+      expect(next.code).toBe(0);
+      expect(await query(port, 'SELECT id FROM migrations WHERE id > 0 ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    } finally {
+      migrations.remove();
+    }
+  });
+});
