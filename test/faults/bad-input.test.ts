@@ -1,0 +1,75 @@
+/**
+ * Bad migration files: each is refused with the file named and a documented exit code, before the
+ * database is touched (files are read and checked before connecting).
+ */
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runMigrator, summaryLine } from '../support/cli';
+import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
+import { tempMigrations, type TempMigrations } from '../support/fixtures';
+
+describe('bad input', () => {
+  let db: TestDatabase;
+  let migrations: TempMigrations;
+  beforeEach(async () => {
+    db = await createDatabase();
+    migrations = tempMigrations('basic');
+  });
+  afterEach(async () => {
+    migrations.remove();
+    await db.drop();
+  });
+
+  const run = () => runMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: migrations.dir } });
+  const put = (relative: string, content: string | Buffer) => writeFileSync(path.join(migrations.dir, relative), content);
+
+  test.each<[string, number, RegExp, () => void]>([
+    ['an empty file', 6, /versioned\/3_empty\.sql is empty/, () => put('versioned/3_empty.sql', '  \n')],
+    ['non-UTF-8 bytes', 6, /legacy\/002_latin1\.sql is not valid UTF-8 \(first bad byte on line 2\)/, () => put('legacy/002_latin1.sql', Buffer.from('SELECT 1;\n-- caf\xe9\n', 'latin1'))],
+    ['a byte-order mark', 6, /tables\/030_bom\.sql starts with a byte-order mark/, () => put('tables/030_bom.sql', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('CREATE TABLE bom (id int);')]))],
+    ['a versioned file that is not a migration name', 6, /versioned\/cleanup\.sql: a versioned migration's name must start with its id/, () => put('versioned/cleanup.sql', 'SELECT 1;')],
+    ['a gap in ids', 6, /versioned migration 3 is missing \(next is 4_later\.sql\)/, () => put('versioned/4_later.sql', 'SELECT 1;')],
+    ['a duplicate id', 6, /2_again\.sql and 2_customers_display_name\.sql share id 2/, () => put('versioned/2_again.sql', 'SELECT 1;')],
+    ['an unreadable file', 6, /cannot read versioned\/3_folder\.sql \(EISDIR\)/, () => mkdirSync(path.join(migrations.dir, 'versioned', '3_folder.sql'))],
+    ['a dangling link', 6, /cannot read legacy\/009_gone\.sql \(ENOENT\)/, () => symlinkSync('/no/such/file.sql', path.join(migrations.dir, 'legacy', '009_gone.sql'))],
+  ])('%s: exit %i, the file named, the database untouched', async (_case, exitCode, message, breakIt) => {
+    breakIt();
+
+    const result = await run();
+
+    expect(result.code).toBe(exitCode);
+    expect(summaryLine(result).msg).toMatch(message);
+    expect(await tableNames(db)).toEqual([]);
+  });
+
+  test('a migrations folder that does not exist: exit 2', async () => {
+    const result = await runMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: path.join(migrations.dir, 'nope') } });
+    expect(result.code).toBe(2);
+    expect(summaryLine(result)).toMatchObject({ variable: 'MIGRATIONS_DIR' });
+  });
+
+  test.each([
+    ['legacy/002_typo.sql', 'legacy', '002_typo.sql'],
+    ['tables/030_typo.sql', 'tables', '030_typo.sql'],
+    ['versioned/3_typo.sql', 'versioned', '3_typo.sql'],
+  ])('a syntax error in %s: exit 1 with file, line and column', async (relative, phase, file) => {
+    put(relative, '-- a comment line\nCREATE TABLE typo (\n  id int,\n  name txet NOT NULL,,\n);\n');
+
+    const result = await run();
+
+    expect(result.code).toBe(1);
+    expect(summaryLine(result)).toMatchObject({ phase, file, pgCode: '42601', line: 4 });
+    expect(summaryLine(result).msg).toMatch(new RegExp(`${relative.replace('.', '\\.')}:4:\\d+ failed: syntax error`));
+  });
+
+  test('CRLF line endings on an applied file: exit 6, saying only the line endings changed', async () => {
+    expect((await run()).code).toBe(0);
+    put('versioned/2_customers_display_name.sql', 'ALTER TABLE customers ADD COLUMN IF NOT EXISTS display_name text;\r\n');
+
+    const result = await run();
+
+    expect(result.code).toBe(6);
+    expect(summaryLine(result).msg).toMatch(/only its line endings differ from what was applied \(CRLF vs LF\)/);
+    expect(await appliedVersions(db)).toHaveLength(2);
+  });
+});
