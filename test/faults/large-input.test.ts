@@ -1,0 +1,66 @@
+/**
+ * A very large migration and a long history both succeed within a 512 MiB memory limit, the
+ * smallest limit README.md recommends for migrations of this size.
+ */
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { once } from 'node:events';
+import { runMigrator, summaryLine } from '../support/cli';
+import { appliedVersions, createDatabase, type TestDatabase } from '../support/database';
+import { tempMigrations, type TempMigrations } from '../support/fixtures';
+
+const MEMORY_LIMIT_MB = 512;
+
+async function writeLargeMigration(file: string, bytes: number): Promise<number> {
+  const rows = Array.from({ length: 1000 }, (_, i) => `(${i}, '${'x'.repeat(80)}')`).join(',');
+  const statement = `INSERT INTO big (n, payload) VALUES ${rows};\n`;
+  const out = createWriteStream(file);
+  let written = 0;
+  let statements = 0;
+  while (written < bytes) {
+    if (!out.write(statement)) await once(out, 'drain');
+    written += statement.length;
+    statements++;
+  }
+  out.end();
+  await once(out, 'finish');
+  return statements * 1000;
+}
+
+describe('large input', () => {
+  let db: TestDatabase;
+  let migrations: TempMigrations;
+  beforeEach(async () => {
+    db = await createDatabase();
+    migrations = tempMigrations();
+  });
+  afterEach(async () => {
+    migrations.remove();
+    await db.drop();
+  });
+
+  test('a 50 MB migration of INSERTs', async () => {
+    migrations.write('tables/010_big.sql', 'CREATE TABLE big (n int NOT NULL, payload text NOT NULL);');
+    migrations.write('versioned/1_placeholder.sql', 'SELECT 1;');
+    const rows = await writeLargeMigration(path.join(migrations.dir, 'versioned', '2_fill_big.sql'), 50 * 1024 * 1024);
+
+    const result = await runMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: migrations.dir } });
+
+    expect(result.code).toBe(0);
+    expect(await db.query('SELECT count(*)::int AS rows FROM big')).toEqual([{ rows }]);
+    expect(summaryLine(result).peakRssMb).toBeLessThan(MEMORY_LIMIT_MB);
+  });
+
+  test('a history of 2000 migrations, applied and then a no-op', async () => {
+    for (let id = 1; id <= 2000; id++) migrations.write(`versioned/${id}_step_${id}.sql`, `COMMENT ON DATABASE ${db.name} IS 'step ${id}';\n`);
+
+    const applied = await runMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: migrations.dir, LOG_LEVEL: 'info' } });
+    const noop = await runMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: migrations.dir, LOG_LEVEL: 'info' } });
+
+    expect([applied.code, noop.code]).toEqual([0, 0]);
+    expect(await appliedVersions(db)).toHaveLength(2000);
+    expect(summaryLine(applied)).toMatchObject({ versioned: 2000 });
+    expect(summaryLine(noop)).toMatchObject({ outcome: 'up-to-date', versioned: 0, currentVersion: 2000 });
+    expect(summaryLine(applied).peakRssMb).toBeLessThan(MEMORY_LIMIT_MB);
+  });
+});
