@@ -22,8 +22,9 @@ const MIGRATION_FILE = /\.(sql|js)$/i;
 // The library's own file-name pattern.
 const LIBRARY_NAME = /^(-?\d+)[-_]?(.*).(sql|js)$/i;
 
-export function migrationHash(fileName: string, sql: string): string {
-  return createHash('sha1').update(fileName + sql, 'utf8').digest('hex');
+/** sha1 of the file name followed by the SQL's UTF-8 bytes, as the library computes it. */
+export function migrationHash(fileName: string, sql: string | Buffer): string {
+  return createHash('sha1').update(fileName, 'utf8').update(sql).digest('hex');
 }
 
 export async function loadVersionedFiles(dir: string): Promise<VersionedFile[]> {
@@ -43,8 +44,14 @@ export async function loadVersionedFiles(dir: string): Promise<VersionedFile[]> 
   parsed.sort((a, b) => a.id - b.id);
   return Promise.all(
     parsed.map(async ({ id, name, fileName, isJs }) => {
-      const sql = isJs ? sqlFromJs(path.join(dir, fileName)) : await readSql(dir, fileName);
-      return { id, name, fileName, sql, hash: migrationHash(fileName, sql) };
+      if (isJs) {
+        const sql = sqlFromJs(path.join(dir, fileName));
+        return { id, name, fileName, sql, hash: migrationHash(fileName, sql) };
+      }
+      // Hashing the bytes read avoids encoding a second copy of a possibly very large file.
+      const label = `versioned/${fileName}`;
+      const bytes = await readBytes(label, () => readFile(path.join(dir, fileName)));
+      return { id, name, fileName, sql: decodeSqlText(label, bytes), hash: migrationHash(fileName, bytes) };
     }),
   );
 }
@@ -90,11 +97,6 @@ function checkIds(files: Array<{ id: number; fileName: string }>): void {
       );
     }
   });
-}
-
-async function readSql(dir: string, fileName: string): Promise<string> {
-  const label = `versioned/${fileName}`;
-  return decodeSqlText(label, await readBytes(label, () => readFile(path.join(dir, fileName))));
 }
 
 /** A .js migration exports generateSql(), as postgres-migrations requires. */
