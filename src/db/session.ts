@@ -14,6 +14,8 @@ export interface SessionOptions {
   lockTimeoutMs?: number;
   /** PostgreSQL statement_timeout for every statement of the run (undefined: the server's setting). */
   statementTimeoutMs?: number;
+  /** Refuse a standby or read-only session (commands that write). */
+  requireWritable: boolean;
 }
 
 const CONNECTION_CHECK_INTERVAL_MS = 1000;
@@ -29,7 +31,7 @@ export async function prepareSession(client: pg.Client, options: SessionOptions)
     [String(CONNECTION_CHECK_INTERVAL_MS), milliseconds(options.lockTimeoutMs), milliseconds(options.statementTimeoutMs)],
   );
   const { inRecovery, readOnly } = rows[0];
-  if (inRecovery || readOnly) {
+  if (options.requireWritable && (inRecovery || readOnly)) {
     throw new DatabaseReadOnlyError(
       inRecovery
         ? 'the database is a read-only standby (in recovery): point the migrator at the primary'

@@ -1,0 +1,75 @@
+/**
+ * The life of one connection for any command: connect (waiting for the database), prepare the
+ * session, take the migration lock when the command writes, run the work, release, disconnect.
+ * Aborting the signal cancels whatever statement is running on the server.
+ */
+import type pg from 'pg';
+import type { MigratorConfig } from './config';
+import { cancelBackend } from './db/cancel';
+import { backendPid } from './db/client';
+import { connectWithRetry } from './db/connect';
+import { acquireMigrationLock, releaseMigrationLock } from './db/lock';
+import { watchLockWaits, type LockWatcher } from './db/lock-watch';
+import { prepareSession } from './db/session';
+import { InterruptedError } from './errors';
+import type { Logger } from './log';
+
+const CANCEL_REPEAT_MS = 500;
+
+export interface DatabaseSession {
+  client: pg.Client;
+  /** Present for writing commands with MIGRATOR_LOCK_TIMEOUT: what a timed-out step waited for. */
+  lockWatcher?: LockWatcher;
+}
+
+export interface SessionOptions {
+  logger: Logger;
+  signal?: AbortSignal;
+  /** Writing commands hold the migration lock and need a writable session. */
+  writes: boolean;
+}
+
+export async function withDatabase<T>(
+  config: MigratorConfig,
+  options: SessionOptions,
+  work: (session: DatabaseSession) => Promise<T>,
+): Promise<T> {
+  const { logger, signal } = options;
+  let client: pg.Client | undefined;
+  let lockWatcher: LockWatcher | undefined;
+  // A cancel request only stops a statement that is running, so repeat it until the work has unwound.
+  let cancelling: NodeJS.Timeout | undefined;
+  const cancel = () => {
+    const pid = client && backendPid(client);
+    if (pid === undefined) return;
+    void cancelBackend(config.connection, pid);
+    cancelling = setInterval(() => void cancelBackend(config.connection, pid), CANCEL_REPEAT_MS);
+  };
+  try {
+    client = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
+    // An idle connection that breaks emits 'error'; the next query then fails and is reported.
+    client.on('error', (error) => logger.debug({ error: error.message }, 'database connection error'));
+    signal?.addEventListener('abort', cancel, { once: true });
+    InterruptedError.throwIfAborted(signal);
+    await prepareSession(client, { ...config, requireWritable: options.writes });
+    if (!options.writes) return await work({ client });
+
+    await acquireMigrationLock(client, config.lockWaitMs, logger);
+    try {
+      const pid = backendPid(client);
+      if (config.lockTimeoutMs && pid !== undefined) {
+        lockWatcher = watchLockWaits(config.connection, pid, Math.max(50, Math.min(config.lockTimeoutMs / 2, 1000)));
+      }
+      return await work({ client, lockWatcher });
+    } finally {
+      await releaseMigrationLock(client).catch(() => undefined);
+    }
+  } catch (error) {
+    throw signal?.aborted && !(error instanceof InterruptedError) ? InterruptedError.from(signal) : error;
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+    clearInterval(cancelling);
+    await lockWatcher?.stop();
+    await client?.end().catch(() => undefined);
+  }
+}
