@@ -46,6 +46,8 @@ export interface MigratorConfig {
   statementTimeoutMs?: number;
   /** What to do when the database has versioned migrations this image does not know. */
   onAhead: OnAhead;
+  /** Shell command run before `up` changes anything (only when it has work to do). */
+  backupCommand?: string;
   log: { level: LogLevel; format: LogFormat };
 }
 
@@ -78,6 +80,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): MigratorC
     lockRetries: count(env, 'MIGRATOR_LOCK_RETRIES', DEFAULTS.lockRetries),
     statementTimeoutMs: optionalSeconds(env, 'MIGRATOR_STATEMENT_TIMEOUT'),
     onAhead: oneOf(env, 'MIGRATOR_ON_AHEAD', ['warn', 'fail'] as const, 'warn'),
+    backupCommand: value(env, 'MIGRATOR_BACKUP_COMMAND'),
     log: {
       level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
       format: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, options.stdoutIsTTY ? 'pretty' : 'json'),

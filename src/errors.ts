@@ -3,6 +3,7 @@
  * Library code throws these; only the CLI turns them into exit codes (src/cli/exit-codes.ts).
  */
 
+import type { Plan } from './commands/plan';
 import type { PartialReport } from './report';
 
 export type PhaseName = 'legacy' | 'tables' | 'versioned';
@@ -82,6 +83,19 @@ export class ValidationError extends MigratorError {
     super(message);
   }
 }
+
+/** `check`: the schema is valid but `up` has work to do. */
+export class SchemaNotCurrentError extends MigratorError {
+  constructor(
+    message: string,
+    readonly plan: Plan,
+  ) {
+    super(message);
+  }
+}
+
+/** MIGRATOR_BACKUP_COMMAND failed, so nothing was changed. */
+export class BackupFailedError extends MigratorError {}
 
 /** The run was stopped by a signal; the in-flight transaction was rolled back. */
 export class InterruptedError extends MigratorError {

@@ -1,11 +1,13 @@
 /** The one place where outcomes become exit codes. Documented in README.md ("Exit codes"). */
 import {
+  BackupFailedError,
   ConfigError,
   DatabaseReadOnlyError,
   DatabaseUnavailableError,
   InterruptedError,
   LockTimeoutError,
   MigrationFailedError,
+  SchemaNotCurrentError,
   ValidationError,
 } from '../errors';
 
@@ -17,6 +19,7 @@ export const EXIT = {
   databaseUnavailable: 4,
   lockTimeout: 5,
   validationFailed: 6,
+  backupFailed: 7,
   interruptedBySigint: 130,
   interruptedBySigterm: 143,
 } as const;
@@ -27,6 +30,8 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof DatabaseUnavailableError) return EXIT.databaseUnavailable;
   if (error instanceof LockTimeoutError) return EXIT.lockTimeout;
   if (error instanceof ValidationError) return EXIT.validationFailed;
+  if (error instanceof SchemaNotCurrentError) return EXIT.pendingWork;
+  if (error instanceof BackupFailedError) return EXIT.backupFailed;
   if (error instanceof InterruptedError) {
     return error.signal === 'SIGTERM' ? EXIT.interruptedBySigterm : EXIT.interruptedBySigint;
   }

@@ -3,19 +3,20 @@
  * The `migrator` command: parses arguments, loads configuration, runs the command, logs the outcome
  * and exits with the code documented in README.md. The only place that calls process.exit.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, secretsOf } from '../config';
 import { MigratorError, MigrationFailedError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { migrate } from '../migrate';
 import { summarize } from '../report';
-import { parseCommand, USAGE } from './args';
+import { parseInvocation } from './args';
 import { environment } from './env';
 import { EXIT, exitCodeFor } from './exit-codes';
 
 /** After a first SIGINT/SIGTERM the run gets this long to roll back and release before we leave. */
 const STOP_GRACE_MS = 10_000;
+const STDOUT = 1;
+const STDERR = 2;
 
 async function main(): Promise<number> {
   const stdoutIsTTY = process.stdout.isTTY === true;
@@ -27,26 +28,41 @@ async function main(): Promise<number> {
     secrets: [process.env.PGPASSWORD],
   });
   try {
-    const command = parseCommand(process.argv.slice(2));
-    if (command === 'help') {
-      process.stdout.write(`${USAGE}\n`);
+    const invocation = parseInvocation(process.argv.slice(2));
+    if (invocation.kind === 'help') {
+      process.stdout.write(`${invocation.text}\n`);
       return EXIT.success;
     }
-    if (command === 'version') {
+    if (invocation.kind === 'version') {
       process.stdout.write(`${packageVersion()}\n`);
       return EXIT.success;
     }
+    const { command } = invocation;
     const config = loadConfig(environment(cwd, process.env), { cwd, stdoutIsTTY });
-    logger = createLogger({ ...config.log, secrets: secretsOf(config), colorize: stdoutIsTTY });
-    const signal = stopOnSignals(logger);
-    const report = await migrate(config, { logger, signal });
-    logger.info({ outcome: report.outcome, ...summarize(report), peakRssMb: peakRssMb(), exitCode: EXIT.success }, 'migrator finished');
+    // A command that prints its result keeps stdout for it: its log lines go to stderr.
+    const logFd = command.printsResult ? STDERR : STDOUT;
+    logger = createLogger({
+      ...config.log,
+      secrets: secretsOf(config),
+      colorize: logFd === STDOUT ? stdoutIsTTY : process.stderr.isTTY === true,
+      write: (line) => writeSync(logFd, line),
+    });
+    const { msg, ...fields } = await command.run({
+      config,
+      logger,
+      signal: stopOnSignals(logger),
+      values: invocation.values,
+      positionals: invocation.positionals,
+      print: (text) => writeSync(STDOUT, text),
+      interactive: process.stdin.isTTY === true,
+    });
+    logger.info({ command: command.name, ...fields, peakRssMb: peakRssMb(), exitCode: EXIT.success }, msg);
     return EXIT.success;
   } catch (error) {
     const exitCode = exitCodeFor(error);
     logger.error(
       {
-        outcome: 'failed',
+        outcome: exitCode === EXIT.pendingWork ? 'pending' : 'failed',
         exitCode,
         ...errorFields(error),
         ...(error instanceof MigratorError && error.report ? summarize(error.report) : {}),

@@ -45,6 +45,14 @@ async function existingTables(client: pg.Client, tables: DeclaredTable[]): Promi
   return rows.map((row) => row.exists);
 }
 
+/** The declared tables that do not exist yet. */
+export async function planTablesPhase(context: PhaseContext, files: SqlFile[]): Promise<DeclaredTable[]> {
+  const declared = files.map(declaredTable);
+  if (declared.length === 0) return [];
+  const exists = await existingTables(context.client, declared);
+  return declared.filter((_, index) => !exists[index]);
+}
+
 export async function runTablesPhase(context: PhaseContext, files: SqlFile[]): Promise<TablesReport> {
   const { client, logger, signal } = context;
   const declared = files.map(declaredTable);

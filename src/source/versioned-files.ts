@@ -82,7 +82,7 @@ function checkIds(files: Array<{ id: number; fileName: string }>): void {
   for (const [id, fileNames] of byId) {
     if (fileNames.length > 1) {
       throw new ValidationError(
-        `versioned migrations ${fileNames.join(' and ')} share id ${id}: give the one merged last the next free id`,
+        `versioned migrations ${fileNames.join(' and ')} share id ${id} (two branches each added one): give the one merged last the next free id with: migrator renumber ${fileNames[1]}`,
         fileNames[1],
       );
     }

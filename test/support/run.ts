@@ -1,7 +1,7 @@
 /** Calling the library's migrate() directly, with its log lines captured. */
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
-import { migrate, type MigrateOptions } from '../../src/migrate';
+import { migrate, type MigrateOptions } from '../../src/commands/migrate';
 import type { MigrationReport } from '../../src/report';
 import type { TestDatabase } from './database';
 

@@ -8,7 +8,7 @@ import type { OnAhead } from '../../config';
 import { ValidationError } from '../../errors';
 import type { MigrationSet, VersionedFile } from '../../source';
 import { stepError, withLockRetries, type PhaseContext } from '../phase';
-import { readHistory } from './history';
+import { readHistory, type AppliedMigration } from './history';
 import { applyPending, LibraryRunError, NO_TRANSACTION_MARKER } from './library';
 import { compareWithHistory } from './validate';
 
@@ -21,26 +21,45 @@ export interface VersionedReport {
   ahead: Array<{ id: number; name: string }>;
 }
 
+export interface VersionedPlan {
+  pending: VersionedFile[];
+  ahead: Array<{ id: number; name: string }>;
+  /** Highest applied id (0: none). */
+  currentVersion: number;
+  lastApplied?: AppliedMigration;
+}
+
+/** What the phase would apply: history read and checked against the files, by id. */
+export async function planVersionedPhase(
+  context: PhaseContext,
+  set: Pick<MigrationSet, 'versioned'>,
+  onAhead: OnAhead,
+): Promise<VersionedPlan> {
+  const history = await readHistory(context.client);
+  const { pending, ahead } = compareWithHistory(set.versioned, history);
+  const plan: VersionedPlan = {
+    pending,
+    ahead: ahead.map(({ id, name }) => ({ id, name })),
+    currentVersion: Math.max(0, ...history.map((applied) => applied.id)),
+    lastApplied: history.filter((applied) => applied.id > 0).at(-1),
+  };
+  if (ahead.length > 0) {
+    const newest = ahead[ahead.length - 1];
+    const message = `the database has ${ahead.length} versioned migration(s) newer than these files (up to ${newest.id} ${newest.name}): an older release is running against a newer schema`;
+    if (onAhead === 'fail') throw new ValidationError(`${message}; MIGRATOR_ON_AHEAD=fail`);
+    context.logger.warn({ ahead: plan.ahead }, message);
+  }
+  return plan;
+}
+
 export async function runVersionedPhase(
   context: PhaseContext,
   set: Pick<MigrationSet, 'versioned' | 'versionedDir'>,
   onAhead: OnAhead,
 ): Promise<VersionedReport> {
   const { client, logger } = context;
-  const history = await readHistory(client);
-  const { pending, ahead } = compareWithHistory(set.versioned, history);
-
-  const report: VersionedReport = {
-    applied: [],
-    currentVersion: Math.max(0, ...history.map((applied) => applied.id)),
-    ahead: ahead.map(({ id, name }) => ({ id, name })),
-  };
-  if (ahead.length > 0) {
-    const newest = ahead[ahead.length - 1];
-    const message = `the database has ${ahead.length} versioned migration(s) newer than these files (up to ${newest.id} ${newest.name}): an older release is running against a newer schema`;
-    if (onAhead === 'fail') throw new ValidationError(`${message}; MIGRATOR_ON_AHEAD=fail`);
-    logger.warn({ ahead: report.ahead }, message);
-  }
+  const { pending, ahead, currentVersion } = await planVersionedPhase(context, set, onAhead);
+  const report: VersionedReport = { applied: [], currentVersion, ahead };
   if (pending.length === 0 || set.versionedDir === undefined) return report;
 
   const byId = new Map<number, VersionedFile>(pending.map((file) => [file.id, file]));

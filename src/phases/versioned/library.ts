@@ -7,6 +7,9 @@
  * Errors holding only a message, so we keep the last PostgreSQL error ourselves; it reports
  * progress only as log strings, which we turn into per-migration events.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type pg from 'pg';
 import { migrate as libraryMigrate } from 'postgres-migrations';
 
@@ -75,5 +78,18 @@ export async function applyPending(
     await libraryMigrate({ client: tracked as unknown as pg.Client }, dir, { logger });
   } catch (error) {
     throw new LibraryRunError((error as Error).message, running, databaseError);
+  }
+}
+
+/**
+ * Creates the library's history table (and its own row 0) exactly as the library does, by letting
+ * it run with no migration files of ours. Used before writing history rows by hand (baseline).
+ */
+export async function ensureHistoryTable(client: pg.Client): Promise<void> {
+  const emptyDir = await mkdtemp(path.join(os.tmpdir(), 'migrator-empty-'));
+  try {
+    await applyPending(client, emptyDir, { onStart: () => undefined, onFinish: () => undefined });
+  } finally {
+    await rm(emptyDir, { recursive: true, force: true });
   }
 }

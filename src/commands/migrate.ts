@@ -2,16 +2,18 @@
  * `up`: read the migration files, then, on one locked connection, run the three phases in order.
  * Returns a report; otherwise throws a MigratorError subclass carrying the partial report.
  */
-import type { MigratorConfig } from './config';
-import { MigratorError } from './errors';
-import { createLogger, type Logger } from './log';
-import { runLegacyPhase } from './phases/legacy';
-import type { PhaseContext } from './phases/phase';
-import { runTablesPhase } from './phases/tables';
-import { runVersionedPhase } from './phases/versioned';
-import type { MigrationReport, PartialReport } from './report';
-import { loadMigrationSet } from './source';
-import { withDatabase } from './with-database';
+import type { MigratorConfig } from '../config';
+import { MigratorError } from '../errors';
+import { createLogger, type Logger } from '../log';
+import { runLegacyPhase } from '../phases/legacy';
+import type { PhaseContext } from '../phases/phase';
+import { runTablesPhase } from '../phases/tables';
+import { runVersionedPhase } from '../phases/versioned';
+import type { MigrationReport, PartialReport } from '../report';
+import { loadMigrationSet } from '../source';
+import { withDatabase } from '../with-database';
+import { runBackup } from './backup';
+import { planOnClient } from './plan';
 
 export interface MigrateOptions {
   /** Receives every event; a child logger per phase is derived from it. Default: JSON to stdout. */
@@ -36,6 +38,10 @@ export async function migrate(config: MigratorConfig, options: MigrateOptions = 
         lockWatcher,
         signal,
       });
+      if (config.backupCommand) {
+        const pending = await planOnClient(client, files, { logger, onAhead: config.onAhead, signal });
+        if (pending.steps.length > 0) await runBackup(config.backupCommand, config.connection, logger);
+      }
       partial.legacy = await runLegacyPhase(context('legacy'), files.legacy);
       partial.tables = await runTablesPhase(context('tables'), files.tables);
       partial.versioned = await runVersionedPhase(context('versioned'), files, config.onAhead);

@@ -1,0 +1,219 @@
+/**
+ * Every command the CLI offers: its usage, its options, and how it calls the library. The library
+ * functions do the work; these only translate arguments and results.
+ */
+import { createInterface } from 'node:readline/promises';
+import type { ParseArgsConfig } from 'node:util';
+import type { MigratorConfig } from '../config';
+import { ConfigError } from '../errors';
+import type { Logger } from '../log';
+import { baseline } from '../commands/baseline';
+import { throwIfPending } from '../commands/check';
+import { history, verify } from '../commands/history';
+import { migrate } from '../commands/migrate';
+import { newMigration } from '../commands/new-migration';
+import { plan } from '../commands/plan';
+import { renumber } from '../commands/renumber';
+import { rollback, type RollbackTarget } from '../commands/rollback';
+import { summarize } from '../report';
+import { formatHistory, formatJson, formatPlan, formatStatus } from './output';
+
+export interface CommandContext {
+  config: MigratorConfig;
+  logger: Logger;
+  signal: AbortSignal;
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+  /** Writes a command's result to stdout. */
+  print(text: string): void;
+  interactive: boolean;
+}
+
+/** The fields of the final log line; `msg` is its message. */
+export type CommandResult = Record<string, unknown> & { msg: string };
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  details: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  positionals: [min: number, max: number];
+  /** The command prints its result on stdout, so its log lines go to stderr. */
+  printsResult: boolean;
+  run(context: CommandContext): Promise<CommandResult>;
+}
+
+const json = { json: { type: 'boolean' } } as const;
+
+const up: Command = {
+  name: 'up',
+  summary: 'apply everything that is pending (the default command)',
+  usage: 'migrator up [--dry-run]',
+  details: 'Runs the legacy, table-creation and versioned phases under the migration lock.\n--dry-run  show what would be done, like `migrator plan`, and change nothing',
+  options: { 'dry-run': { type: 'boolean' } },
+  positionals: [0, 0],
+  printsResult: false,
+  async run(context) {
+    if (context.values['dry-run']) return planCommand.run({ ...context, values: {} });
+    const report = await migrate(context.config, { logger: context.logger, signal: context.signal });
+    return { msg: 'migrator finished', outcome: report.outcome, ...summarize(report) };
+  },
+};
+
+const statusCommand: Command = {
+  name: 'status',
+  summary: 'what up would do now, per phase, and the current version',
+  usage: 'migrator status [--json]',
+  details: 'Changes nothing: legacy scripts are tried in transactions that are rolled back.',
+  options: json,
+  positionals: [0, 0],
+  printsResult: true,
+  async run(context) {
+    const result = await plan(context.config, { logger: context.logger, signal: context.signal });
+    context.print(context.values.json ? formatJson(result) : formatStatus(result));
+    return { msg: 'status', outcome: result.steps.length === 0 ? 'up-to-date' : 'pending', pending: result.steps.length };
+  },
+};
+
+const checkCommand: Command = {
+  name: 'check',
+  summary: 'exit 0 when the schema is current, 3 when up has work to do, 6 when validation fails',
+  usage: 'migrator check',
+  details: 'For pipelines, readiness probes and gates. Changes nothing.',
+  options: {},
+  positionals: [0, 0],
+  printsResult: false,
+  async run(context) {
+    const result = await plan(context.config, { logger: context.logger, signal: context.signal });
+    throwIfPending(result);
+    return { msg: 'the schema is current', outcome: 'up-to-date', currentVersion: result.versioned.currentVersion };
+  },
+};
+
+const planCommand: Command = {
+  name: 'plan',
+  summary: 'list every step up would take, in order (--sql: with the SQL); changes nothing',
+  usage: 'migrator plan [--sql] [--json]',
+  details: 'Same as `migrator up --dry-run`.',
+  options: { sql: { type: 'boolean' }, ...json },
+  positionals: [0, 0],
+  printsResult: true,
+  async run(context) {
+    const result = await plan(context.config, { logger: context.logger, signal: context.signal });
+    context.print(context.values.json ? formatJson(result) : formatPlan(result, Boolean(context.values.sql)));
+    return { msg: 'plan', outcome: result.steps.length === 0 ? 'up-to-date' : 'pending', pending: result.steps.length };
+  },
+};
+
+const historyCommand: Command = {
+  name: 'history',
+  summary: 'applied versioned migrations with id, name, hash and time',
+  usage: 'migrator history [--json]',
+  details: '',
+  options: json,
+  positionals: [0, 0],
+  printsResult: true,
+  async run(context) {
+    const rows = await history(context.config, { logger: context.logger, signal: context.signal });
+    context.print(context.values.json ? formatJson(rows) : formatHistory(rows));
+    return { msg: 'history', outcome: 'ok', applied: rows.length };
+  },
+};
+
+const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'check files against the history by id: unchanged, none missing, ids unique and consecutive',
+  usage: 'migrator verify',
+  details: 'Exit 0 when files and history agree, 6 otherwise.',
+  options: {},
+  positionals: [0, 0],
+  printsResult: false,
+  async run(context) {
+    const report = await verify(context.config, { logger: context.logger, signal: context.signal });
+    return { msg: 'files and history agree', outcome: 'ok', ...report };
+  },
+};
+
+const newCommand: Command = {
+  name: 'new',
+  summary: 'create the next versioned migration and its down file from a template',
+  usage: 'migrator new <slug>',
+  details: 'Writes versioned/<next id>_<slug>.sql and versioned/down/<next id>_<slug>.sql.\nA slug is lower-case letters and digits joined by _ or -, unique, at most 100 characters.',
+  options: {},
+  positionals: [1, 1],
+  printsResult: false,
+  async run(context) {
+    const { file, downFile } = await newMigration(context.config.migrationsDir, context.positionals[0]);
+    return { msg: 'migration created', outcome: 'ok', file, downFile };
+  },
+};
+
+const renumberCommand: Command = {
+  name: 'renumber',
+  summary: 'give a versioned file (and its down file) the next free id',
+  usage: 'migrator renumber <file>',
+  details: 'For a branch merged after another took the same id. Never renumber a file already applied somewhere.',
+  options: {},
+  positionals: [1, 1],
+  printsResult: false,
+  async run(context) {
+    const { from, to } = await renumber(context.config.migrationsDir, context.positionals[0]);
+    return { msg: 'migration renumbered', outcome: 'ok', from, to };
+  },
+};
+
+const baselineCommand: Command = {
+  name: 'baseline',
+  summary: 'record versioned migrations up to <id> as applied without running them',
+  usage: 'migrator baseline <id>',
+  details: 'For a database whose schema was built by other means. Refuses when the history already goes that far or disagrees with the files.',
+  options: {},
+  positionals: [1, 1],
+  printsResult: false,
+  async run(context) {
+    const recorded = await baseline(context.config, wholeNumber(context.positionals[0], '<id>'), { logger: context.logger, signal: context.signal });
+    return { msg: 'baseline recorded', outcome: 'ok', recorded: recorded.length };
+  },
+};
+
+const rollbackCommand: Command = {
+  name: 'rollback',
+  summary: 'run down files newest first and remove their history rows (destructive: needs --yes)',
+  usage: 'migrator rollback [--steps N | --to <id>] [--yes]',
+  details:
+    '--steps N   roll back the last N applied migrations (default 1)\n--to <id>   roll back every applied migration above <id>\n--yes       do it without asking (a person on a terminal is asked instead)\nRefuses, changing nothing, when a down file (versioned/down/<file name>) is missing.',
+  options: { steps: { type: 'string' }, to: { type: 'string' }, yes: { type: 'boolean' } },
+  positionals: [0, 0],
+  printsResult: false,
+  async run(context) {
+    const { steps, to, yes } = context.values;
+    if (steps !== undefined && to !== undefined) throw new ConfigError('give --steps or --to, not both');
+    const target: RollbackTarget = to !== undefined ? { to: wholeNumber(String(to), '--to') } : { steps: steps === undefined ? 1 : wholeNumber(String(steps), '--steps') };
+    if (!yes) {
+      const what = 'to' in target ? `every migration above version ${target.to}` : `the last ${target.steps} migration(s)`;
+      if (!context.interactive) throw new ConfigError(`rollback is destructive: pass --yes to roll back ${what}`);
+      if (!(await confirm(`Roll back ${what} of ${context.config.connection.database}? [y/N] `))) {
+        return { msg: 'rollback cancelled', outcome: 'cancelled' };
+      }
+    }
+    const rolledBack = await rollback(context.config, target, { logger: context.logger, signal: context.signal });
+    return { msg: 'rollback finished', outcome: 'ok', rolledBack };
+  },
+};
+
+export const COMMANDS: Command[] = [up, statusCommand, checkCommand, planCommand, historyCommand, verifyCommand, newCommand, renumberCommand, baselineCommand, rollbackCommand];
+
+function wholeNumber(text: string, what: string): number {
+  if (!/^\d+$/.test(text)) throw new ConfigError(`${what} must be a whole number (got "${text}")`);
+  return Number(text);
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(question)).trim());
+  } finally {
+    prompt.close();
+  }
+}

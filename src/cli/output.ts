@@ -1,0 +1,48 @@
+/** How command results are shown: a short text for people, JSON with --json for machines. */
+import type { AppliedMigration } from '../phases/versioned/history';
+import type { Plan } from '../commands/plan';
+
+export function formatJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+export function formatStatus(plan: Plan): string {
+  const byPhase = (phase: string) => plan.steps.filter((step) => step.phase === phase);
+  const line = (phase: string, none: string, some: (count: number) => string) => {
+    const steps = byPhase(phase);
+    const detail = steps.length === 0 ? none : `${some(steps.length)}: ${steps.map((step) => step.file).join(', ')}`;
+    return `${phase.padEnd(10)} ${detail}`;
+  };
+  const { currentVersion, lastApplied, ahead } = plan.versioned;
+  const lines = [
+    line('legacy', 'nothing to repair', (n) => `${n} repair(s) to apply`),
+    line('tables', 'all declared tables exist', (n) => `${n} table(s) to create`),
+    line('versioned', 'up to date', (n) => `${n} migration(s) pending`),
+    `current version ${currentVersion}` +
+      (lastApplied ? ` (${lastApplied.id} ${lastApplied.name}, applied ${lastApplied.executedAt?.toISOString() ?? 'at an unknown time'})` : ''),
+  ];
+  if (ahead.length > 0) lines.push(`the database is ahead of these files: ${ahead.map((row) => `${row.id} ${row.name}`).join(', ')}`);
+  lines.push(plan.steps.length === 0 ? 'the schema is current' : `up would take ${plan.steps.length} step(s)`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatPlan(plan: Plan, withSql: boolean): string {
+  if (plan.steps.length === 0) return 'nothing to do: the schema is current\n';
+  return plan.steps
+    .map((step, index) => {
+      const head = `${index + 1}. ${step.phase}/${step.file}: ${step.action}`;
+      return withSql ? `${head}\n${step.sql.trimEnd()}\n` : head;
+    })
+    .join('\n')
+    .concat('\n');
+}
+
+export function formatHistory(rows: AppliedMigration[]): string {
+  if (rows.length === 0) return 'no versioned migration has been applied\n';
+  const width = Math.max(...rows.map((row) => row.name.length), 4);
+  const header = `${'id'.padStart(5)}  ${'name'.padEnd(width)}  ${'hash'.padEnd(40)}  applied at`;
+  const body = rows.map(
+    (row) => `${String(row.id).padStart(5)}  ${row.name.padEnd(width)}  ${row.hash.padEnd(40)}  ${row.executedAt?.toISOString() ?? ''}`,
+  );
+  return `${[header, ...body].join('\n')}\n`;
+}

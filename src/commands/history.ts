@@ -1,0 +1,41 @@
+/** `history` and `verify`: what the database records, and whether the files still agree with it. */
+import type { MigratorConfig } from '../config';
+import { createLogger, type Logger } from '../log';
+import { readHistory, type AppliedMigration } from '../phases/versioned/history';
+import { compareWithHistory } from '../phases/versioned/validate';
+import { loadMigrationSet } from '../source';
+import { withDatabase } from '../with-database';
+
+export interface ReadOptions {
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+/** Applied versioned migrations, oldest first (the library's own row 0 left out). */
+export async function history(config: MigratorConfig, options: ReadOptions = {}): Promise<AppliedMigration[]> {
+  const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
+  return withDatabase(config, { logger, signal: options.signal, writes: false }, async ({ client }) =>
+    (await readHistory(client)).filter((row) => row.id > 0),
+  );
+}
+
+export interface VerifyReport {
+  files: number;
+  applied: number;
+  pending: number;
+  ahead: Array<{ id: number; name: string }>;
+}
+
+/**
+ * Checks files against history by id: names, ids unique and consecutive, applied files unchanged
+ * and present. Throws ValidationError naming the problem; resolves with counts otherwise.
+ */
+export async function verify(config: MigratorConfig, options: ReadOptions = {}): Promise<VerifyReport> {
+  const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
+  const files = await loadMigrationSet(config.migrationsDir);
+  return withDatabase(config, { logger, signal: options.signal, writes: false }, async ({ client }) => {
+    const applied = (await readHistory(client)).filter((row) => row.id > 0);
+    const { pending, ahead } = compareWithHistory(files.versioned, applied);
+    return { files: files.versioned.length, applied: applied.length, pending: pending.length, ahead: ahead.map(({ id, name }) => ({ id, name })) };
+  });
+}

@@ -1,0 +1,62 @@
+/** `new <slug>`: the next versioned migration and its down file, from a template with the guard idioms. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../errors';
+import { loadMigrationSet } from '../source';
+
+export const DOWN_FOLDER = 'down';
+/** The library's history keeps names in varchar(100). */
+const MAX_SLUG_LENGTH = 100;
+const SLUG = /^[a-z0-9]+(?:[_-][a-z0-9]+)*$/;
+
+const UP_TEMPLATE = (slug: string) => `-- ${slug}
+--
+-- Versioned migrations also run on databases whose tables the table-creation phase has just made
+-- in their current shape, so every statement must be safe to run when its change is already there:
+--
+--   CREATE TABLE IF NOT EXISTS ...;          CREATE INDEX IF NOT EXISTS ... ON ...;
+--   ALTER TABLE t ADD COLUMN IF NOT EXISTS c ...;
+--   ALTER TABLE t DROP COLUMN IF EXISTS c;   DROP INDEX IF EXISTS ...;
+--
+-- A rename or type change must handle "both columns exist" (table creation added the new one):
+--
+--   DO $$
+--   BEGIN
+--     IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'old_name') THEN
+--       IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'new_name') THEN
+--         UPDATE t SET new_name = old_name WHERE new_name IS NULL;
+--         ALTER TABLE t DROP COLUMN old_name;
+--       ELSE
+--         ALTER TABLE t RENAME COLUMN old_name TO new_name;
+--       END IF;
+--     END IF;
+--   END $$;
+--
+-- Also change the table's declaration in tables/ so that new databases get the same shape.
+-- For CREATE INDEX CONCURRENTLY, put it alone in this file after the line
+-- -- postgres-migrations disable-transaction
+
+`;
+
+const DOWN_TEMPLATE = (fileName: string) => `-- Undoes ${fileName} for \`migrator rollback\`. Runs in a transaction; guard it like the up file.
+
+`;
+
+export async function newMigration(migrationsDir: string, slug: string): Promise<{ file: string; downFile: string }> {
+  if (!SLUG.test(slug)) {
+    throw new ConfigError(`slug "${slug}" must be lower-case letters and digits, words joined by _ or -, like add_orders_index`);
+  }
+  if (slug.length > MAX_SLUG_LENGTH) throw new ConfigError(`slug is ${slug.length} characters; at most ${MAX_SLUG_LENGTH}`);
+  const { versioned } = await loadMigrationSet(migrationsDir);
+  const taken = versioned.find((file) => file.name === slug);
+  if (taken) throw new ConfigError(`slug "${slug}" is already used by versioned/${taken.fileName}: names must be unique`);
+
+  const fileName = `${versioned.length + 1}_${slug}.sql`;
+  const dir = path.join(migrationsDir, 'versioned');
+  const file = path.join(dir, fileName);
+  const downFile = path.join(dir, DOWN_FOLDER, fileName);
+  await mkdir(path.dirname(downFile), { recursive: true });
+  await writeFile(file, UP_TEMPLATE(slug), { flag: 'wx' });
+  await writeFile(downFile, DOWN_TEMPLATE(fileName), { flag: 'wx' });
+  return { file, downFile };
+}
