@@ -39,8 +39,8 @@ export interface Command {
   details: string;
   options: NonNullable<ParseArgsConfig['options']>;
   positionals: [min: number, max: number];
-  /** The command prints its result on stdout, so its log lines go to stderr. */
-  printsResult: boolean;
+  /** Whether, with these options, the command prints a result on stdout (its log lines then go to stderr). */
+  printsResult(values: CommandContext['values']): boolean;
   run(context: CommandContext): Promise<CommandResult>;
 }
 
@@ -53,7 +53,7 @@ const up: Command = {
   details: 'Runs the legacy, table-creation and versioned phases under the migration lock.\n--dry-run  show what would be done, like `migrator plan`, and change nothing',
   options: { 'dry-run': { type: 'boolean' } },
   positionals: [0, 0],
-  printsResult: false,
+  printsResult: (values) => values['dry-run'] === true,
   async run(context) {
     if (context.values['dry-run']) return planCommand.run({ ...context, values: {} });
     const report = await migrate(context.config, { logger: context.logger, signal: context.signal });
@@ -68,7 +68,7 @@ const statusCommand: Command = {
   details: 'Changes nothing: legacy scripts are tried in transactions that are rolled back.',
   options: json,
   positionals: [0, 0],
-  printsResult: true,
+  printsResult: () => true,
   async run(context) {
     const result = await plan(context.config, { logger: context.logger, signal: context.signal });
     context.print(context.values.json ? formatJson(result) : formatStatus(result));
@@ -83,7 +83,7 @@ const checkCommand: Command = {
   details: 'For pipelines, readiness probes and gates. Changes nothing.',
   options: {},
   positionals: [0, 0],
-  printsResult: false,
+  printsResult: () => false,
   async run(context) {
     const result = await plan(context.config, { logger: context.logger, signal: context.signal });
     throwIfPending(result);
@@ -98,7 +98,7 @@ const planCommand: Command = {
   details: 'Same as `migrator up --dry-run`.',
   options: { sql: { type: 'boolean' }, ...json },
   positionals: [0, 0],
-  printsResult: true,
+  printsResult: () => true,
   async run(context) {
     const result = await plan(context.config, { logger: context.logger, signal: context.signal });
     context.print(context.values.json ? formatJson(result) : formatPlan(result, Boolean(context.values.sql)));
@@ -113,7 +113,7 @@ const historyCommand: Command = {
   details: '',
   options: json,
   positionals: [0, 0],
-  printsResult: true,
+  printsResult: () => true,
   async run(context) {
     const rows = await history(context.config, { logger: context.logger, signal: context.signal });
     context.print(context.values.json ? formatJson(rows) : formatHistory(rows));
@@ -128,7 +128,7 @@ const verifyCommand: Command = {
   details: 'Exit 0 when files and history agree, 6 otherwise.',
   options: {},
   positionals: [0, 0],
-  printsResult: false,
+  printsResult: () => false,
   async run(context) {
     const report = await verify(context.config, { logger: context.logger, signal: context.signal });
     return { msg: 'files and history agree', outcome: 'ok', ...report };
@@ -142,7 +142,7 @@ const newCommand: Command = {
   details: 'Writes versioned/<next id>_<slug>.sql and versioned/down/<next id>_<slug>.sql.\nA slug is lower-case letters and digits joined by _ or -, unique, at most 100 characters.',
   options: {},
   positionals: [1, 1],
-  printsResult: false,
+  printsResult: () => false,
   async run(context) {
     const { file, downFile } = await newMigration(context.config.migrationsDir, context.positionals[0]);
     return { msg: 'migration created', outcome: 'ok', file, downFile };
@@ -156,7 +156,7 @@ const renumberCommand: Command = {
   details: 'For a branch merged after another took the same id. Never renumber a file already applied somewhere.',
   options: {},
   positionals: [1, 1],
-  printsResult: false,
+  printsResult: () => false,
   async run(context) {
     const { from, to } = await renumber(context.config.migrationsDir, context.positionals[0]);
     return { msg: 'migration renumbered', outcome: 'ok', from, to };
@@ -170,7 +170,7 @@ const baselineCommand: Command = {
   details: 'For a database whose schema was built by other means. Refuses when the history already goes that far or disagrees with the files.',
   options: {},
   positionals: [1, 1],
-  printsResult: false,
+  printsResult: () => false,
   async run(context) {
     const recorded = await baseline(context.config, wholeNumber(context.positionals[0], '<id>'), { logger: context.logger, signal: context.signal });
     return { msg: 'baseline recorded', outcome: 'ok', recorded: recorded.length };
@@ -185,7 +185,7 @@ const rollbackCommand: Command = {
     '--steps N   roll back the last N applied migrations (default 1)\n--to <id>   roll back every applied migration above <id>\n--yes       do it without asking (a person on a terminal is asked instead)\nRefuses, changing nothing, when a down file (versioned/down/<file name>) is missing.',
   options: { steps: { type: 'string' }, to: { type: 'string' }, yes: { type: 'boolean' } },
   positionals: [0, 0],
-  printsResult: false,
+  printsResult: () => false,
   async run(context) {
     const { steps, to, yes } = context.values;
     if (steps !== undefined && to !== undefined) throw new ConfigError('give --steps or --to, not both');

@@ -40,7 +40,7 @@ async function main(): Promise<number> {
     const { command } = invocation;
     const config = loadConfig(environment(cwd, process.env), { cwd, stdoutIsTTY });
     // A command that prints its result keeps stdout for it: its log lines go to stderr.
-    const logFd = command.printsResult ? STDERR : STDOUT;
+    const logFd = command.printsResult(invocation.values) ? STDERR : STDOUT;
     logger = createLogger({
       ...config.log,
       secrets: secretsOf(config),
