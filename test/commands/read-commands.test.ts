@@ -7,25 +7,20 @@ import path from 'node:path';
 import { runMigrator, summaryLine } from '../support/cli';
 import { createDatabase, type TestDatabase } from '../support/database';
 import { tempMigrations, type TempMigrations } from '../support/fixtures';
+import { withFreshDatabase } from '../support/fresh';
 import { schemaSnapshot } from '../support/schema';
 
 describe('read commands', () => {
   let db: TestDatabase;
   let migrations: TempMigrations;
   let env: Record<string, string>;
-  beforeEach(async () => {
-    db = await createDatabase();
-    migrations = tempMigrations('basic');
+  withFreshDatabase('basic', (fresh) => ({ db, migrations, env } = fresh));
+  beforeEach(() => {
     // A legacy repair with work to do: plan and check must see it, and must not perform it.
     migrations.write(
       'legacy/002_trim_emails.sql',
       `DO $$ BEGIN IF to_regclass('customers') IS NOT NULL THEN UPDATE customers SET email = trim(email) WHERE email <> trim(email); END IF; END $$;`,
     );
-    env = { ...db.env, MIGRATIONS_DIR: migrations.dir };
-  });
-  afterEach(async () => {
-    migrations.remove();
-    await db.drop();
   });
 
   /** A database halfway: customers exists (with untrimmed data), migration 1 applied, the rest pending. */

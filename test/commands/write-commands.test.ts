@@ -7,22 +7,15 @@ import { assertSchemaCurrent } from '../../src/commands/check';
 import { SchemaNotCurrentError } from '../../src/errors';
 import { runMigrator, summaryLine } from '../support/cli';
 import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
-import { fixturePath, tempMigrations, type TempMigrations } from '../support/fixtures';
+import { fixturePath, type TempMigrations } from '../support/fixtures';
+import { withFreshDatabase } from '../support/fresh';
 import { schemaSnapshot } from '../support/schema';
 
 describe('write commands', () => {
   let db: TestDatabase;
   let migrations: TempMigrations;
   let env: Record<string, string>;
-  beforeEach(async () => {
-    db = await createDatabase();
-    migrations = tempMigrations('basic');
-    env = { ...db.env, MIGRATIONS_DIR: migrations.dir };
-  });
-  afterEach(async () => {
-    migrations.remove();
-    await db.drop();
-  });
+  withFreshDatabase('basic', (fresh) => ({ db, migrations, env } = fresh));
 
   describe('new', () => {
     test('creates the next migration and its down file from the template', async () => {

@@ -5,20 +5,14 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runMigrator, summaryLine } from '../support/cli';
-import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
-import { tempMigrations, type TempMigrations } from '../support/fixtures';
+import { appliedVersions, tableNames, type TestDatabase } from '../support/database';
+import type { TempMigrations } from '../support/fixtures';
+import { withFreshDatabase } from '../support/fresh';
 
 describe('bad input', () => {
   let db: TestDatabase;
   let migrations: TempMigrations;
-  beforeEach(async () => {
-    db = await createDatabase();
-    migrations = tempMigrations('basic');
-  });
-  afterEach(async () => {
-    migrations.remove();
-    await db.drop();
-  });
+  withFreshDatabase('basic', (fresh) => ({ db, migrations } = fresh));
 
   const run = () => runMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: migrations.dir } });
   const put = (relative: string, content: string | Buffer) => writeFileSync(path.join(migrations.dir, relative), content);

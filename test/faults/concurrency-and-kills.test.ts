@@ -4,21 +4,15 @@
  */
 import { MIGRATION_LOCK_KEY } from '../../src/db/lock';
 import { runMigrator, startMigrator, summaryLine, waitForLine } from '../support/cli';
-import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
-import { tempMigrations, type TempMigrations } from '../support/fixtures';
+import { appliedVersions, tableNames, type TestDatabase } from '../support/database';
+import type { TempMigrations } from '../support/fixtures';
+import { withFreshDatabase } from '../support/fresh';
 import { statementRunning, waitUntil } from '../support/wait';
 
 describe('concurrency and killed runners', () => {
   let db: TestDatabase;
   let migrations: TempMigrations;
-  beforeEach(async () => {
-    db = await createDatabase();
-    migrations = tempMigrations('basic');
-  });
-  afterEach(async () => {
-    migrations.remove();
-    await db.drop();
-  });
+  withFreshDatabase('basic', (fresh) => ({ db, migrations } = fresh));
 
   test('20 runners started at once: all exit 0, each migration applied exactly once', async () => {
     migrations.write('tables/030_marks.sql', 'CREATE TABLE marks (migration int NOT NULL);');

@@ -6,8 +6,9 @@ import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
 import { runMigrator, summaryLine } from '../support/cli';
-import { appliedVersions, createDatabase, type TestDatabase } from '../support/database';
-import { tempMigrations, type TempMigrations } from '../support/fixtures';
+import { appliedVersions, type TestDatabase } from '../support/database';
+import type { TempMigrations } from '../support/fixtures';
+import { withFreshDatabase } from '../support/fresh';
 
 const MEMORY_LIMIT_MB = 512;
 
@@ -30,14 +31,7 @@ async function writeLargeMigration(file: string, bytes: number): Promise<number>
 describe('large input', () => {
   let db: TestDatabase;
   let migrations: TempMigrations;
-  beforeEach(async () => {
-    db = await createDatabase();
-    migrations = tempMigrations();
-  });
-  afterEach(async () => {
-    migrations.remove();
-    await db.drop();
-  });
+  withFreshDatabase(undefined, (fresh) => ({ db, migrations } = fresh));
 
   test('a 50 MB migration of INSERTs', async () => {
     migrations.write('tables/010_big.sql', 'CREATE TABLE big (n int NOT NULL, payload text NOT NULL);');

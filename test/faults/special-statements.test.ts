@@ -4,20 +4,14 @@
 import { runMigrator, summaryLine } from '../support/cli';
 import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
 import { tempMigrations, type TempMigrations } from '../support/fixtures';
+import { withFreshDatabase } from '../support/fresh';
 
 const NO_TRANSACTION = '-- postgres-migrations disable-transaction\n';
 
 describe('statements that refuse a transaction', () => {
   let db: TestDatabase;
   let migrations: TempMigrations;
-  beforeEach(async () => {
-    db = await createDatabase();
-    migrations = tempMigrations('basic');
-  });
-  afterEach(async () => {
-    migrations.remove();
-    await db.drop();
-  });
+  withFreshDatabase('basic', (fresh) => ({ db, migrations } = fresh));
   const run = () => runMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: migrations.dir } });
 
   test('CREATE INDEX CONCURRENTLY alone in a file that opts out of the transaction works', async () => {

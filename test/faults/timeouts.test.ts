@@ -4,22 +4,18 @@
  */
 import type pg from 'pg';
 import { runMigrator, startMigrator, summaryLine, waitForLine } from '../support/cli';
-import { appliedVersions, createDatabase, type TestDatabase } from '../support/database';
-import { tempMigrations, type TempMigrations } from '../support/fixtures';
+import { appliedVersions, type TestDatabase } from '../support/database';
+import type { TempMigrations } from '../support/fixtures';
+import { withFreshDatabase } from '../support/fresh';
 
 describe('lock and statement timeouts', () => {
   let db: TestDatabase;
   let migrations: TempMigrations;
   let app: pg.Client | undefined;
-  beforeEach(async () => {
-    db = await createDatabase();
-    migrations = tempMigrations('basic');
-  });
+  withFreshDatabase('basic', (fresh) => ({ db, migrations } = fresh));
   afterEach(async () => {
     await app?.end();
     app = undefined;
-    migrations.remove();
-    await db.drop();
   });
 
   test('a table held by an app transaction: bounded retries, then exit 1 naming the relation and holder', async () => {

@@ -1,19 +1,13 @@
 import { MigrationFailedError } from '../../src/errors';
-import { createDatabase, tableNames, type TestDatabase } from '../support/database';
-import { tempMigrations, type TempMigrations } from '../support/fixtures';
+import { tableNames, type TestDatabase } from '../support/database';
+import type { TempMigrations } from '../support/fixtures';
+import { withFreshDatabase } from '../support/fresh';
 import { runLibrary } from '../support/run';
 
 describe('legacy phase', () => {
   let db: TestDatabase;
   let migrations: TempMigrations;
-  beforeEach(async () => {
-    db = await createDatabase();
-    migrations = tempMigrations('basic');
-  });
-  afterEach(async () => {
-    migrations.remove();
-    await db.drop();
-  });
+  withFreshDatabase('basic', (fresh) => ({ db, migrations } = fresh));
 
   test('repairs a database left by an old release before tables are created', async () => {
     // An old release created "customer" (singular) with data.

@@ -1,19 +1,13 @@
 import { MigrationFailedError } from '../../src/errors';
-import { createDatabase, tableNames, type TestDatabase } from '../support/database';
-import { tempMigrations, type TempMigrations } from '../support/fixtures';
+import { tableNames, type TestDatabase } from '../support/database';
+import type { TempMigrations } from '../support/fixtures';
+import { withFreshDatabase } from '../support/fresh';
 import { runLibrary } from '../support/run';
 
 describe('table creation phase', () => {
   let db: TestDatabase;
   let migrations: TempMigrations;
-  beforeEach(async () => {
-    db = await createDatabase();
-    migrations = tempMigrations();
-  });
-  afterEach(async () => {
-    migrations.remove();
-    await db.drop();
-  });
+  withFreshDatabase(undefined, (fresh) => ({ db, migrations } = fresh));
 
   test('creates missing declared tables in file order and never touches existing ones', async () => {
     migrations.write('tables/010_customers.sql', 'CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL);');

@@ -1,21 +1,15 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { ValidationError } from '../../src/errors';
-import { createDatabase, tableNames, type TestDatabase } from '../support/database';
+import { tableNames, type TestDatabase } from '../support/database';
 import { tempMigrations, type TempMigrations } from '../support/fixtures';
+import { withFreshDatabase } from '../support/fresh';
 import { runLibrary } from '../support/run';
 
 describe('versioned phase', () => {
   let db: TestDatabase;
   let migrations: TempMigrations;
-  beforeEach(async () => {
-    db = await createDatabase();
-    migrations = tempMigrations('basic');
-  });
-  afterEach(async () => {
-    migrations.remove();
-    await db.drop();
-  });
+  withFreshDatabase('basic', (fresh) => ({ db, migrations } = fresh));
 
   test('returns a typed report of what it applied', async () => {
     const { report } = await runLibrary(db, migrations.dir);
