@@ -12,11 +12,12 @@ describe('lock and statement timeouts', () => {
   let db: TestDatabase;
   let migrations: TempMigrations;
   let app: pg.Client | undefined;
-  withFreshDatabase('basic', (fresh) => ({ db, migrations } = fresh));
+  // Declared first so that it runs first: the app's session ends before its database is dropped.
   afterEach(async () => {
     await app?.end();
     app = undefined;
   });
+  withFreshDatabase('basic', (fresh) => ({ db, migrations } = fresh));
 
   test('a table held by an app transaction: bounded retries, then exit 1 naming the relation and holder', async () => {
     const env = { ...db.env, MIGRATIONS_DIR: migrations.dir };
