@@ -51,7 +51,7 @@ export async function withDatabase<T>(
     client.on('error', (error) => logger.debug({ error: error.message }, 'database connection error'));
     signal?.addEventListener('abort', cancel, { once: true });
     InterruptedError.throwIfAborted(signal);
-    await prepareSession(client, { ...config, requireWritable: options.writes });
+    await prepareSession(client, { ...config, requireWritable: options.writes }, logger);
     if (!options.writes) return await work({ client });
 
     await acquireMigrationLock(client, config.lockWaitMs, logger);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { loadConfig, secretsOf } from '../config';
 import { MigratorError, MigrationFailedError } from '../errors';
 import { createLogger, type Logger } from '../log';
+import { createRedactor } from '../redact';
 import { summarize } from '../report';
 import { parseInvocation } from './args';
 import { environment } from './env';
@@ -47,13 +48,14 @@ async function main(): Promise<number> {
       colorize: logFd === STDOUT ? stdoutIsTTY : process.stderr.isTTY === true,
       write: (line) => writeSync(logFd, line),
     });
+    const redact = createRedactor(secretsOf(config));
     const { msg, ...fields } = await command.run({
       config,
       logger,
       signal: stopOnSignals(logger),
       values: invocation.values,
       positionals: invocation.positionals,
-      print: (text) => writeSync(STDOUT, text),
+      print: (text) => writeSync(STDOUT, redact(text)),
       interactive: process.stdin.isTTY === true,
     });
     logger.info({ command: command.name, ...fields, peakRssMb: peakRssMb(), exitCode: EXIT.success }, msg);

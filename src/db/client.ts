@@ -24,9 +24,14 @@ const PERMANENT_LOGIN_CODES = new Set(['28P01', '28000', '3D000', '42501']);
 /** TLS problems are configuration mistakes, not a database still starting. */
 const TLS_ERROR_CODES = /^(ERR_TLS_|ERR_SSL_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|CERT_|ERR_OSSL)/;
 
+export function isTlsError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && TLS_ERROR_CODES.test(code);
+}
+
 export function isPermanentConnectError(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string' && (PERMANENT_LOGIN_CODES.has(code) || TLS_ERROR_CODES.test(code))) return true;
+  if (isTlsError(error) || (typeof code === 'string' && PERMANENT_LOGIN_CODES.has(code))) return true;
   const message = error instanceof Error ? error.message : '';
   return /does not support SSL|SSL is not enabled|no pg_hba\.conf entry/i.test(message);
 }

@@ -7,7 +7,7 @@ import { describeConnection, type ConnectionSettings } from '../config';
 import { DatabaseUnavailableError, InterruptedError } from '../errors';
 import type { Logger } from '../log';
 import { sleep } from '../sleep';
-import { createClient, errorCode, errorMessage, isPermanentConnectError } from './client';
+import { createClient, errorCode, errorMessage, isPermanentConnectError, isTlsError } from './client';
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -41,7 +41,8 @@ export async function connectWithRetry(settings: ConnectionSettings, options: Wa
       InterruptedError.throwIfAborted(signal);
       const code = errorCode(error);
       if (isPermanentConnectError(error)) {
-        throw new DatabaseUnavailableError(`database ${target} refused the connection: ${errorMessage(error)}`, code);
+        const hint = isTlsError(error) ? ` (PGSSLMODE=${settings.sslMode}: check PGSSLROOTCERT and that the host name is one the certificate names)` : '';
+        throw new DatabaseUnavailableError(`database ${target} refused the connection: ${errorMessage(error)}${hint}`, code);
       }
       const elapsed = Date.now() - started;
       if (elapsed >= timeoutMs) {

@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import { DatabaseReadOnlyError } from '../errors';
+import type { Logger } from '../log';
 
 export interface SessionOptions {
   /** PostgreSQL lock_timeout for every statement of the run (undefined: the server's setting). */
@@ -20,17 +21,22 @@ export interface SessionOptions {
 
 const CONNECTION_CHECK_INTERVAL_MS = 1000;
 
-export async function prepareSession(client: pg.Client, options: SessionOptions): Promise<void> {
-  const { rows } = await client.query<{ inRecovery: boolean; readOnly: boolean }>(
+export async function prepareSession(client: pg.Client, options: SessionOptions, logger: Logger): Promise<void> {
+  const { rows } = await client.query<{ inRecovery: boolean; readOnly: boolean; superuser: boolean; user: string }>(
     `SELECT pg_is_in_recovery() AS "inRecovery",
             current_setting('transaction_read_only') = 'on' AS "readOnly",
+            (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
+            current_user AS user,
             (SELECT count(set_config(s.name, s.value, false))
                FROM (VALUES ('client_connection_check_interval', $1::text), ('lock_timeout', $2), ('statement_timeout', $3)) AS s(name, value)
                JOIN pg_settings USING (name)
               WHERE s.value IS NOT NULL) AS applied`,
     [String(CONNECTION_CHECK_INTERVAL_MS), milliseconds(options.lockTimeoutMs), milliseconds(options.statementTimeoutMs)],
   );
-  const { inRecovery, readOnly } = rows[0];
+  const { inRecovery, readOnly, superuser, user } = rows[0];
+  if (superuser && options.requireWritable) {
+    logger.warn({ user }, 'running as a superuser: prefer a role that owns the schema but is not a superuser (see README, Security)');
+  }
   if (options.requireWritable && (inRecovery || readOnly)) {
     throw new DatabaseReadOnlyError(
       inRecovery

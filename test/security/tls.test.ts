@@ -1,0 +1,97 @@
+/**
+ * TLS against a PostgreSQL container that only accepts TLS, with a CA made in the test:
+ * verify-full succeeds with the right CA and host name, and fails clearly otherwise.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
+import pg from 'pg';
+import { TEST_IMAGE } from '../support/global-setup';
+import { runMigrator, summaryLine } from '../support/cli';
+import { tempMigrations, type TempMigrations } from '../support/fixtures';
+import { makeCertificateAuthority } from '../support/tls';
+
+// Runs as the postgres user during the image's first start: the key must belong to that user.
+const ENABLE_TLS = `#!/bin/sh
+set -e
+cp /tls/server.crt /tls/server.key "$PGDATA"/
+chmod 600 "$PGDATA/server.key"
+printf "ssl = on\\nssl_cert_file = 'server.crt'\\nssl_key_file = 'server.key'\\n" >> "$PGDATA/postgresql.conf"
+printf "hostnossl all all all reject\\n" | cat - "$PGDATA/pg_hba.conf" > "$PGDATA/pg_hba.tmp" && mv "$PGDATA/pg_hba.tmp" "$PGDATA/pg_hba.conf"
+`;
+
+describe('TLS', () => {
+  const ca = makeCertificateAuthority('pg-init-migrator test CA');
+  const otherCa = makeCertificateAuthority('some other CA');
+  const server = ca.issue('localhost');
+  let container: StartedPostgreSqlContainer;
+  let files: string;
+  let migrations: TempMigrations;
+  let url: (host: string) => string;
+
+  beforeAll(async () => {
+    files = mkdtempSync(path.join(os.tmpdir(), 'migrator-tls-'));
+    writeFileSync(path.join(files, 'ca.crt'), ca.pem.cert);
+    writeFileSync(path.join(files, 'other-ca.crt'), otherCa.pem.cert);
+    container = await new PostgreSqlContainer(TEST_IMAGE)
+      .withPassword('tls-secret')
+      .withCopyContentToContainer([
+        { content: server.cert, target: '/tls/server.crt', mode: 0o644 },
+        { content: server.key, target: '/tls/server.key', mode: 0o644 },
+        { content: ENABLE_TLS, target: '/docker-entrypoint-initdb.d/tls.sh', mode: 0o755 },
+      ])
+      .start();
+    url = (host) => `postgres://${container.getUsername()}:tls-secret@${host}:${container.getPort()}/${container.getDatabase()}`;
+    migrations = tempMigrations();
+    migrations.write('tables/010_session_tls.sql', 'CREATE TABLE session_tls AS SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid();');
+  });
+  afterAll(async () => {
+    await container?.stop();
+    migrations?.remove();
+    rmSync(files, { recursive: true, force: true });
+  });
+
+  const run = (env: Record<string, string>) => runMigrator(['up'], { env: { MIGRATIONS_DIR: migrations.dir, MIGRATOR_WAIT_TIMEOUT: '5', ...env } });
+
+  test('without TLS the server refuses the connection, at once: exit 4', async () => {
+    const result = await run({ DATABASE_URL: url('localhost'), PGSSLMODE: 'disable' });
+    expect(result.code).toBe(4);
+    expect(summaryLine(result).msg).toMatch(/refused the connection: .*(no encryption|pg_hba)/);
+  });
+
+  test('verify-full with the right CA and host name succeeds, over TLS', async () => {
+    const result = await run({ DATABASE_URL: url('localhost'), PGSSLMODE: 'verify-full', PGSSLROOTCERT: path.join(files, 'ca.crt') });
+
+    expect(result.code).toBe(0);
+    expect(summaryLine(result)).toMatchObject({ tables: 1 });
+    // The migration recorded whether its own session was encrypted.
+    const client = new pg.Client({ connectionString: url('localhost'), ssl: { ca: ca.pem.cert } });
+    await client.connect();
+    try {
+      expect((await client.query('SELECT ssl FROM session_tls')).rows).toEqual([{ ssl: true }]);
+    } finally {
+      await client.end();
+    }
+    const check = await run({ DATABASE_URL: `${url('localhost')}?sslmode=verify-full&sslrootcert=${path.join(files, 'ca.crt')}` });
+    expect(check.code).toBe(0);
+  });
+
+  test('verify-full with a certificate from another CA fails clearly: exit 4', async () => {
+    const result = await run({ DATABASE_URL: url('localhost'), PGSSLMODE: 'verify-full', PGSSLROOTCERT: path.join(files, 'other-ca.crt') });
+    expect(result.code).toBe(4);
+    expect(summaryLine(result).msg).toMatch(/refused the connection: .*certificate.*\(PGSSLMODE=verify-full: check PGSSLROOTCERT/);
+  });
+
+  test('verify-full to a host name the certificate does not name fails clearly: exit 4', async () => {
+    const result = await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'verify-full', PGSSLROOTCERT: path.join(files, 'ca.crt') });
+    expect(result.code).toBe(4);
+    expect(summaryLine(result).msg).toMatch(/Hostname\/IP does not match certificate's altnames/);
+  });
+
+  test('verify-ca accepts that host name (it checks the chain only); require skips verification', async () => {
+    expect((await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'verify-ca', PGSSLROOTCERT: path.join(files, 'ca.crt') })).code).toBe(0);
+    expect((await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'verify-ca', PGSSLROOTCERT: path.join(files, 'other-ca.crt') })).code).toBe(4);
+    expect((await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'require' })).code).toBe(0);
+  });
+});
