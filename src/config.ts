@@ -264,6 +264,11 @@ function tlsOptions(
   return { ...options, rejectUnauthorized: true };
 }
 
+/** Where Kubernetes reads a container's termination message (MIGRATOR_TERMINATION_LOG). */
+export function terminationLogPath(env: Env): string {
+  return value(env, 'MIGRATOR_TERMINATION_LOG') ?? '/dev/termination-log';
+}
+
 /** The values that must never appear in output. */
 export function secretsOf(config: MigratorConfig): string[] {
   return config.connection.password ? [config.connection.password] : [];

@@ -24,6 +24,19 @@ export const EXIT = {
   interruptedBySigterm: 143,
 } as const;
 
+/** What each code means, for people (the termination message). */
+export const EXIT_MEANING: Record<number, string> = {
+  [EXIT.migrationFailed]: 'a migration failed and was rolled back',
+  [EXIT.usage]: 'usage or configuration error',
+  [EXIT.pendingWork]: 'the schema is not current',
+  [EXIT.databaseUnavailable]: 'the database was unavailable',
+  [EXIT.lockTimeout]: 'the migration lock was not obtained in time',
+  [EXIT.validationFailed]: 'migration files and history disagree',
+  [EXIT.backupFailed]: 'the backup before migrating failed',
+  [EXIT.interruptedBySigint]: 'interrupted (SIGINT)',
+  [EXIT.interruptedBySigterm]: 'interrupted (SIGTERM)',
+};
+
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError) return EXIT.usage;
   if (error instanceof MigrationFailedError || error instanceof DatabaseReadOnlyError) return EXIT.migrationFailed;

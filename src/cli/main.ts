@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, secretsOf } from '../config';
+import { loadConfig, secretsOf, terminationLogPath } from '../config';
 import { MigratorError, MigrationFailedError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { createRedactor } from '../redact';
@@ -13,6 +13,7 @@ import { summarize } from '../report';
 import { parseInvocation } from './args';
 import { environment } from './env';
 import { EXIT, exitCodeFor } from './exit-codes';
+import { writeTerminationMessage } from './termination-message';
 
 /** After a first SIGINT/SIGTERM the run gets this long to roll back and release before we leave. */
 const STOP_GRACE_MS = 10_000;
@@ -23,11 +24,10 @@ async function main(): Promise<number> {
   const stdoutIsTTY = process.stdout.isTTY === true;
   const cwd = process.cwd();
   // Until the configuration is known, log with defaults and mask whatever password the environment holds.
-  let logger: Logger = createLogger({
-    format: stdoutIsTTY ? 'pretty' : 'json',
-    colorize: stdoutIsTTY,
-    secrets: [process.env.PGPASSWORD],
-  });
+  const earlySecrets = [process.env.PGPASSWORD];
+  let logger: Logger = createLogger({ format: stdoutIsTTY ? 'pretty' : 'json', colorize: stdoutIsTTY, secrets: earlySecrets });
+  let redact = createRedactor(earlySecrets);
+  let commandName = process.argv[2] ?? 'up';
   try {
     const invocation = parseInvocation(process.argv.slice(2));
     if (invocation.kind === 'help') {
@@ -39,6 +39,7 @@ async function main(): Promise<number> {
       return EXIT.success;
     }
     const { command } = invocation;
+    commandName = command.name;
     const config = loadConfig(environment(cwd, process.env), { cwd, stdoutIsTTY });
     // A command that prints its result keeps stdout for it: its log lines go to stderr.
     const logFd = command.printsResult(invocation.values) ? STDERR : STDOUT;
@@ -48,7 +49,7 @@ async function main(): Promise<number> {
       colorize: logFd === STDOUT ? stdoutIsTTY : process.stderr.isTTY === true,
       write: (line) => writeSync(logFd, line),
     });
-    const redact = createRedactor(secretsOf(config));
+    redact = createRedactor(secretsOf(config));
     const { msg, ...fields } = await command.run({
       config,
       logger,
@@ -62,6 +63,10 @@ async function main(): Promise<number> {
     return EXIT.success;
   } catch (error) {
     const exitCode = exitCodeFor(error);
+    const message = error instanceof Error ? error.message : String(error);
+    if (exitCode !== EXIT.pendingWork) {
+      writeTerminationMessage(terminationLogPath(process.env), commandName, exitCode, message, redact);
+    }
     logger.error(
       {
         outcome: exitCode === EXIT.pendingWork ? 'pending' : 'failed',
@@ -70,7 +75,7 @@ async function main(): Promise<number> {
         ...(error instanceof MigratorError && error.report ? summarize(error.report) : {}),
         peakRssMb: peakRssMb(),
       },
-      error instanceof Error ? error.message : String(error),
+      message,
     );
     return exitCode;
   }
