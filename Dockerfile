@@ -20,7 +20,6 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 # as the base image's unprivileged `node` user, by number so that Kubernetes' runAsNonRoot can
 # check it. Nothing is written at run time, so `--read-only` works.
 FROM node:24-bookworm-slim
-ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
