@@ -3,8 +3,7 @@
  * the app starts only after the migrator exited 0, never after it failed, and `down -v` leaves
  * nothing of the project behind.
  */
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseLines } from '../support/cli';
@@ -14,10 +13,10 @@ import {
   ROOT,
   TEST_IMAGE_TAG,
   containerState,
+  copyOfProjectMigrations,
   docker,
   everStarted,
   httpGetInside,
-  readableByContainers,
   waitUntilHealthy,
 } from '../support/docker';
 
@@ -74,13 +73,11 @@ describe('docker compose up', () => {
   test(
     'with a failing migration mounted, up fails, the migrator exits 1 and the app never starts',
     async () => {
-      const work = readableByContainers(mkdtempSync(path.join(os.tmpdir(), 'migrator-compose-')));
-      const migrations = path.join(work, 'migrations');
-      cpSync(path.join(ROOT, 'migrations'), migrations, { recursive: true });
-      const nextId = Math.max(0, ...readdirSync(path.join(migrations, 'versioned')).map((name) => parseInt(name, 10) || 0)) + 1;
-      writeFileSync(path.join(migrations, 'versioned', `${nextId}_broken.sql`), 'SELECT * FROM no_such_table;\n');
-      const override = path.join(work, 'broken-migrations.yml');
-      writeFileSync(override, `services:\n  migrator:\n    volumes:\n      - ${JSON.stringify(`${migrations}:/app/migrations:ro`)}\n`);
+      const migrations = copyOfProjectMigrations();
+      const brokenFile = `${migrations.nextVersionedId}_broken.sql`;
+      migrations.write(`versioned/${brokenFile}`, 'SELECT * FROM no_such_table;\n');
+      const override = `${migrations.dir}.compose.yml`;
+      writeFileSync(override, `services:\n  migrator:\n    volumes:\n      - ${JSON.stringify(`${migrations.dir}:/app/migrations:ro`)}\n`);
       const stack = project([COMPOSE_FILE, override]);
       try {
         const up = await stack.run(['up', '-d', '--build']);
@@ -88,7 +85,7 @@ describe('docker compose up', () => {
 
         const migrator = await stack.container('migrator');
         expect(await containerState(migrator!)).toMatchObject({ Status: 'exited', ExitCode: 1 });
-        expect(await lastLogLine(migrator!)).toMatchObject({ outcome: 'failed', exitCode: 1, file: `${nextId}_broken.sql` });
+        expect(await lastLogLine(migrator!)).toMatchObject({ outcome: 'failed', exitCode: 1, file: brokenFile });
         // Compose v1 never creates the app's container; v2 creates it but never starts it.
         const app = await stack.container('app');
         const appStarted = app !== undefined && everStarted(await containerState(app));
@@ -97,7 +94,8 @@ describe('docker compose up', () => {
         try {
           await downAndCheckNothingLeft(stack);
         } finally {
-          rmSync(work, { recursive: true, force: true });
+          migrations.remove();
+          rmSync(override, { force: true });
         }
       }
     },

@@ -3,8 +3,7 @@
  * the suite's PostgreSQL container. The migrator joins that container's network namespace, so it
  * reaches PostgreSQL on loopback, as a sidecar would.
  */
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
@@ -14,10 +13,10 @@ import {
   ROOT,
   buildImage,
   containerState,
+  copyOfProjectMigrations,
   docker,
   dockerOk,
   httpGetInside,
-  readableByContainers,
   waitForLogLine,
   type CommandResult,
 } from '../support/docker';
@@ -35,29 +34,17 @@ function databaseEnv(db: TestDatabase): Record<string, string> {
 }
 
 /** `docker run --rm --read-only` of the image, with the environment passed by name (values stay off the command line). */
-function runImage(env: Record<string, string>, options: { volumes?: string[]; args?: string[] } = {}): Promise<CommandResult> {
+function runImage(env: Record<string, string>, volumes: string[] = []): Promise<CommandResult> {
   return docker(
     [
       'run', '--rm', '--read-only',
       '--network', `container:${postgresContainer()}`,
       ...Object.keys(env).flatMap((name) => ['-e', name]),
-      ...(options.volumes ?? []).flatMap((volume) => ['-v', volume]),
+      ...volumes.flatMap((volume) => ['-v', volume]),
       image,
-      ...(options.args ?? []),
     ],
     env,
   );
-}
-
-/** A writable copy of the project's migrations/ that containers can read. */
-function copyOfProjectMigrations(): { dir: string; write(relative: string, sql: string): void; remove(): void } {
-  const dir = readableByContainers(mkdtempSync(path.join(os.tmpdir(), 'migrator-image-')));
-  cpSync(path.join(ROOT, 'migrations'), dir, { recursive: true });
-  return {
-    dir,
-    write: (relative, sql) => writeFileSync(path.join(dir, relative), sql),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
-  };
 }
 
 describe('the image', () => {
@@ -122,10 +109,10 @@ describe('the image against PostgreSQL', () => {
 
   test('a broken migration mounted at /app/migrations exits 1 naming the file; earlier steps are kept', async () => {
     const migrations = copyOfProjectMigrations();
-    const brokenId = Math.max(0, ...readdirSync(path.join(migrations.dir, 'versioned')).map((name) => parseInt(name, 10) || 0)) + 1;
+    const brokenId = migrations.nextVersionedId;
     migrations.write(`versioned/${brokenId}_broken.sql`, 'CREATE TABLE broken_half (id int);\nSELECT * FROM no_such_table;\n');
     try {
-      const result = await runImage(databaseEnv(db), { volumes: [`${migrations.dir}:/app/migrations:ro`] });
+      const result = await runImage(databaseEnv(db), [`${migrations.dir}:/app/migrations:ro`]);
 
       expect(result.code).toBe(1);
       expect(summaryLine(result)).toMatchObject({
@@ -150,7 +137,7 @@ describe('the image against PostgreSQL', () => {
     try {
       const result = await runImage(
         { ...databaseEnv(db), MIGRATIONS_DIR: '/srv/migrations' },
-        { volumes: [`${migrations.dir}:/srv/migrations:ro`] },
+        [`${migrations.dir}:/srv/migrations:ro`],
       );
 
       expect(result.code).toBe(6);

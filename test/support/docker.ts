@@ -5,9 +5,10 @@
  * (project-service-1) both set, never by name.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync } from 'node:fs';
+import { chmodSync, cpSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseLines } from './cli';
+import { tempMigrations, type TempMigrations } from './fixtures';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 /** The tag the docker tests build and run; MIGRATOR_IMAGE in compose.yml. */
@@ -51,12 +52,15 @@ export async function buildImage(tag = TEST_IMAGE_TAG): Promise<string> {
 }
 
 /**
- * Migrations folders made by the tests are private to this user (mkdtemp: 0700); the image runs
- * as uid 1000, so open the top folder for reading, as a user's checkout is.
+ * A writable copy of the project's migrations/ that the image can read: mkdtemp makes the folder
+ * private (0700) and the image runs as uid 1000, so it is opened for reading, as a checkout is.
  */
-export function readableByContainers(dir: string): string {
-  chmodSync(dir, 0o755);
-  return dir;
+export function copyOfProjectMigrations(): TempMigrations & { nextVersionedId: number } {
+  const migrations = tempMigrations();
+  cpSync(path.join(ROOT, 'migrations'), migrations.dir, { recursive: true });
+  chmodSync(migrations.dir, 0o755);
+  const ids = readdirSync(path.join(migrations.dir, 'versioned')).map((name) => parseInt(name, 10) || 0);
+  return { ...migrations, nextVersionedId: Math.max(0, ...ids) + 1 };
 }
 
 export interface ContainerState {
