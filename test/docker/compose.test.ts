@@ -11,19 +11,23 @@ import {
   BUILD_TIMEOUT_MS,
   ComposeProject,
   ROOT,
-  TEST_IMAGE_TAG,
   containerState,
   copyOfProjectMigrations,
   docker,
   everStarted,
   httpGetInside,
+  removeImage,
+  uniqueImageTag,
   waitUntilHealthy,
 } from '../support/docker';
 
 const COMPOSE_FILE = path.join(ROOT, 'compose.yml');
+/** Built by `up --build` from compose.yml's migrator service. */
+const image = uniqueImageTag();
+afterAll(() => removeImage(image));
 
 function project(files: string[] = [COMPOSE_FILE]): ComposeProject {
-  return new ComposeProject(`pgim_test_${randomBytes(4).toString('hex')}`, files, { MIGRATOR_IMAGE: TEST_IMAGE_TAG });
+  return new ComposeProject(`pgim_test_${randomBytes(4).toString('hex')}`, files, { MIGRATOR_IMAGE: image });
 }
 
 /** `down -v`, then nothing of the project may remain. */

@@ -17,16 +17,17 @@ import {
   docker,
   dockerOk,
   httpGetInside,
+  removeImage,
+  uniqueImageTag,
   waitForLogLine,
   type CommandResult,
 } from '../support/docker';
 
-let image: string;
+const image = uniqueImageTag();
 const postgresContainer = () => process.env.TEST_PG_CONTAINER!;
 
-beforeAll(async () => {
-  image = await buildImage();
-}, BUILD_TIMEOUT_MS);
+beforeAll(() => buildImage(image), BUILD_TIMEOUT_MS);
+afterAll(() => removeImage(image));
 
 /** libpq settings for a container in PostgreSQL's network namespace. */
 function databaseEnv(db: TestDatabase): Record<string, string> {

@@ -5,14 +5,25 @@
  * (project-service-1) both set, never by name.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseLines } from './cli';
 import { tempMigrations, type TempMigrations } from './fixtures';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-/** The tag the docker tests build and run; MIGRATOR_IMAGE in compose.yml. */
-export const TEST_IMAGE_TAG = 'pg-init-migrator:test';
+/**
+ * A tag of its own for each test file's image (MIGRATOR_IMAGE in compose.yml): runs of the suite
+ * from other checkouts on the same Docker engine must not swap images under each other.
+ */
+export function uniqueImageTag(): string {
+  return `pg-init-migrator:test-${randomBytes(4).toString('hex')}`;
+}
+
+/** Untags (and so deletes) a test image; the layer cache stays for the next build. */
+export async function removeImage(tag: string): Promise<void> {
+  await docker(['image', 'rm', tag]);
+}
 /** How long an image build may take on a cold machine (npm ci in two stages). */
 export const BUILD_TIMEOUT_MS = 10 * 60_000;
 
@@ -46,9 +57,8 @@ export async function dockerOk(args: string[], env: Record<string, string> = {})
 }
 
 /** docker build from the project's Dockerfile, as README.md tells users to. */
-export async function buildImage(tag = TEST_IMAGE_TAG): Promise<string> {
+export async function buildImage(tag: string): Promise<void> {
   await dockerOk(['build', '-t', tag, ROOT]);
-  return tag;
 }
 
 /**
