@@ -62,7 +62,7 @@ export function parseLines(stdout: string): Array<Record<string, unknown>> {
 }
 
 /** The final summary line every run ends with. */
-export function summaryLine(result: CliResult): Record<string, unknown> {
+export function summaryLine(result: Pick<CliResult, 'lines' | 'stdout' | 'stderr'>): Record<string, unknown> {
   const last = result.lines[result.lines.length - 1];
   if (!last || !('outcome' in last)) {
     throw new Error(`no summary line in output:\n${result.stdout}\n${result.stderr}`);

@@ -1,0 +1,32 @@
+# pg-init-migrator as an init container. Build: docker build -t pg-init-migrator .
+# Written for the classic builder as well as BuildKit: no RUN --mount, COPY --chmod or heredocs.
+
+# Stage 1: compile TypeScript with the dev dependencies.
+FROM node:24-bookworm-slim AS build
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# Stage 2: production dependencies only (the npm cache stays behind in this stage).
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# Stage 3: the runtime image. Files belong to root and are read-only for the process, which runs
+# as the base image's unprivileged `node` user, by number so that Kubernetes' runAsNonRoot can
+# check it. Nothing is written at run time, so `--read-only` works.
+FROM node:24-bookworm-slim
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY --from=build /build/dist ./dist
+COPY migrations ./migrations
+USER 1000:1000
+# node runs as PID 1 and handles SIGTERM/SIGINT itself: the running statement is cancelled and
+# rolled back, and the process exits 143/130 (README.md, "Exit codes").
+ENTRYPOINT ["node", "/app/dist/cli/main.js"]
+CMD ["up"]

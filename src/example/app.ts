@@ -1,0 +1,52 @@
+/**
+ * The example app of compose.yml, not part of the migrator: a tiny HTTP service that compose starts
+ * only after the migrator exited 0. It runs from the migrator's image (node dist/example/app.js),
+ * connects with the libpq variables (PGHOST, PGUSER, PGPASSWORD, PGDATABASE) and listens on PORT
+ * (default 8080).
+ *
+ * GET /healthz queries the tables the app uses: 200 with their row counts when the migrated schema
+ * is there, 503 with the error when it is not.
+ */
+import http from 'node:http';
+import pg from 'pg';
+import { createLogger } from '../log';
+
+const logger = createLogger({ secrets: [process.env.PGPASSWORD] });
+const port = Number(process.env.PORT ?? 8080);
+const pool = new pg.Pool({ max: 2, connectionTimeoutMillis: 5000, application_name: 'example-app' });
+// An idle connection that breaks must not take the service down; the next query reports it.
+pool.on('error', (error) => logger.warn({ error: error.message }, 'idle database connection lost'));
+
+async function schemaCounts(): Promise<{ accounts: number; notes: number }> {
+  const { rows } = await pool.query<{ accounts: string; notes: string }>(
+    'SELECT (SELECT count(*) FROM accounts) AS accounts, (SELECT count(*) FROM notes) AS notes',
+  );
+  return { accounts: Number(rows[0].accounts), notes: Number(rows[0].notes) };
+}
+
+function reply(response: http.ServerResponse, status: number, body: object): void {
+  response.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
+}
+
+const server = http.createServer((request, response) => {
+  if (request.method !== 'GET' || request.url !== '/healthz') {
+    reply(response, 404, { error: 'not found' });
+    return;
+  }
+  schemaCounts().then(
+    (counts) => reply(response, 200, { status: 'ok', ...counts }),
+    (error: Error) => reply(response, 503, { status: 'schema unavailable', error: error.message }),
+  );
+});
+
+server.listen(port, () => logger.info({ port }, 'example app listening'));
+
+// PID 1 in its container: without handlers SIGTERM would be ignored until docker's SIGKILL.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'example app stopping');
+    server.close();
+    server.closeAllConnections();
+    void pool.end().finally(() => process.exit(0));
+  });
+}

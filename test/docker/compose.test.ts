@@ -1,0 +1,108 @@
+/**
+ * compose.yml brought up for real, as `docker compose up` does it, under a project name of its own:
+ * the app starts only after the migrator exited 0, never after it failed, and `down -v` leaves
+ * nothing of the project behind.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { parseLines } from '../support/cli';
+import {
+  BUILD_TIMEOUT_MS,
+  ComposeProject,
+  ROOT,
+  containerState,
+  copyOfProjectMigrations,
+  docker,
+  everStarted,
+  httpGetInside,
+  removeImage,
+  uniqueImageTag,
+  waitUntilHealthy,
+} from '../support/docker';
+
+const COMPOSE_FILE = path.join(ROOT, 'compose.yml');
+/** Built by `up --build` from compose.yml's migrator service. */
+const image = uniqueImageTag();
+afterAll(() => removeImage(image));
+
+function project(files: string[] = [COMPOSE_FILE]): ComposeProject {
+  return new ComposeProject(`pgim_test_${randomBytes(4).toString('hex')}`, files, { MIGRATOR_IMAGE: image });
+}
+
+/** `down -v`, then nothing of the project may remain. */
+async function downAndCheckNothingLeft(stack: ComposeProject): Promise<void> {
+  const down = await stack.down();
+  expect(down.code).toBe(0);
+  expect(await stack.leftovers()).toEqual({ containers: [], volumes: [], networks: [] });
+}
+
+async function lastLogLine(id: string): Promise<Record<string, unknown>> {
+  const logs = parseLines((await docker(['logs', id])).stdout);
+  return logs[logs.length - 1];
+}
+
+describe('docker compose up', () => {
+  test(
+    'postgres becomes healthy, the migrator exits 0, then the app starts and sees the migrated schema; a second up changes nothing',
+    async () => {
+      const stack = project();
+      try {
+        const up = await stack.run(['up', '-d', '--build']);
+        expect(up.code).toBe(0);
+
+        const [postgres, migrator, app] = await Promise.all(['postgres', 'migrator', 'app'].map((s) => stack.container(s)));
+        expect([postgres, migrator, app].every(Boolean)).toBe(true);
+        await waitUntilHealthy(app!);
+
+        const migratorState = await containerState(migrator!);
+        const appState = await containerState(app!);
+        expect(migratorState).toMatchObject({ Status: 'exited', ExitCode: 0 });
+        expect(Date.parse(appState.StartedAt)).toBeGreaterThanOrEqual(Date.parse(migratorState.FinishedAt));
+        expect(await lastLogLine(migrator!)).toMatchObject({ outcome: 'applied', exitCode: 0 });
+        expect(await httpGetInside(app!, 'http://127.0.0.1:8080/healthz')).toMatchObject({ status: 200, body: { status: 'ok' } });
+
+        // What `up` does on every later start: the migrator runs again and finds nothing to do.
+        const again = await stack.run(['up', '-d']);
+        expect(again.code).toBe(0);
+        expect(await containerState(migrator!)).toMatchObject({ Status: 'exited', ExitCode: 0 });
+        expect(await lastLogLine(migrator!)).toMatchObject({ outcome: 'up-to-date', exitCode: 0 });
+      } finally {
+        await downAndCheckNothingLeft(stack);
+      }
+    },
+    BUILD_TIMEOUT_MS,
+  );
+
+  test(
+    'with a failing migration mounted, up fails, the migrator exits 1 and the app never starts',
+    async () => {
+      const migrations = copyOfProjectMigrations();
+      const brokenFile = `${migrations.nextVersionedId}_broken.sql`;
+      migrations.write(`versioned/${brokenFile}`, 'SELECT * FROM no_such_table;\n');
+      const override = `${migrations.dir}.compose.yml`;
+      writeFileSync(override, `services:\n  migrator:\n    volumes:\n      - ${JSON.stringify(`${migrations.dir}:/app/migrations:ro`)}\n`);
+      const stack = project([COMPOSE_FILE, override]);
+      try {
+        const up = await stack.run(['up', '-d', '--build']);
+        expect(up.code).not.toBe(0);
+
+        const migrator = await stack.container('migrator');
+        expect(await containerState(migrator!)).toMatchObject({ Status: 'exited', ExitCode: 1 });
+        expect(await lastLogLine(migrator!)).toMatchObject({ outcome: 'failed', exitCode: 1, file: brokenFile });
+        // Compose v1 never creates the app's container; v2 creates it but never starts it.
+        const app = await stack.container('app');
+        const appStarted = app !== undefined && everStarted(await containerState(app));
+        expect(appStarted).toBe(false);
+      } finally {
+        try {
+          await downAndCheckNothingLeft(stack);
+        } finally {
+          migrations.remove();
+          rmSync(override, { force: true });
+        }
+      }
+    },
+    BUILD_TIMEOUT_MS,
+  );
+});
