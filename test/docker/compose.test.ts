@@ -14,6 +14,7 @@ import {
   containerState,
   copyOfProjectMigrations,
   docker,
+  dockerOk,
   everStarted,
   httpGetInside,
   removeImage,
@@ -94,6 +95,52 @@ describe('docker compose up', () => {
         const app = await stack.container('app');
         const appStarted = app !== undefined && everStarted(await containerState(app));
         expect(appStarted).toBe(false);
+      } finally {
+        try {
+          await downAndCheckNothingLeft(stack);
+        } finally {
+          migrations.remove();
+          rmSync(override, { force: true });
+        }
+      }
+    },
+    BUILD_TIMEOUT_MS,
+  );
+
+  test(
+    'least privilege: the migrator owns the schema without being a superuser; the app may change rows, never the schema',
+    async () => {
+      const migrations = copyOfProjectMigrations();
+      // A table made by a later migration: default privileges must cover it for the app too.
+      const later = `${migrations.nextVersionedId}_tags.sql`;
+      migrations.write(`versioned/${later}`, 'CREATE TABLE IF NOT EXISTS tags (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n');
+      const override = `${migrations.dir}.compose.yml`;
+      writeFileSync(override, `services:\n  migrator:\n    volumes:\n      - ${JSON.stringify(`${migrations.dir}:/app/migrations:ro`)}\n`);
+      const stack = project([COMPOSE_FILE, override]);
+      try {
+        expect((await stack.run(['up', '-d', '--build'])).code).toBe(0);
+        const [postgres, migrator, app] = await Promise.all(['postgres', 'migrator', 'app'].map((s) => stack.container(s)));
+        await waitUntilHealthy(app!);
+        const asApp = (sql: string) =>
+          docker(['exec', '-e', 'PGPASSWORD=dev-only-app-password', postgres!, 'psql', '-h', '127.0.0.1', '-U', 'app_user', '-d', 'app', '-v', 'ON_ERROR_STOP=1', '-c', sql]);
+
+        const migratorLogs = parseLines((await docker(['logs', migrator!])).stdout);
+        expect(migratorLogs.some((line) => String(line.msg).startsWith('running as a superuser'))).toBe(false);
+        expect(await lastLogLine(migrator!)).toMatchObject({ outcome: 'applied', exitCode: 0 });
+
+        expect((await asApp("INSERT INTO accounts (email) VALUES ('a@example.com')")).code).toBe(0);
+        expect((await asApp("INSERT INTO tags (name) VALUES ('later table')")).code).toBe(0);
+        expect((await asApp('SELECT count(*) FROM tags')).stdout).toContain('1');
+        for (const ddl of ['DROP TABLE tags', 'ALTER TABLE notes ADD COLUMN sneaky text', 'CREATE TABLE sneaky (id int)']) {
+          const refused = await asApp(ddl);
+          expect(refused.code).not.toBe(0);
+          expect(refused.stderr).toMatch(/must be owner|permission denied/);
+        }
+
+        for (const id of [migrator!, app!]) {
+          const hostConfig = JSON.parse(await dockerOk(['inspect', '--format', '{{json .HostConfig}}', id]));
+          expect(hostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'] });
+        }
       } finally {
         try {
           await downAndCheckNothingLeft(stack);
