@@ -8,6 +8,7 @@ export { baseline } from './commands/baseline';
 export { rollback, type RollbackTarget } from './commands/rollback';
 export { newMigration } from './commands/new-migration';
 export { renumber } from './commands/renumber';
+export { lint, type LintFinding, type LintOptions, type LintReport } from './commands/lint';
 export type { MigrationReport, PartialReport } from './report';
 export { createLogger, type Logger, type LoggerOptions } from './log';
 export { MIGRATION_LOCK_KEY } from './db/lock';

@@ -5,18 +5,19 @@
 import { createInterface } from 'node:readline/promises';
 import type { ParseArgsConfig } from 'node:util';
 import type { MigratorConfig } from '../config';
-import { ConfigError } from '../errors';
+import { ConfigError, ValidationError } from '../errors';
 import type { Logger } from '../log';
 import { baseline } from '../commands/baseline';
 import { throwIfPending } from '../commands/check';
 import { history, verify } from '../commands/history';
+import { lint } from '../commands/lint';
 import { migrate } from '../commands/migrate';
 import { newMigration } from '../commands/new-migration';
 import { plan } from '../commands/plan';
 import { renumber } from '../commands/renumber';
 import { rollback, type RollbackTarget } from '../commands/rollback';
 import { summarize } from '../report';
-import { formatHistory, formatJson, formatPlan, formatStatus } from './output';
+import { formatHistory, formatJson, formatLint, formatPlan, formatStatus } from './output';
 
 export interface CommandContext {
   config: MigratorConfig;
@@ -202,7 +203,38 @@ const rollbackCommand: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [up, statusCommand, checkCommand, planCommand, historyCommand, verifyCommand, newCommand, renumberCommand, baselineCommand, rollbackCommand];
+const lintCommand: Command = {
+  name: 'lint',
+  summary: 'flag versioned migrations that are not safe to run twice, and run squawk over them',
+  usage: 'migrator lint [file ...] [--json]',
+  details:
+    'Checks every versioned migration, or only the files given. Flags DDL without IF [NOT] EXISTS or OR REPLACE,\n' +
+    'and renames, new types and new constraints outside a DO block; squawk adds its rules for dangerous operations.\n' +
+    'Exit 0 when nothing is found, 6 otherwise. Needs the dev dependencies libpg-query and squawk-cli.',
+  options: json,
+  positionals: [0, Number.POSITIVE_INFINITY],
+  printsResult: () => true,
+  async run(context) {
+    const report = await lint(context.config.migrationsDir, { files: context.positionals });
+    context.print(context.values.json ? formatJson(report.findings) : formatLint(report));
+    if (report.findings.length > 0) throw new ValidationError(`lint found ${report.findings.length} problem(s) in ${report.files} file(s)`);
+    return { msg: 'lint found no problems', outcome: 'ok', files: report.files };
+  },
+};
+
+export const COMMANDS: Command[] = [
+  up,
+  statusCommand,
+  checkCommand,
+  planCommand,
+  historyCommand,
+  verifyCommand,
+  newCommand,
+  renumberCommand,
+  baselineCommand,
+  rollbackCommand,
+  lintCommand,
+];
 
 function wholeNumber(text: string, what: string): number {
   if (!/^\d+$/.test(text)) throw new ConfigError(`${what} must be a whole number (got "${text}")`);

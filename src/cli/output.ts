@@ -1,5 +1,6 @@
 /** How command results are shown: a short text for people, JSON with --json for machines. */
 import type { AppliedMigration } from '../phases/versioned/history';
+import type { LintReport } from '../commands/lint';
 import { stepLabel, type Plan } from '../commands/plan';
 
 export function formatJson(value: unknown): string {
@@ -47,4 +48,11 @@ export function formatHistory(rows: AppliedMigration[]): string {
     (row) => `${String(row.id).padStart(5)}  ${row.name.padEnd(width)}  ${row.hash.padEnd(40)}  ${row.executedAt?.toISOString() ?? ''}`,
   );
   return `${[header, ...body].join('\n')}\n`;
+}
+
+export function formatLint(report: LintReport): string {
+  if (report.findings.length === 0) return `no problems in ${report.files} file(s)\n`;
+  return report.findings
+    .map((finding) => `${finding.file}:${finding.line}:${finding.column}  ${finding.rule}${finding.tool === 'squawk' ? ' (squawk)' : ''}  ${finding.message}\n`)
+    .join('');
 }
