@@ -5,10 +5,11 @@
 import { createInterface } from 'node:readline/promises';
 import type { ParseArgsConfig } from 'node:util';
 import type { MigratorConfig } from '../config';
-import { ConfigError, ValidationError } from '../errors';
+import { ConfigError, SchemasDifferError, ValidationError } from '../errors';
 import type { Logger } from '../log';
 import { baseline } from '../commands/baseline';
 import { throwIfPending } from '../commands/check';
+import { converge } from '../commands/converge';
 import { history, verify } from '../commands/history';
 import { lint } from '../commands/lint';
 import { migrate } from '../commands/migrate';
@@ -17,7 +18,7 @@ import { plan } from '../commands/plan';
 import { renumber } from '../commands/renumber';
 import { rollback, type RollbackTarget } from '../commands/rollback';
 import { summarize } from '../report';
-import { formatHistory, formatJson, formatLint, formatPlan, formatStatus } from './output';
+import { formatConvergence, formatHistory, formatJson, formatLint, formatPlan, formatStatus } from './output';
 
 export interface CommandContext {
   config: MigratorConfig;
@@ -222,6 +223,29 @@ const lintCommand: Command = {
   },
 };
 
+const convergeCommand: Command = {
+  name: 'converge',
+  summary: 'check that databases from earlier releases (SQL dumps) end at the schema of a fresh install',
+  usage: 'migrator converge [dump.sql ...] [--json]',
+  details:
+    'Builds a fresh database with up, restores each dump (with psql) into another database and runs up,\n' +
+    'compares each schema with the fresh one, and checks that a second up changes nothing.\n' +
+    'The scratch databases are created on the server of DATABASE_URL (CREATEDB needed) and always dropped;\n' +
+    'MIGRATOR_IGNORE_TABLES leaves tables out of the comparison. Exit 0 when all converge, 8 when not.',
+  options: json,
+  positionals: [0, Number.POSITIVE_INFINITY],
+  printsResult: () => true,
+  async run(context) {
+    const report = await converge(context.config, { dumps: context.positionals, logger: context.logger, signal: context.signal });
+    context.print(context.values.json ? formatJson(report) : formatConvergence(report));
+    const failed = report.results.filter((result) => result.differences.length > 0 || result.secondRun.length > 0);
+    if (failed.length > 0) {
+      throw new SchemasDifferError(`the schemas do not converge: ${failed.map((result) => result.database).join(', ')}`, report);
+    }
+    return { msg: 'every database converges to the fresh install', outcome: 'converged', databases: report.results.length };
+  },
+};
+
 export const COMMANDS: Command[] = [
   up,
   statusCommand,
@@ -234,6 +258,7 @@ export const COMMANDS: Command[] = [
   baselineCommand,
   rollbackCommand,
   lintCommand,
+  convergeCommand,
 ];
 
 function wholeNumber(text: string, what: string): number {

@@ -1,5 +1,6 @@
 /** How command results are shown: a short text for people, JSON with --json for machines. */
 import type { AppliedMigration } from '../phases/versioned/history';
+import { FRESH_INSTALL, type ConvergenceReport } from '../commands/converge';
 import type { LintReport } from '../commands/lint';
 import { stepLabel, type Plan } from '../commands/plan';
 
@@ -54,5 +55,18 @@ export function formatLint(report: LintReport): string {
   if (report.findings.length === 0) return `no problems in ${report.files} file(s)\n`;
   return report.findings
     .map((finding) => `${finding.file}:${finding.line}:${finding.column}  ${finding.rule}${finding.tool === 'squawk' ? ' (squawk)' : ''}  ${finding.message}\n`)
+    .join('');
+}
+
+export function formatConvergence(report: ConvergenceReport): string {
+  return report.results
+    .map((result) => {
+      const problems = [
+        ...result.differences.map((difference) => `  ${difference.object}: ${difference.detail}`),
+        ...result.secondRun.map((problem) => `  second up: ${problem}`),
+      ];
+      if (problems.length > 0) return `${result.database}: does not converge\n${problems.join('\n')}\n`;
+      return `${result.database}: ${result.database === FRESH_INSTALL ? '' : 'same schema as the fresh install; '}a second up changed nothing\n`;
+    })
     .join('');
 }

@@ -2,13 +2,10 @@
  * `migrator lint`: unguarded DDL in versioned migrations (our rules, on PostgreSQL's parser) and
  * squawk's rules for dangerous operations. No database needed.
  */
-import path from 'node:path';
 import { parseSync, loadModule } from 'libpg-query';
 import { findUnguardedDdl } from '../../src/lint/unguarded-ddl';
 import { runMigrator } from '../support/cli';
-import { tempMigrations, type TempMigrations } from '../support/fixtures';
-
-const SAMPLE = path.resolve(__dirname, '..', '..', 'migrations');
+import { SAMPLE_MIGRATIONS, tempMigrations, type TempMigrations } from '../support/fixtures';
 
 describe('migrator lint', () => {
   let migrations: TempMigrations;
@@ -19,7 +16,7 @@ describe('migrator lint', () => {
   const lint = (args: string[] = []) => runMigrator(['lint', ...args], { env: { MIGRATIONS_DIR: migrations.dir } });
 
   test('the sample migrations pass', async () => {
-    const result = await runMigrator(['lint'], { env: { MIGRATIONS_DIR: SAMPLE } });
+    const result = await runMigrator(['lint'], { env: { MIGRATIONS_DIR: SAMPLE_MIGRATIONS } });
     expect(result.stdout).toBe('no problems in 6 file(s)\n');
     expect(result.code).toBe(0);
   });
