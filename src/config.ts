@@ -48,6 +48,8 @@ export interface MigratorConfig {
   onAhead: OnAhead;
   /** Shell command run before `up` changes anything (only when it has work to do). */
   backupCommand?: string;
+  /** Tables other software manages, left out when `converge` compares schemas: "table" (any schema) or "schema.table". */
+  ignoreTables: string[];
   log: { level: LogLevel; format: LogFormat };
 }
 
@@ -81,6 +83,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): MigratorC
     statementTimeoutMs: optionalSeconds(env, 'MIGRATOR_STATEMENT_TIMEOUT'),
     onAhead: oneOf(env, 'MIGRATOR_ON_AHEAD', ['warn', 'fail'] as const, 'warn'),
     backupCommand: value(env, 'MIGRATOR_BACKUP_COMMAND'),
+    ignoreTables: list(env, 'MIGRATOR_IGNORE_TABLES'),
     log: {
       level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
       format: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, options.stdoutIsTTY ? 'pretty' : 'json'),
@@ -91,6 +94,14 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): MigratorC
 function value(env: Env, name: string): string | undefined {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+/** A comma-separated list; blanks around entries are ignored. */
+function list(env: Env, name: string): string[] {
+  const entries = (value(env, name) ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const bad = entries.find((entry) => !/^[^.]+(\.[^.]+)?$/.test(entry));
+  if (bad !== undefined) throw new ConfigError(`${name}: "${bad}" is not a table name or schema.table`, name);
+  return entries;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {

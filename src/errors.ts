@@ -3,6 +3,7 @@
  * Library code throws these; only the CLI turns them into exit codes (src/cli/exit-codes.ts).
  */
 
+import type { ConvergenceReport } from './commands/converge';
 import type { Plan } from './commands/plan';
 import type { PartialReport } from './report';
 
@@ -89,6 +90,16 @@ export class SchemaNotCurrentError extends MigratorError {
   constructor(
     message: string,
     readonly plan: Plan,
+  ) {
+    super(message);
+  }
+}
+
+/** `converge`: an upgraded database ended with a different schema than a fresh install, or a second `up` changed something. */
+export class SchemasDifferError extends MigratorError {
+  constructor(
+    message: string,
+    readonly convergence: ConvergenceReport,
   ) {
     super(message);
   }

@@ -8,6 +8,9 @@ export { baseline } from './commands/baseline';
 export { rollback, type RollbackTarget } from './commands/rollback';
 export { newMigration } from './commands/new-migration';
 export { renumber } from './commands/renumber';
+export { lint, type LintFinding, type LintOptions, type LintReport } from './commands/lint';
+export { converge, type ConvergeOptions, type ConvergenceReport, type ConvergenceResult } from './commands/converge';
+export type { SchemaDifference } from './converge/diff';
 export type { MigrationReport, PartialReport } from './report';
 export { createLogger, type Logger, type LoggerOptions } from './log';
 export { MIGRATION_LOCK_KEY } from './db/lock';
@@ -20,6 +23,7 @@ export {
   LockTimeoutError,
   ValidationError,
   SchemaNotCurrentError,
+  SchemasDifferError,
   BackupFailedError,
   InterruptedError,
   type PhaseName,

@@ -19,6 +19,7 @@ export type PartialReport = Partial<Pick<MigrationReport, 'legacy' | 'tables' | 
 export function summarize(report: PartialReport) {
   return {
     legacy: report.legacy?.changed.length ?? 0,
+    columns: report.legacy?.columnsAdded.length ?? 0,
     tables: report.tables?.created.length ?? 0,
     versioned: report.versioned?.applied.length ?? 0,
     currentVersion: report.versioned?.currentVersion,

@@ -61,6 +61,7 @@ describe('loadConfig', () => {
     [{ MIGRATOR_WAIT_TIMEOUT: '1e3' }, 'MIGRATOR_WAIT_TIMEOUT'],
     [{ MIGRATOR_ON_AHEAD: 'ignore' }, 'MIGRATOR_ON_AHEAD'],
     [{ PGSSLMODE: 'verify-full', PGSSLROOTCERT: '/no/ca.pem' }, 'PGSSLROOTCERT'],
+    [{ MIGRATOR_IGNORE_TABLES: 'a.b.c' }, 'MIGRATOR_IGNORE_TABLES'],
   ])('rejects %o naming %s', (env, variable) => {
     expect(() => loadConfig({ ...base, ...env })).toThrow(ConfigError);
     try {
@@ -77,6 +78,11 @@ describe('loadConfig', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain('hunter2');
     }
+  });
+
+  test('MIGRATOR_IGNORE_TABLES: table or schema.table, comma-separated, blanks ignored', () => {
+    expect(loadConfig(base).ignoreTables).toEqual([]);
+    expect(loadConfig({ ...base, MIGRATOR_IGNORE_TABLES: ' spatial_ref_sys , audit.Log Entries ,' }).ignoreTables).toEqual(['spatial_ref_sys', 'audit.Log Entries']);
   });
 
   test('fractional seconds are allowed', () => {

@@ -1,3 +1,4 @@
--- Versioned migrations also run on databases whose tables were just created in their current
--- shape by the table-creation phase, so every statement is guarded.
-CREATE INDEX IF NOT EXISTS notes_account_id_idx ON notes (account_id);
+-- postgres-migrations disable-transaction
+-- Notes are listed per account. Built CONCURRENTLY so that writes to notes go on meanwhile, which
+-- needs this statement alone in a file that runs without a transaction.
+CREATE INDEX CONCURRENTLY IF NOT EXISTS notes_account_id_idx ON notes (account_id);

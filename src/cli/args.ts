@@ -24,8 +24,8 @@ Options:
 
 Configuration comes from environment variables (and a .env file); see README.md.
 Exit codes: 0 done, 1 migration failed, 2 usage or config error, 3 pending work (check),
-4 database unavailable, 5 lock not obtained, 6 validation failed, 7 backup failed,
-130/143 interrupted.`;
+4 database unavailable, 5 lock not obtained, 6 validation failed (or lint found problems),
+7 backup failed, 8 schemas differ (converge), 130/143 interrupted.`;
 }
 
 function commandUsage(command: Command): string {

@@ -5,18 +5,20 @@
 import { createInterface } from 'node:readline/promises';
 import type { ParseArgsConfig } from 'node:util';
 import type { MigratorConfig } from '../config';
-import { ConfigError } from '../errors';
+import { ConfigError, SchemasDifferError, ValidationError } from '../errors';
 import type { Logger } from '../log';
 import { baseline } from '../commands/baseline';
 import { throwIfPending } from '../commands/check';
+import { converge } from '../commands/converge';
 import { history, verify } from '../commands/history';
+import { lint } from '../commands/lint';
 import { migrate } from '../commands/migrate';
 import { newMigration } from '../commands/new-migration';
 import { plan } from '../commands/plan';
 import { renumber } from '../commands/renumber';
 import { rollback, type RollbackTarget } from '../commands/rollback';
 import { summarize } from '../report';
-import { formatHistory, formatJson, formatPlan, formatStatus } from './output';
+import { formatConvergence, formatHistory, formatJson, formatLint, formatPlan, formatStatus } from './output';
 
 export interface CommandContext {
   config: MigratorConfig;
@@ -202,7 +204,62 @@ const rollbackCommand: Command = {
   },
 };
 
-export const COMMANDS: Command[] = [up, statusCommand, checkCommand, planCommand, historyCommand, verifyCommand, newCommand, renumberCommand, baselineCommand, rollbackCommand];
+const lintCommand: Command = {
+  name: 'lint',
+  summary: 'flag versioned migrations that are not safe to run twice, and run squawk over them',
+  usage: 'migrator lint [file ...] [--json]',
+  details:
+    'Checks every versioned migration, or only the files given. Flags DDL without IF [NOT] EXISTS or OR REPLACE,\n' +
+    'and renames, new types and new constraints outside a DO block; squawk adds its rules for dangerous operations.\n' +
+    'Exit 0 when nothing is found, 6 otherwise. Needs the dev dependencies libpg-query and squawk-cli.',
+  options: json,
+  positionals: [0, Number.POSITIVE_INFINITY],
+  printsResult: () => true,
+  async run(context) {
+    const report = await lint(context.config.migrationsDir, { files: context.positionals });
+    context.print(context.values.json ? formatJson(report.findings) : formatLint(report));
+    if (report.findings.length > 0) throw new ValidationError(`lint found ${report.findings.length} problem(s) in ${report.files} file(s)`);
+    return { msg: 'lint found no problems', outcome: 'ok', files: report.files };
+  },
+};
+
+const convergeCommand: Command = {
+  name: 'converge',
+  summary: 'check that databases from earlier releases (SQL dumps) end at the schema of a fresh install',
+  usage: 'migrator converge [dump.sql ...] [--json]',
+  details:
+    'Builds a fresh database with up, restores each dump (with psql) into another database and runs up,\n' +
+    'compares each schema with the fresh one, and checks that a second up changes nothing.\n' +
+    'The scratch databases are created on the server of DATABASE_URL (CREATEDB needed) and always dropped;\n' +
+    'MIGRATOR_IGNORE_TABLES leaves tables out of the comparison. Exit 0 when all converge, 8 when not.',
+  options: json,
+  positionals: [0, Number.POSITIVE_INFINITY],
+  printsResult: () => true,
+  async run(context) {
+    const report = await converge(context.config, { dumps: context.positionals, logger: context.logger, signal: context.signal });
+    context.print(context.values.json ? formatJson(report) : formatConvergence(report));
+    const failed = report.results.filter((result) => result.differences.length > 0 || result.secondRun.length > 0);
+    if (failed.length > 0) {
+      throw new SchemasDifferError(`the schemas do not converge: ${failed.map((result) => result.database).join(', ')}`, report);
+    }
+    return { msg: 'every database converges to the fresh install', outcome: 'converged', databases: report.results.length };
+  },
+};
+
+export const COMMANDS: Command[] = [
+  up,
+  statusCommand,
+  checkCommand,
+  planCommand,
+  historyCommand,
+  verifyCommand,
+  newCommand,
+  renumberCommand,
+  baselineCommand,
+  rollbackCommand,
+  lintCommand,
+  convergeCommand,
+];
 
 function wholeNumber(text: string, what: string): number {
   if (!/^\d+$/.test(text)) throw new ConfigError(`${what} must be a whole number (got "${text}")`);

@@ -8,6 +8,7 @@ import {
   LockTimeoutError,
   MigrationFailedError,
   SchemaNotCurrentError,
+  SchemasDifferError,
   ValidationError,
 } from '../errors';
 
@@ -20,6 +21,7 @@ export const EXIT = {
   lockTimeout: 5,
   validationFailed: 6,
   backupFailed: 7,
+  schemasDiffer: 8,
   interruptedBySigint: 130,
   interruptedBySigterm: 143,
 } as const;
@@ -45,6 +47,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof ValidationError) return EXIT.validationFailed;
   if (error instanceof SchemaNotCurrentError) return EXIT.pendingWork;
   if (error instanceof BackupFailedError) return EXIT.backupFailed;
+  if (error instanceof SchemasDifferError) return EXIT.schemasDiffer;
   if (error instanceof InterruptedError) {
     return error.signal === 'SIGTERM' ? EXIT.interruptedBySigterm : EXIT.interruptedBySigint;
   }

@@ -1,21 +1,25 @@
 /** How command results are shown: a short text for people, JSON with --json for machines. */
 import type { AppliedMigration } from '../phases/versioned/history';
-import type { Plan } from '../commands/plan';
+import { FRESH_INSTALL, type ConvergenceReport } from '../commands/converge';
+import type { LintReport } from '../commands/lint';
+import { stepLabel, type Plan } from '../commands/plan';
 
 export function formatJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
 export function formatStatus(plan: Plan): string {
-  const byPhase = (phase: string) => plan.steps.filter((step) => step.phase === phase);
+  const byPhase = (phase: string) => plan.steps.filter((step) => step.phase === phase && step.column === undefined);
   const line = (phase: string, none: string, some: (count: number) => string) => {
     const steps = byPhase(phase);
     const detail = steps.length === 0 ? none : `${some(steps.length)}: ${steps.map((step) => step.file).join(', ')}`;
     return `${phase.padEnd(10)} ${detail}`;
   };
   const { currentVersion, lastApplied, ahead } = plan.versioned;
+  const columns = plan.steps.filter((step) => step.column !== undefined);
   const lines = [
-    line('legacy', 'nothing to repair', (n) => `${n} repair(s) to apply`),
+    line('legacy', 'nothing to repair', (n) => `${n} repair(s) to apply`) +
+      (columns.length > 0 ? `; ${columns.length} column(s) to add: ${columns.map((step) => step.column).join(', ')}` : ''),
     line('tables', 'all declared tables exist', (n) => `${n} table(s) to create`),
     line('versioned', 'up to date', (n) => `${n} migration(s) pending`),
     `current version ${currentVersion}` +
@@ -30,7 +34,7 @@ export function formatPlan(plan: Plan, withSql: boolean): string {
   if (plan.steps.length === 0) return 'nothing to do: the schema is current\n';
   return plan.steps
     .map((step, index) => {
-      const head = `${index + 1}. ${step.phase}/${step.file}: ${step.action}`;
+      const head = `${index + 1}. ${stepLabel(step)}: ${step.action}`;
       return withSql ? `${head}\n${step.sql.trimEnd()}\n` : head;
     })
     .join('\n')
@@ -45,4 +49,24 @@ export function formatHistory(rows: AppliedMigration[]): string {
     (row) => `${String(row.id).padStart(5)}  ${row.name.padEnd(width)}  ${row.hash.padEnd(40)}  ${row.executedAt?.toISOString() ?? ''}`,
   );
   return `${[header, ...body].join('\n')}\n`;
+}
+
+export function formatLint(report: LintReport): string {
+  if (report.findings.length === 0) return `no problems in ${report.files} file(s)\n`;
+  return report.findings
+    .map((finding) => `${finding.file}:${finding.line}:${finding.column}  ${finding.rule}${finding.tool === 'squawk' ? ' (squawk)' : ''}  ${finding.message}\n`)
+    .join('');
+}
+
+export function formatConvergence(report: ConvergenceReport): string {
+  return report.results
+    .map((result) => {
+      const problems = [
+        ...result.differences.map((difference) => `  ${difference.object}: ${difference.detail}`),
+        ...result.secondRun.map((problem) => `  second up: ${problem}`),
+      ];
+      if (problems.length > 0) return `${result.database}: does not converge\n${problems.join('\n')}\n`;
+      return `${result.database}: ${result.database === FRESH_INSTALL ? '' : 'same schema as the fresh install; '}a second up changed nothing\n`;
+    })
+    .join('');
 }

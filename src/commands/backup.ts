@@ -5,28 +5,16 @@
  */
 import { spawn } from 'node:child_process';
 import type { ConnectionSettings } from '../config';
+import { libpqEnvironment } from '../db/libpq-env';
 import { BackupFailedError } from '../errors';
 import type { Logger } from '../log';
-
-export function libpqEnvironment(connection: ConnectionSettings): Record<string, string> {
-  const env: Record<string, string> = {
-    PGHOST: connection.host,
-    PGPORT: String(connection.port),
-    PGUSER: connection.user,
-    PGDATABASE: connection.database,
-    PGSSLMODE: connection.sslMode,
-    PGAPPNAME: `${connection.applicationName}-backup`,
-  };
-  if (connection.password !== undefined) env.PGPASSWORD = connection.password;
-  return env;
-}
 
 export async function runBackup(command: string, connection: ConnectionSettings, logger: Logger): Promise<void> {
   const started = performance.now();
   logger.info({ command }, 'running the backup command before changing anything');
   const outcome = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
     const child = spawn('/bin/sh', ['-c', command], {
-      env: { ...process.env, ...libpqEnvironment(connection) },
+      env: { ...process.env, ...libpqEnvironment(connection, 'backup') },
       stdio: ['ignore', process.stderr, process.stderr],
     });
     child.on('error', (error) => resolve({ code: null, error }));

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { SchemaNotCurrentError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { planOnClient, type Plan } from './plan';
+import { planOnClient, stepLabel, type Plan } from './plan';
 import { loadMigrationSet } from '../source';
 
 export interface AssertSchemaOptions {
@@ -34,7 +34,7 @@ export function throwIfPending(result: Plan): void {
   if (result.steps.length === 0) return;
   const first = result.steps[0];
   throw new SchemaNotCurrentError(
-    `the schema is not current: ${result.steps.length} step(s) pending, first ${first.phase}/${first.file} (${first.action}); run migrator up`,
+    `the schema is not current: ${result.steps.length} step(s) pending, first ${stepLabel(first)} (${first.action}); run migrator up`,
     result,
   );
 }

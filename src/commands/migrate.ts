@@ -42,12 +42,12 @@ export async function migrate(config: MigratorConfig, options: MigrateOptions = 
         const pending = await planOnClient(client, files, { logger, onAhead: config.onAhead, signal });
         if (pending.steps.length > 0) await runBackup(config.backupCommand, config.connection, logger);
       }
-      partial.legacy = await runLegacyPhase(context('legacy'), files.legacy);
+      partial.legacy = await runLegacyPhase(context('legacy'), files);
       partial.tables = await runTablesPhase(context('tables'), files.tables);
       partial.versioned = await runVersionedPhase(context('versioned'), files, config.onAhead);
     });
     const { legacy, tables, versioned } = partial as Required<PartialReport>;
-    const changed = legacy.changed.length + tables.created.length + versioned.applied.length > 0;
+    const changed = legacy.changed.length + legacy.columnsAdded.length + tables.created.length + versioned.applied.length > 0;
     return { outcome: changed ? 'applied' : 'up-to-date', legacy, tables, versioned, durationMs: elapsed() };
   } catch (error) {
     partial.durationMs = elapsed();

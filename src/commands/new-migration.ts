@@ -12,25 +12,29 @@ const SLUG = /^[a-z0-9]+(?:[_-][a-z0-9]+)*$/;
 const UP_TEMPLATE = (slug: string) => `-- ${slug}
 --
 -- Versioned migrations also run on databases whose tables the table-creation phase has just made
--- in their current shape, so every statement must be safe to run when its change is already there:
+-- in their current shape, so every statement must be safe to run when its change is already there
+-- (migrator lint checks this):
 --
 --   CREATE TABLE IF NOT EXISTS ...;          CREATE INDEX IF NOT EXISTS ... ON ...;
 --   ALTER TABLE t ADD COLUMN IF NOT EXISTS c ...;
 --   ALTER TABLE t DROP COLUMN IF EXISTS c;   DROP INDEX IF EXISTS ...;
 --
--- A rename or type change must handle "both columns exist" (table creation added the new one):
+-- The legacy phase adds declared columns (holding only their default) before versioned migrations
+-- run, so a rename, or a type change through a new column, must handle "both columns exist": add
+-- the new column if it is missing, move the data, drop the old one.
 --
+--   ALTER TABLE t ADD COLUMN IF NOT EXISTS new_name text NOT NULL DEFAULT '';
 --   DO $$
 --   BEGIN
---     IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'old_name') THEN
---       IF EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 't' AND column_name = 'new_name') THEN
---         UPDATE t SET new_name = old_name WHERE new_name IS NULL;
---         ALTER TABLE t DROP COLUMN old_name;
---       ELSE
---         ALTER TABLE t RENAME COLUMN old_name TO new_name;
---       END IF;
+--     IF EXISTS (SELECT 1 FROM information_schema.columns
+--                 WHERE table_schema = current_schema() AND table_name = 't' AND column_name = 'old_name') THEN
+--       UPDATE t SET new_name = old_name;
+--       ALTER TABLE t DROP COLUMN old_name;
 --     END IF;
 --   END $$;
+--
+-- (A plain RENAME fails where the new column exists; a RENAME skipped when it exists leaves the data
+-- in the old column. migrator converge catches the second.)
 --
 -- Also change the table's declaration in tables/ so that new databases get the same shape.
 -- For CREATE INDEX CONCURRENTLY, put it alone in this file after the line

@@ -1,6 +1,7 @@
 /**
  * What `up` would do now, without doing it: legacy scripts that would change something (each tried
- * in a transaction that is rolled back), declared tables that are missing, versioned migrations
+ * in a transaction that is rolled back), declared columns that existing tables lack, declared
+ * tables that are missing, versioned migrations
  * pending. Each phase is planned against the database as it is now, so a legacy repair that
  * creates or renames a declared table is not reflected in the table-creation steps.
  */
@@ -17,10 +18,18 @@ import { withDatabase } from '../with-database';
 
 export interface PlannedStep {
   phase: PhaseName;
+  /** The file the step comes from, in its phase's folder (for an added column: the table file in tables/). */
   file: string;
-  /** What the step does, e.g. "repair", "create table accounts", "apply version 3". */
+  /** What the step does, e.g. "repair", "add column accounts.nickname", "create table accounts", "apply version 3". */
   action: string;
   sql: string;
+  /** Set on the legacy reconciliation's steps: the column it adds (table.column). */
+  column?: string;
+}
+
+/** How outputs name a step: legacy/001_fix.sql, or for an added column the table file that declares it. */
+export function stepLabel(step: PlannedStep): string {
+  return step.column === undefined ? `${step.phase}/${step.file}` : `${step.phase} (tables/${step.file})`;
 }
 
 export interface Plan {
@@ -57,12 +66,19 @@ export async function planOnClient(
     lockRetries: 0,
     signal: options.signal,
   });
-  const legacy = await planLegacyPhase(context('legacy'), files.legacy);
+  const legacy = await planLegacyPhase(context('legacy'), files);
   const tables = await planTablesPhase(context('tables'), files.tables);
   const versioned = await planVersionedPhase(context('versioned'), files, options.onAhead);
   return {
     steps: [
-      ...legacy.map((file) => ({ phase: 'legacy' as const, file: file.name, action: 'repair', sql: file.sql })),
+      ...legacy.scripts.map((file) => ({ phase: 'legacy' as const, file: file.name, action: 'repair', sql: file.sql })),
+      ...legacy.columns.map((column) => ({
+        phase: 'legacy' as const,
+        file: column.file,
+        action: `add column ${column.name}`,
+        sql: `ALTER TABLE ${column.relation} ADD COLUMN ${column.definition};`,
+        column: column.name,
+      })),
       ...tables.map((table) => ({ phase: 'tables' as const, file: table.file.name, action: `create table ${qualifiedName(table)}`, sql: table.file.sql })),
       ...versioned.pending.map((file) => ({ phase: 'versioned' as const, file: file.fileName, action: `apply version ${file.id}`, sql: file.sql })),
     ],

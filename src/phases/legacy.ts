@@ -1,19 +1,31 @@
 /**
- * Phase 1, legacy: idempotent repair scripts for databases created by releases older than the
- * versioned history. Every script runs on every run, each in its own transaction, in file-name
- * order; a script that found nothing to repair writes nothing.
+ * Phase 1, legacy: brings databases created by earlier releases to the declared columns, in two
+ * parts that both run every time. (a) Idempotent repair scripts (legacy/), each in its own
+ * transaction, in file-name order; a script that found nothing to repair writes nothing.
+ * (b) The reconciliation: existing declared tables get the declared columns they lack
+ * (declared-columns.ts).
  */
 import type pg from 'pg';
 import { inRolledBackTransaction, inTransaction } from '../db/transaction';
 import { InterruptedError } from '../errors';
+import { addMissingColumns, planMissingColumns, type MissingColumn } from './declared-columns';
 import { stepError, withLockRetries, type PhaseContext } from './phase';
-import type { SqlFile } from '../source';
+import type { MigrationSet, SqlFile } from '../source';
 
 export interface LegacyReport {
   /** Scripts that ran. */
   ran: string[];
   /** Scripts that changed something (their transaction wrote at least one row or catalog entry). */
   changed: string[];
+  /** Declared columns the reconciliation added to existing tables (table.column). */
+  columnsAdded: string[];
+}
+
+export interface LegacyPlan {
+  /** Scripts that would change something. */
+  scripts: SqlFile[];
+  /** Declared columns that would be added to existing tables. */
+  columns: MissingColumn[];
 }
 
 /** Runs a script in the current transaction and tells whether it wrote anything. */
@@ -24,10 +36,13 @@ async function runScript(client: pg.Client, file: SqlFile): Promise<boolean> {
   return rows[0].xid !== null;
 }
 
-/** The scripts that would change something now: each runs in a transaction that is rolled back. */
-export async function planLegacyPhase(context: PhaseContext, files: SqlFile[]): Promise<SqlFile[]> {
+/**
+ * The scripts that would change something now (each runs in a transaction that is rolled back) and
+ * the declared columns existing tables lack, both against the database as it is now.
+ */
+export async function planLegacyPhase(context: PhaseContext, set: Pick<MigrationSet, 'legacy' | 'tables'>): Promise<LegacyPlan> {
   const applicable: SqlFile[] = [];
-  for (const file of files) {
+  for (const file of set.legacy) {
     InterruptedError.throwIfAborted(context.signal);
     try {
       if (await inRolledBackTransaction(context.client, () => runScript(context.client, file))) applicable.push(file);
@@ -35,13 +50,13 @@ export async function planLegacyPhase(context: PhaseContext, files: SqlFile[]): 
       throw stepError(error, context, { phase: 'legacy', file: file.name, sql: file.sql }, 'nothing was changed (dry run)');
     }
   }
-  return applicable;
+  return { scripts: applicable, columns: await planMissingColumns(context, set.tables) };
 }
 
-export async function runLegacyPhase(context: PhaseContext, files: SqlFile[]): Promise<LegacyReport> {
+export async function runLegacyPhase(context: PhaseContext, set: Pick<MigrationSet, 'legacy' | 'tables'>): Promise<LegacyReport> {
   const { client, logger, signal } = context;
-  const report: LegacyReport = { ran: [], changed: [] };
-  for (const file of files) {
+  const report: LegacyReport = { ran: [], changed: [], columnsAdded: [] };
+  for (const file of set.legacy) {
     InterruptedError.throwIfAborted(signal);
     const started = performance.now();
     let changed: boolean;
@@ -61,5 +76,6 @@ export async function runLegacyPhase(context: PhaseContext, files: SqlFile[]): P
       logger.debug({ file: file.name, durationMs }, 'legacy script found nothing to do');
     }
   }
+  report.columnsAdded = await addMissingColumns(context, set.tables);
   return report;
 }

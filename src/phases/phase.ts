@@ -23,6 +23,8 @@ export interface Step {
   phase: PhaseName;
   file: string;
   sql: string;
+  /** How messages name a step that is not a file of its phase's folder (default: phase/file:line:column). */
+  label?: string;
 }
 
 const LOCK_NOT_AVAILABLE = '55P03';
@@ -63,7 +65,7 @@ export function stepError(error: unknown, context: PhaseContext, step: Step, adv
   if (context.signal?.aborted) return InterruptedError.from(context.signal);
   if (isConnectionLost(error)) {
     return new DatabaseUnavailableError(
-      `lost the database connection while running ${step.phase}/${step.file}: ${errorMessage(error)}; its transaction was rolled back`,
+      `lost the database connection while running ${step.label ?? `${step.phase}/${step.file}`}: ${errorMessage(error)}; its transaction was rolled back`,
       errorCode(error),
       { cause: error },
     );
@@ -78,7 +80,7 @@ export function stepError(error: unknown, context: PhaseContext, step: Step, adv
     reason += ' (MIGRATOR_STATEMENT_TIMEOUT)';
   }
   return new MigrationFailedError(
-    `${step.phase}/${formatLocation(step.file, failure)} failed: ${reason}; ${advice ?? 'its transaction was rolled back'}`,
+    `${step.label ?? `${step.phase}/${formatLocation(step.file, failure)}`} failed: ${reason}; ${advice ?? 'its transaction was rolled back'}`,
     step.phase,
     step.file,
     failure,

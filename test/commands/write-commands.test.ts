@@ -7,7 +7,7 @@ import { assertSchemaCurrent } from '../../src/commands/check';
 import { SchemaNotCurrentError } from '../../src/errors';
 import { runMigrator, summaryLine } from '../support/cli';
 import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
-import { fixturePath, type TempMigrations } from '../support/fixtures';
+import { fixturePath, SAMPLE_MIGRATIONS, type TempMigrations } from '../support/fixtures';
 import { withFreshDatabase } from '../support/fresh';
 import { schemaSnapshot } from '../support/schema';
 
@@ -109,7 +109,7 @@ describe('write commands', () => {
     });
 
     test('up, rollback to 0, up again: the same schema (over the whole sample history)', async () => {
-      const sample = { ...db.env, MIGRATIONS_DIR: path.resolve(__dirname, '..', '..', 'migrations') };
+      const sample = { ...db.env, MIGRATIONS_DIR: SAMPLE_MIGRATIONS };
       for (const target of [env, sample]) {
         const other = await createDatabase();
         try {

@@ -17,7 +17,7 @@ describe('legacy phase', () => {
     const { report, error } = await runLibrary(db, migrations.dir);
 
     expect(error).toBeUndefined();
-    expect(report?.legacy).toEqual({ ran: ['001_rename_old_customer_table.sql'], changed: ['001_rename_old_customer_table.sql'] });
+    expect(report?.legacy).toEqual({ ran: ['001_rename_old_customer_table.sql'], changed: ['001_rename_old_customer_table.sql'], columnsAdded: [] });
     // The renamed table counts as existing: it is not created again, and its rows are kept.
     expect(report?.tables).toEqual({ created: ['orders'], existing: ['customers'] });
     expect(await db.query('SELECT email FROM customers')).toEqual([{ email: 'old@example.com' }]);
@@ -28,7 +28,7 @@ describe('legacy phase', () => {
     const first = await runLibrary(db, migrations.dir);
     const second = await runLibrary(db, migrations.dir);
 
-    expect(first.report?.legacy).toEqual({ ran: ['001_rename_old_customer_table.sql'], changed: [] });
+    expect(first.report?.legacy).toEqual({ ran: ['001_rename_old_customer_table.sql'], changed: [], columnsAdded: [] });
     expect(second.report?.legacy.changed).toEqual([]);
     expect(second.lines.filter((line) => line.msg === 'legacy script found nothing to do')).toHaveLength(1);
   });

@@ -113,7 +113,7 @@ describe('versioned phase', () => {
     try {
       const { report } = await runLibrary(db, plain.dir);
       expect(report?.versioned).toEqual({ applied: [], currentVersion: 0, ahead: [] });
-      expect(await tableNames(db)).toEqual(['things']);
+      expect(await tableNames(db)).toEqual(['migrator_declared_columns', 'things']);
     } finally {
       plain.remove();
     }

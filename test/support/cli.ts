@@ -17,6 +17,8 @@ export interface CliResult {
 export interface CliOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** Another build of the CLI to run (default: this checkout's dist/cli/main.js). */
+  cli?: string;
 }
 
 /** A minimal environment: nothing from the developer's shell leaks into the run under test. */
@@ -26,7 +28,7 @@ function childEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessE
 
 export function startMigrator(args: string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const started = Date.now();
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
     cwd: options.cwd ?? path.resolve(__dirname, '..', '..'),
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,7 @@
 /** Throwaway databases in the suite's PostgreSQL container, and a client to inspect them. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { restoreDump } from '../../src/converge/restore';
 
 export interface TestDatabase {
   name: string;
@@ -85,4 +86,9 @@ export async function appliedVersions(db: TestDatabase): Promise<Array<{ id: num
   const [{ exists }] = await db.query<{ exists: boolean }>(`SELECT to_regclass('migrations') IS NOT NULL AS exists`);
   if (!exists) return [];
   return db.query(`SELECT id, name FROM migrations WHERE id > 0 ORDER BY id`);
+}
+
+/** Restores a plain SQL dump into the database with psql, the way `migrator converge` does. */
+export async function restoreInto(db: TestDatabase, dump: string): Promise<void> {
+  await restoreDump(dump, { host: db.host, port: db.port, user: db.user, password: db.password, database: db.name, sslMode: 'disable', ssl: false, applicationName: 'test' });
 }

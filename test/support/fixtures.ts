@@ -7,6 +7,12 @@ export function fixturePath(name: string): string {
   return path.resolve(__dirname, '..', 'fixtures', name);
 }
 
+/** The repository's own migrations/: the sample app at its current release. */
+export const SAMPLE_MIGRATIONS = path.resolve(__dirname, '..', '..', 'migrations');
+
+/** Dumps of the sample app's database as releases 1 and 2 left it. */
+export const RELEASE_DUMPS = { v1: fixturePath('releases/v1.sql'), v2: fixturePath('releases/v2.sql') };
+
 export interface TempMigrations {
   dir: string;
   /** Writes (or overwrites) a file relative to the migrations folder, e.g. "versioned/3_x.sql". */
@@ -14,10 +20,10 @@ export interface TempMigrations {
   remove(): void;
 }
 
-/** A writable copy of a fixture (or an empty migrations folder when name is omitted). */
+/** A writable copy of a fixture, or of a folder given by its path (or an empty migrations folder when omitted). */
 export function tempMigrations(name?: string): TempMigrations {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'migrator-test-'));
-  if (name) cpSync(fixturePath(name), dir, { recursive: true });
+  if (name) cpSync(path.isAbsolute(name) ? name : fixturePath(name), dir, { recursive: true });
   return {
     dir,
     write(relative, content) {

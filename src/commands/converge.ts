@@ -1,0 +1,111 @@
+/**
+ * `converge`: checks the promise of the three phases, that a database from any earlier release ends
+ * at the same schema as a fresh install. It builds a fresh database with `up`; restores each dump
+ * (plain SQL, as psql restores it) into another database and runs `up` there; compares each
+ * schema with the fresh one through the catalog; and runs `up` a second time on every database,
+ * which must touch no catalog object and report nothing done.
+ *
+ * The scratch databases are created on the server of the configured connection (that database is
+ * only used to create and drop them) and always dropped, also when the check fails.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { ConnectionSettings, MigratorConfig } from '../config';
+import { connectWithRetry } from '../db/connect';
+import { catalogFingerprint } from '../converge/catalog-fingerprint';
+import { compareSchemas, type SchemaDifference } from '../converge/diff';
+import { restoreDump } from '../converge/restore';
+import { describeSchema, loadSchemaInspect, type SchemaFacts } from '../converge/schema';
+import { scratchDatabases } from '../converge/scratch';
+import { ConfigError, InterruptedError } from '../errors';
+import { createLogger, type Logger } from '../log';
+import type { MigrationReport } from '../report';
+import { loadMigrationSet } from '../source';
+import { migrate } from './migrate';
+
+export interface ConvergeOptions {
+  /** Plain SQL dumps of databases as earlier releases left them. */
+  dumps?: string[];
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+export interface ConvergenceResult {
+  /** "fresh install", or the dump's file name. */
+  database: string;
+  /** How its schema differs from the fresh install's (always empty for the fresh install itself). */
+  differences: SchemaDifference[];
+  /** What a second `up` on it did (empty: nothing). */
+  secondRun: string[];
+}
+
+export interface ConvergenceReport {
+  converged: boolean;
+  results: ConvergenceResult[];
+}
+
+export const FRESH_INSTALL = 'fresh install';
+
+export async function converge(config: MigratorConfig, options: ConvergeOptions = {}): Promise<ConvergenceReport> {
+  const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
+  const { signal } = options;
+  const dumps = (options.dumps ?? []).map((dump) => path.resolve(dump));
+  const missing = dumps.find((dump) => !existsSync(dump));
+  if (missing) throw new ConfigError(`no dump at ${missing}`);
+  const schemainspect = loadSchemaInspect();
+  await loadMigrationSet(config.migrationsDir);
+
+  const admin = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
+  admin.on('error', (error) => logger.debug({ error: error.message }, 'database connection error'));
+  const scratch = scratchDatabases(admin, logger);
+
+  /** A scratch database brought up to date (from a dump, or empty), then `up` once more. */
+  const build = async (label: string, dump?: string): Promise<{ schema: SchemaFacts; secondRun: string[] }> => {
+    InterruptedError.throwIfAborted(signal);
+    const connection: ConnectionSettings = { ...config.connection, database: await scratch.create() };
+    const runConfig: MigratorConfig = { ...config, connection, backupCommand: undefined };
+    const run = { logger: logger.child({ database: label }), signal };
+    try {
+      if (dump) await restoreDump(dump, connection, signal);
+      await migrate(runConfig, run);
+      const client = await connectWithRetry(connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
+      try {
+        const before = await catalogFingerprint(client);
+        const again = await migrate(runConfig, run);
+        const touched = (await catalogFingerprint(client)) !== before;
+        return { schema: await describeSchema(schemainspect, client, config.ignoreTables), secondRun: secondRunProblems(again, touched) };
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    } catch (error) {
+      if (error instanceof Error && !(error instanceof InterruptedError)) error.message = `${label}: ${error.message}`;
+      throw error;
+    }
+  };
+
+  try {
+    const fresh = await build(FRESH_INSTALL);
+    const results: ConvergenceResult[] = [{ database: FRESH_INSTALL, differences: [], secondRun: fresh.secondRun }];
+    for (const dump of dumps) {
+      const upgraded = await build(path.basename(dump), dump);
+      results.push({ database: path.basename(dump), differences: compareSchemas(fresh.schema, upgraded.schema), secondRun: upgraded.secondRun });
+    }
+    const converged = results.every((result) => result.differences.length === 0 && result.secondRun.length === 0);
+    return { converged, results };
+  } finally {
+    await scratch.dropAll();
+    await admin.end().catch(() => undefined);
+  }
+}
+
+/** What a second `up` did, when it should have done nothing. */
+function secondRunProblems(report: MigrationReport, catalogTouched: boolean): string[] {
+  const problems = [
+    ...report.legacy.changed.map((file) => `legacy/${file} changed something again: it must find nothing to do once applied`),
+    ...report.legacy.columnsAdded.map((column) => `the legacy phase added column ${column} again`),
+    ...report.tables.created.map((table) => `table ${table} was created again`),
+    ...report.versioned.applied.map((file) => `versioned/${file} was applied again`),
+  ];
+  if (catalogTouched && problems.length === 0) problems.push('the second up touched the catalog although it reported nothing done');
+  return problems;
+}

@@ -1,0 +1,97 @@
+/**
+ * `lint`: checks versioned migrations before they are merged. Two checks: statements that are not
+ * safe to run when their change is already there (our own, on PostgreSQL's parser), and squawk's
+ * rules for dangerous operations. A development and CI command: its packages (libpg-query,
+ * squawk-cli) are devDependencies, loaded only here.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { lineAndColumn } from '../db/sql-error';
+import { findUnguardedDdl } from '../lint/unguarded-ddl';
+import { runSquawk, squawkProgram } from '../lint/squawk';
+import { requireOptional } from '../optional-module';
+import { NO_TRANSACTION_MARKER } from '../phases/versioned/library';
+import { loadMigrationSet } from '../source';
+import { decodeSqlText, readBytes } from '../source/sql-text';
+
+type LibpgQuery = typeof import('libpg-query');
+
+export interface LintFinding {
+  /** versioned/<file>, or the path as given. */
+  file: string;
+  line: number;
+  column: number;
+  /** unguarded-ddl and syntax-error are ours; anything else is a squawk rule. */
+  rule: string;
+  message: string;
+  tool: 'migrator' | 'squawk';
+}
+
+export interface LintReport {
+  files: number;
+  findings: LintFinding[];
+}
+
+export interface LintOptions {
+  /** SQL files to check instead of every versioned migration (e.g. only the ones a branch adds). */
+  files?: string[];
+}
+
+interface Target {
+  label: string;
+  path: string;
+  sql: string;
+}
+
+export async function lint(migrationsDir: string, options: LintOptions = {}): Promise<LintReport> {
+  const libpgQuery = requireOptional<LibpgQuery>('libpg-query', 'lint');
+  const program = squawkProgram();
+  const targets = options.files?.length ? await readGiven(options.files) : await versionedTargets(migrationsDir);
+  await libpgQuery.loadModule();
+
+  const findings = targets.flatMap((target) => unguarded(libpgQuery, target));
+  const byPath = new Map(targets.map((target) => [target.path, target.label]));
+  const squawked = await runSquawk(
+    program,
+    targets.filter((target) => target.path.endsWith('.sql')).map((target) => ({ path: target.path, inTransaction: !target.sql.includes(NO_TRANSACTION_MARKER) })),
+  );
+  // In a file PostgreSQL's parser rejects, squawk's findings are noise next to the syntax error.
+  const unparsable = new Set(findings.filter((finding) => finding.rule === 'syntax-error').map((finding) => finding.file));
+  for (const finding of squawked) {
+    const file = byPath.get(finding.file) ?? finding.file;
+    if (!unparsable.has(file)) findings.push({ ...finding, file, tool: 'squawk' });
+  }
+  findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
+  return { files: targets.length, findings };
+}
+
+/** Every versioned migration (.js ones as the SQL they generate; squawk sees .sql files only). */
+async function versionedTargets(migrationsDir: string): Promise<Target[]> {
+  const set = await loadMigrationSet(migrationsDir);
+  return set.versioned.map((file) => ({ label: `versioned/${file.fileName}`, path: path.join(set.versionedDir!, file.fileName), sql: file.sql }));
+}
+
+async function readGiven(files: string[]): Promise<Target[]> {
+  return Promise.all(
+    files.map(async (file) => {
+      const absolute = path.resolve(file);
+      return { label: file, path: absolute, sql: decodeSqlText(file, await readBytes(file, () => readFile(absolute))) };
+    }),
+  );
+}
+
+function unguarded(libpgQuery: LibpgQuery, target: Target): LintFinding[] {
+  const at = (byteOffset: number) => lineAndColumn(target.sql, Array.from(Buffer.from(target.sql).subarray(0, byteOffset).toString()).length + 1);
+  try {
+    return findUnguardedDdl(libpgQuery.parseSync(target.sql)).map(({ location, message }) => ({
+      file: target.label,
+      ...at(location),
+      rule: 'unguarded-ddl',
+      message,
+      tool: 'migrator',
+    }));
+  } catch (error) {
+    if (!libpgQuery.hasSqlDetails(error)) throw error;
+    return [{ file: target.label, ...at(error.sqlDetails!.cursorPosition), rule: 'syntax-error', message: error.message, tool: 'migrator' }];
+  }
+}

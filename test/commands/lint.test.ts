@@ -1,0 +1,107 @@
+/**
+ * `migrator lint`: unguarded DDL in versioned migrations (our rules, on PostgreSQL's parser) and
+ * squawk's rules for dangerous operations. No database needed.
+ */
+import { parseSync, loadModule } from 'libpg-query';
+import { findUnguardedDdl } from '../../src/lint/unguarded-ddl';
+import { runMigrator } from '../support/cli';
+import { SAMPLE_MIGRATIONS, tempMigrations, type TempMigrations } from '../support/fixtures';
+
+describe('migrator lint', () => {
+  let migrations: TempMigrations;
+  beforeEach(() => {
+    migrations = tempMigrations();
+  });
+  afterEach(() => migrations.remove());
+  const lint = (args: string[] = []) => runMigrator(['lint', ...args], { env: { MIGRATIONS_DIR: migrations.dir } });
+
+  test('the sample migrations pass', async () => {
+    const result = await runMigrator(['lint'], { env: { MIGRATIONS_DIR: SAMPLE_MIGRATIONS } });
+    expect(result.stdout).toBe('no problems in 6 file(s)\n');
+    expect(result.code).toBe(0);
+  });
+
+  test('flags an unguarded ALTER TABLE ... ADD COLUMN with file, line and column, and passes the guarded form', async () => {
+    migrations.write('versioned/1_nickname.sql', '-- Nicknames.\nALTER TABLE accounts ADD COLUMN nickname text;\n');
+
+    const unguarded = await lint();
+
+    expect(unguarded.code).toBe(6);
+    expect(unguarded.stdout).toBe('versioned/1_nickname.sql:2:1  unguarded-ddl  ALTER TABLE accounts ADD COLUMN nickname without IF NOT EXISTS\n');
+    expect(unguarded.stderr).toMatch(/"msg":"lint found 1 problem\(s\) in 1 file\(s\)"/);
+
+    migrations.write('versioned/1_nickname.sql', '-- Nicknames.\nALTER TABLE accounts ADD COLUMN IF NOT EXISTS nickname text;\n');
+    const guarded = await lint();
+
+    expect(guarded.stdout).toBe('no problems in 1 file(s)\n');
+    expect(guarded.code).toBe(0);
+  });
+
+  test("squawk's findings come with rule, line and column; its timeout and robustness rules are left to the migrator", async () => {
+    migrations.write('versioned/1_index.sql', 'SELECT 1;\n\nCREATE INDEX IF NOT EXISTS notes_body_idx ON notes (body);\n');
+
+    const result = await lint(['--json']);
+
+    expect(result.code).toBe(6);
+    expect(JSON.parse(result.stdout)).toEqual([
+      expect.objectContaining({ file: 'versioned/1_index.sql', line: 3, column: 1, rule: 'require-concurrent-index-creation', tool: 'squawk' }),
+    ]);
+  });
+
+  test('a file that runs without a transaction is checked as such: CONCURRENTLY alone in it passes', async () => {
+    migrations.write(
+      'versioned/1_index.sql',
+      '-- postgres-migrations disable-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS notes_body_idx ON notes (body);\n',
+    );
+    const result = await lint();
+    expect(result.stdout).toBe('no problems in 1 file(s)\n');
+  });
+
+  test('only the files given are checked, and a syntax error is reported once, by line', async () => {
+    migrations.write('versioned/1_old.sql', 'ALTER TABLE accounts ADD COLUMN legacy text;\n');
+    migrations.write('new.sql', 'SELECT 1;\nALTER TABLE accounts ADD COLUMN;\n');
+
+    const result = await runMigrator(['lint', 'new.sql'], { cwd: migrations.dir, env: { MIGRATIONS_DIR: migrations.dir } });
+
+    expect(result.code).toBe(6);
+    expect(result.stdout).toBe('new.sql:2:32  syntax-error  syntax error at or near ";"\n');
+  });
+});
+
+describe('unguarded DDL', () => {
+  beforeAll(() => loadModule());
+  const check = (sql: string) => findUnguardedDdl(parseSync(sql)).map((finding) => finding.message);
+
+  test.each([
+    ['CREATE TABLE t (id int)', 'CREATE TABLE IF NOT EXISTS t (id int)', 'CREATE TABLE t without IF NOT EXISTS'],
+    ['CREATE INDEX i ON t (c)', 'CREATE INDEX IF NOT EXISTS i ON t (c)', 'CREATE INDEX i without IF NOT EXISTS'],
+    ['ALTER TABLE t ADD COLUMN c int', 'ALTER TABLE t ADD COLUMN IF NOT EXISTS c int', 'ALTER TABLE t ADD COLUMN c without IF NOT EXISTS'],
+    ['ALTER TABLE s.t DROP COLUMN c', 'ALTER TABLE s.t DROP COLUMN IF EXISTS c', 'ALTER TABLE s.t DROP COLUMN c without IF EXISTS'],
+    ['ALTER TABLE t DROP CONSTRAINT k', 'ALTER TABLE t DROP CONSTRAINT IF EXISTS k', 'ALTER TABLE t DROP CONSTRAINT k without IF EXISTS'],
+    ['DROP TABLE t', 'DROP TABLE IF EXISTS t', 'DROP TABLE t without IF EXISTS'],
+    ['DROP INDEX i', 'DROP INDEX IF EXISTS i', 'DROP INDEX i without IF EXISTS'],
+    ['CREATE SEQUENCE q', 'CREATE SEQUENCE IF NOT EXISTS q', 'CREATE SEQUENCE q without IF NOT EXISTS'],
+    ['CREATE EXTENSION citext', 'CREATE EXTENSION IF NOT EXISTS citext', 'CREATE EXTENSION citext without IF NOT EXISTS'],
+    ['CREATE VIEW v AS SELECT 1', 'CREATE OR REPLACE VIEW v AS SELECT 1', 'CREATE VIEW v without OR REPLACE'],
+    ["ALTER TYPE e ADD VALUE 'x'", "ALTER TYPE e ADD VALUE IF NOT EXISTS 'x'", "ALTER TYPE e ADD VALUE 'x' without IF NOT EXISTS"],
+  ])('%s is flagged, its guarded form is not', (unguarded, guarded, message) => {
+    expect(check(unguarded)).toEqual([message]);
+    expect(check(guarded)).toEqual([]);
+  });
+
+  test.each([
+    ['ALTER TABLE t RENAME COLUMN a TO b', /^RENAME of t\.a to b outside a DO block/],
+    ["CREATE TYPE e AS ENUM ('a')", /^CREATE TYPE e: PostgreSQL has no IF NOT EXISTS for it/],
+    ['ALTER TABLE t ADD CONSTRAINT k CHECK (c > 0)', /^ALTER TABLE t ADD CONSTRAINT k: PostgreSQL has no IF NOT EXISTS for it/],
+  ])('%s has no guarded form: flagged outside a DO block', (sql, message) => {
+    expect(check(sql)).toEqual([expect.stringMatching(message)]);
+    expect(check(`DO $$ BEGIN IF true THEN ${sql}; END IF; END $$`)).toEqual([]);
+  });
+
+  test('one finding per unguarded change, in statement order; data changes are not DDL', () => {
+    expect(check('UPDATE t SET c = 1; ALTER TABLE t ADD COLUMN a int, ADD COLUMN IF NOT EXISTS b int, DROP COLUMN c; INSERT INTO t VALUES (1)')).toEqual([
+      'ALTER TABLE t ADD COLUMN a without IF NOT EXISTS',
+      'ALTER TABLE t DROP COLUMN c without IF EXISTS',
+    ]);
+  });
+});
