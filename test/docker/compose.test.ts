@@ -112,8 +112,8 @@ describe('docker compose up', () => {
     async () => {
       const migrations = copyOfProjectMigrations();
       // A table made by a later migration: default privileges must cover it for the app too.
-      const later = `${migrations.nextVersionedId}_tags.sql`;
-      migrations.write(`versioned/${later}`, 'CREATE TABLE IF NOT EXISTS tags (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n');
+      const later = `${migrations.nextVersionedId}_labels.sql`;
+      migrations.write(`versioned/${later}`, 'CREATE TABLE IF NOT EXISTS labels (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n');
       const override = `${migrations.dir}.compose.yml`;
       writeFileSync(override, `services:\n  migrator:\n    volumes:\n      - ${JSON.stringify(`${migrations.dir}:/app/migrations:ro`)}\n`);
       const stack = project([COMPOSE_FILE, override]);
@@ -129,9 +129,9 @@ describe('docker compose up', () => {
         expect(await lastLogLine(migrator!)).toMatchObject({ outcome: 'applied', exitCode: 0 });
 
         expect((await asApp("INSERT INTO accounts (email) VALUES ('a@example.com')")).code).toBe(0);
-        expect((await asApp("INSERT INTO tags (name) VALUES ('later table')")).code).toBe(0);
-        expect((await asApp('SELECT count(*) FROM tags')).stdout).toContain('1');
-        for (const ddl of ['DROP TABLE tags', 'ALTER TABLE notes ADD COLUMN sneaky text', 'CREATE TABLE sneaky (id int)']) {
+        expect((await asApp("INSERT INTO labels (name) VALUES ('later table')")).code).toBe(0);
+        expect((await asApp('SELECT count(*) FROM labels')).stdout).toContain('1');
+        for (const ddl of ['DROP TABLE labels', 'ALTER TABLE notes ADD COLUMN sneaky text', 'CREATE TABLE sneaky (id int)']) {
           const refused = await asApp(ddl);
           expect(refused.code).not.toBe(0);
           expect(refused.stderr).toMatch(/must be owner|permission denied/);
