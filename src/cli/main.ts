@@ -3,13 +3,13 @@
  * The `migrator` command: parses arguments, loads configuration, runs the command, logs the outcome
  * and exits with the code documented in README.md. The only place that calls process.exit.
  */
-import { readFileSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { writeSync } from 'node:fs';
 import { loadConfig, secretsOf, terminationLogPath } from '../config';
 import { MigratorError, MigrationFailedError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { createRedactor } from '../redact';
 import { summarize } from '../report';
+import { packageVersion } from '../version';
 import { parseInvocation } from './args';
 import { environment } from './env';
 import { EXIT, exitCodeFor } from './exit-codes';
@@ -116,11 +116,6 @@ function errorFields(error: unknown): Record<string, unknown> {
 
 function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
-}
-
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return manifest.version;
 }
 
 void main().then((code) => process.exit(code));

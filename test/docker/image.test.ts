@@ -58,7 +58,7 @@ describe('the image', () => {
       const resolves = (name) => { try { require.resolve(name); return true; } catch { return false; } };
       console.log(JSON.stringify({
         uid: process.getuid(),
-        canWriteApp: canWrite('/app') || canWrite('/app/dist/cli/main.js') || canWrite('/app/migrations'),
+        canWriteApp: canWrite('/app') || canWrite('/app/dist/migrator.js') || canWrite('/app/.node-compile-cache') || canWrite('/app/migrations'),
         runtime: ['pg', 'postgres-migrations', 'pino', 'pino-pretty', 'dotenv'].filter(resolves),
         dev: ['typescript', 'jest', 'testcontainers', '@swc/core'].filter(resolves),
         files: ['/app/test', '/app/src', '/app/.git', '/app/tsconfig.json', '/app/migrations/tables/010_accounts.sql',

@@ -11,7 +11,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
-import { migrate as libraryMigrate } from 'postgres-migrations';
 
 /** A file containing this line runs without a transaction (the library's rule). */
 export const NO_TRANSACTION_MARKER = '-- postgres-migrations disable-transaction';
@@ -74,8 +73,11 @@ export async function applyPending(
       hooks.onFinish(Number(finished[1]));
     }
   };
+  // Loaded only when something is pending: a start with nothing to do never needs it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const library = require('postgres-migrations') as typeof import('postgres-migrations');
   try {
-    await libraryMigrate({ client: tracked as unknown as pg.Client }, dir, { logger });
+    await library.migrate({ client: tracked as unknown as pg.Client }, dir, { logger });
   } catch (error) {
     throw new LibraryRunError((error as Error).message, running, databaseError);
   }
