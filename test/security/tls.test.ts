@@ -15,16 +15,19 @@ import { makeCertificateAuthority } from '../support/tls';
 // Runs as the postgres user during the image's first start: the key must belong to that user.
 const ENABLE_TLS = `#!/bin/sh
 set -e
-cp /tls/server.crt /tls/server.key "$PGDATA"/
+cp /tls/server.crt /tls/server.key /tls/ca.crt "$PGDATA"/
 chmod 600 "$PGDATA/server.key"
-printf "ssl = on\\nssl_cert_file = 'server.crt'\\nssl_key_file = 'server.key'\\n" >> "$PGDATA/postgresql.conf"
-printf "hostnossl all all all reject\\n" | cat - "$PGDATA/pg_hba.conf" > "$PGDATA/pg_hba.tmp" && mv "$PGDATA/pg_hba.tmp" "$PGDATA/pg_hba.conf"
+printf "ssl = on\\nssl_cert_file = 'server.crt'\\nssl_key_file = 'server.key'\\nssl_ca_file = 'ca.crt'\\n" >> "$PGDATA/postgresql.conf"
+printf "hostssl all cert_user all cert\\nhostnossl all all all reject\\n" | cat - "$PGDATA/pg_hba.conf" > "$PGDATA/pg_hba.tmp" && mv "$PGDATA/pg_hba.tmp" "$PGDATA/pg_hba.conf"
+psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "CREATE ROLE cert_user LOGIN" -c "CREATE DATABASE cert_db OWNER cert_user"
 `;
 
 describe('TLS', () => {
   const ca = makeCertificateAuthority('pg-init-migrator test CA');
   const otherCa = makeCertificateAuthority('some other CA');
   const server = ca.issue('localhost');
+  // A client certificate's common name is the role it logs in as (pg_hba "cert").
+  const client = ca.issue('cert_user');
   let container: StartedPostgreSqlContainer;
   let files: string;
   let migrations: TempMigrations;
@@ -34,11 +37,14 @@ describe('TLS', () => {
     files = mkdtempSync(path.join(os.tmpdir(), 'migrator-tls-'));
     writeFileSync(path.join(files, 'ca.crt'), ca.pem.cert);
     writeFileSync(path.join(files, 'other-ca.crt'), otherCa.pem.cert);
+    writeFileSync(path.join(files, 'client.crt'), client.cert);
+    writeFileSync(path.join(files, 'client.key'), client.key, { mode: 0o600 });
     container = await new PostgreSqlContainer(TEST_IMAGE)
       .withPassword('tls-secret')
       .withCopyContentToContainer([
         { content: server.cert, target: '/tls/server.crt', mode: 0o644 },
         { content: server.key, target: '/tls/server.key', mode: 0o644 },
+        { content: ca.pem.cert, target: '/tls/ca.crt', mode: 0o644 },
         { content: ENABLE_TLS, target: '/docker-entrypoint-initdb.d/tls.sh', mode: 0o755 },
       ])
       .start();
@@ -93,5 +99,19 @@ describe('TLS', () => {
     expect((await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'verify-ca', PGSSLROOTCERT: path.join(files, 'ca.crt') })).code).toBe(0);
     expect((await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'verify-ca', PGSSLROOTCERT: path.join(files, 'other-ca.crt') })).code).toBe(4);
     expect((await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'require' })).code).toBe(0);
+  });
+
+  test('a client certificate (PGSSLCERT, PGSSLKEY) logs in without a password; without it the login is refused', async () => {
+    const asCertUser = {
+      DATABASE_URL: `postgres://cert_user@localhost:${container.getPort()}/cert_db`,
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: path.join(files, 'ca.crt'),
+    };
+    const withCertificate = await run({ ...asCertUser, PGSSLCERT: path.join(files, 'client.crt'), PGSSLKEY: path.join(files, 'client.key') });
+    const without = await run(asCertUser);
+
+    expect(summaryLine(withCertificate)).toMatchObject({ exitCode: 0, tables: 1 });
+    expect(without.code).toBe(4);
+    expect(summaryLine(without).msg).toMatch(/refused the connection/);
   });
 });
