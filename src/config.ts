@@ -60,6 +60,35 @@ export interface LoadConfigOptions {
   stdoutIsTTY?: boolean;
 }
 
+/** Every environment variable the migrator reads (all documented in README.md, Configuration). */
+export const CONFIG_VARIABLES = [
+  'DATABASE_URL',
+  'DATABASE_URL_FILE',
+  'PGHOST',
+  'PGPORT',
+  'PGUSER',
+  'PGPASSWORD',
+  'PGPASSWORD_FILE',
+  'PGDATABASE',
+  'PGSSLMODE',
+  'PGSSLROOTCERT',
+  'PGSSLCERT',
+  'PGSSLKEY',
+  'PGAPPNAME',
+  'MIGRATIONS_DIR',
+  'MIGRATOR_WAIT_TIMEOUT',
+  'MIGRATOR_LOCK_WAIT',
+  'MIGRATOR_LOCK_TIMEOUT',
+  'MIGRATOR_LOCK_RETRIES',
+  'MIGRATOR_STATEMENT_TIMEOUT',
+  'MIGRATOR_ON_AHEAD',
+  'MIGRATOR_BACKUP_COMMAND',
+  'MIGRATOR_IGNORE_TABLES',
+  'MIGRATOR_TERMINATION_LOG',
+  'LOG_LEVEL',
+  'LOG_FORMAT',
+] as const;
+
 export const DEFAULTS = {
   migrationsDir: './migrations',
   waitTimeoutSeconds: 60,
