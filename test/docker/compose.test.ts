@@ -31,6 +31,28 @@ function project(files: string[] = [COMPOSE_FILE]): ComposeProject {
   return new ComposeProject(`pgim_test_${randomBytes(4).toString('hex')}`, files, { MIGRATOR_IMAGE: image });
 }
 
+/**
+ * A project whose migrator mounts a copy of the project's migrations with one more versioned file;
+ * `finish` takes the stack down (checking nothing is left) and removes the copy.
+ */
+function projectWithExtraMigration(slug: string, sql: string) {
+  const migrations = copyOfProjectMigrations();
+  const file = `${migrations.nextVersionedId}_${slug}.sql`;
+  migrations.write(`versioned/${file}`, sql);
+  const override = `${migrations.dir}.compose.yml`;
+  writeFileSync(override, `services:\n  migrator:\n    volumes:\n      - ${JSON.stringify(`${migrations.dir}:/app/migrations:ro`)}\n`);
+  const stack = project([COMPOSE_FILE, override]);
+  const finish = async () => {
+    try {
+      await downAndCheckNothingLeft(stack);
+    } finally {
+      migrations.remove();
+      rmSync(override, { force: true });
+    }
+  };
+  return { stack, file, finish };
+}
+
 /** `down -v`, then nothing of the project may remain. */
 async function downAndCheckNothingLeft(stack: ComposeProject): Promise<void> {
   const down = await stack.down();
@@ -78,12 +100,7 @@ describe('docker compose up', () => {
   test(
     'with a failing migration mounted, up fails, the migrator exits 1 and the app never starts',
     async () => {
-      const migrations = copyOfProjectMigrations();
-      const brokenFile = `${migrations.nextVersionedId}_broken.sql`;
-      migrations.write(`versioned/${brokenFile}`, 'SELECT * FROM no_such_table;\n');
-      const override = `${migrations.dir}.compose.yml`;
-      writeFileSync(override, `services:\n  migrator:\n    volumes:\n      - ${JSON.stringify(`${migrations.dir}:/app/migrations:ro`)}\n`);
-      const stack = project([COMPOSE_FILE, override]);
+      const { stack, file: brokenFile, finish } = projectWithExtraMigration('broken', 'SELECT * FROM no_such_table;\n');
       try {
         const up = await stack.run(['up', '-d', '--build']);
         expect(up.code).not.toBe(0);
@@ -96,12 +113,7 @@ describe('docker compose up', () => {
         const appStarted = app !== undefined && everStarted(await containerState(app));
         expect(appStarted).toBe(false);
       } finally {
-        try {
-          await downAndCheckNothingLeft(stack);
-        } finally {
-          migrations.remove();
-          rmSync(override, { force: true });
-        }
+        await finish();
       }
     },
     BUILD_TIMEOUT_MS,
@@ -110,13 +122,11 @@ describe('docker compose up', () => {
   test(
     'least privilege: the migrator owns the schema without being a superuser; the app may change rows, never the schema',
     async () => {
-      const migrations = copyOfProjectMigrations();
       // A table made by a later migration: default privileges must cover it for the app too.
-      const later = `${migrations.nextVersionedId}_labels.sql`;
-      migrations.write(`versioned/${later}`, 'CREATE TABLE IF NOT EXISTS labels (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n');
-      const override = `${migrations.dir}.compose.yml`;
-      writeFileSync(override, `services:\n  migrator:\n    volumes:\n      - ${JSON.stringify(`${migrations.dir}:/app/migrations:ro`)}\n`);
-      const stack = project([COMPOSE_FILE, override]);
+      const { stack, finish } = projectWithExtraMigration(
+        'labels',
+        'CREATE TABLE IF NOT EXISTS labels (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);\n',
+      );
       try {
         expect((await stack.run(['up', '-d', '--build'])).code).toBe(0);
         const [postgres, migrator, app] = await Promise.all(['postgres', 'migrator', 'app'].map((s) => stack.container(s)));
@@ -142,12 +152,7 @@ describe('docker compose up', () => {
           expect(hostConfig).toMatchObject({ ReadonlyRootfs: true, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'] });
         }
       } finally {
-        try {
-          await downAndCheckNothingLeft(stack);
-        } finally {
-          migrations.remove();
-          rmSync(override, { force: true });
-        }
+        await finish();
       }
     },
     BUILD_TIMEOUT_MS,
