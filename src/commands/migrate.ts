@@ -29,7 +29,7 @@ export async function migrate(config: MigratorConfig, options: MigrateOptions = 
   const partial: PartialReport = { durationMs: 0 };
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const files = await loadMigrationSet(config.migrationsDir);
+    const files = loadMigrationSet(config.migrationsDir);
     await withDatabase(config, { logger, signal, writes: true }, async ({ client, lockWatcher }) => {
       const context = (phase: string): PhaseContext => ({
         client,

@@ -29,7 +29,7 @@ export interface RollbackOptions {
 /** Resolves with the file names rolled back, newest first. */
 export async function rollback(config: MigratorConfig, target: RollbackTarget, options: RollbackOptions = {}): Promise<string[]> {
   const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
-  const files = await loadMigrationSet(config.migrationsDir);
+  const files = loadMigrationSet(config.migrationsDir);
   if ('steps' in target && (!Number.isInteger(target.steps) || target.steps < 1)) throw new ConfigError('--steps needs a whole number of at least 1');
   if ('to' in target && (!Number.isInteger(target.to) || target.to < 0)) throw new ConfigError('--to needs a version id, 0 or more');
 
