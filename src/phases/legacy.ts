@@ -10,6 +10,7 @@ import { InterruptedError } from '../errors';
 import { addMissingColumns, planMissingColumns, type MissingColumn } from './declared-columns';
 import { stepError, withLockRetries, type PhaseContext } from './phase';
 import type { MigrationSet, SqlFile } from '../source';
+import { now } from '../clock';
 
 export interface LegacyReport {
   /** Scripts that ran. */
@@ -77,14 +78,14 @@ export async function runLegacyPhase(context: PhaseContext, set: Pick<MigrationS
   const report: LegacyReport = { ran: [], changed: [], columnsAdded: [] };
   for (const file of set.legacy) {
     InterruptedError.throwIfAborted(signal);
-    const started = performance.now();
+    const started = now();
     let changed: boolean;
     try {
       changed = await withLockRetries(context, () => file.name, () => runScript(client, file, 'COMMIT'));
     } catch (error) {
       throw stepError(error, context, { phase: 'legacy', file: file.name, sql: file.sql });
     }
-    const durationMs = Math.round(performance.now() - started);
+    const durationMs = Math.round(now() - started);
     report.ran.push(file.name);
     if (changed) {
       report.changed.push(file.name);
