@@ -25,7 +25,8 @@ export function readSqlFiles(migrationsDir: string, folder: string): SqlFile[] {
   const sqlNames = names.filter((name) => name.toLowerCase().endsWith('.sql')).sort();
   return sqlNames.map((name) => {
     const label = `${folder}/${name}`;
-    const bytes = readBytes(label, () => readFileSync(path.join(dir, name)));
+    // Joined by hand: dir is normalized already (see loadVersionedFiles for why that matters).
+    const bytes = readBytes(label, () => readFileSync(`${dir}${path.sep}${name}`));
     return { name, sql: decodeSqlText(label, bytes) };
   });
 }
