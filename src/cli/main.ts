@@ -5,6 +5,7 @@
  */
 import { writeSync } from 'node:fs';
 import { loadConfig, secretsOf, terminationLogPath } from '../config';
+import { useNodeCryptoForScram } from '../db/scram-crypto';
 import { MigratorError, MigrationFailedError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { createRedactor } from '../redact';
@@ -50,6 +51,8 @@ async function main(): Promise<number> {
       write: (line) => writeSync(logFd, line),
     });
     redact = createRedactor(secretsOf(config));
+    // The CLI owns its process, so it may change how node-postgres hashes; the library API leaves that to the app.
+    useNodeCryptoForScram();
     const { msg, ...fields } = await command.run({
       config,
       logger,

@@ -8,9 +8,10 @@ import type { ConnectionSettings } from '../config';
 import { libpqEnvironment } from '../db/libpq-env';
 import { BackupFailedError } from '../errors';
 import type { Logger } from '../log';
+import { now } from '../clock';
 
 export async function runBackup(command: string, connection: ConnectionSettings, logger: Logger): Promise<void> {
-  const started = performance.now();
+  const started = now();
   logger.info({ command }, 'running the backup command before changing anything');
   const outcome = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
     const child = spawn('/bin/sh', ['-c', command], {
@@ -25,5 +26,5 @@ export async function runBackup(command: string, connection: ConnectionSettings,
       `the backup command failed (${outcome.error ? outcome.error.message : `exit ${outcome.code}`}); nothing was changed`,
     );
   }
-  logger.info({ durationMs: Math.round(performance.now() - started) }, 'backup done');
+  logger.info({ durationMs: Math.round(now() - started) }, 'backup done');
 }

@@ -20,7 +20,7 @@ export interface BaselineOptions {
 /** Resolves with the file names recorded as applied. */
 export async function baseline(config: MigratorConfig, id: number, options: BaselineOptions = {}): Promise<string[]> {
   const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
-  const files = await loadMigrationSet(config.migrationsDir);
+  const files = loadMigrationSet(config.migrationsDir);
   const last = files.versioned.length;
   if (!Number.isInteger(id) || id < 1 || id > last) {
     throw new ConfigError(`baseline needs a versioned migration id from 1 to ${last} (got ${id})`);

@@ -17,7 +17,7 @@ export interface AssertSchemaOptions {
 
 /** Resolves with the (empty) plan when nothing is pending; rejects with SchemaNotCurrentError otherwise. */
 export async function assertSchemaCurrent(db: pg.Pool | pg.Client, options: AssertSchemaOptions = {}): Promise<Plan> {
-  const files = await loadMigrationSet(path.resolve(options.migrationsDir ?? 'migrations'));
+  const files = loadMigrationSet(path.resolve(options.migrationsDir ?? 'migrations'));
   const logger = options.logger ?? createLogger({ level: 'warn' });
   const pooled = 'totalCount' in db;
   const client = pooled ? await (db as pg.Pool).connect() : (db as pg.Client);

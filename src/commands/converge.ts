@@ -53,7 +53,7 @@ export async function converge(config: MigratorConfig, options: ConvergeOptions 
   const missing = dumps.find((dump) => !existsSync(dump));
   if (missing) throw new ConfigError(`no dump at ${missing}`);
   const schemainspect = loadSchemaInspect();
-  await loadMigrationSet(config.migrationsDir);
+  loadMigrationSet(config.migrationsDir);
 
   const admin = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
   admin.on('error', (error) => logger.debug({ error: error.message }, 'database connection error'));

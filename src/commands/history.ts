@@ -32,7 +32,7 @@ export interface VerifyReport {
  */
 export async function verify(config: MigratorConfig, options: ReadOptions = {}): Promise<VerifyReport> {
   const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
-  const files = await loadMigrationSet(config.migrationsDir);
+  const files = loadMigrationSet(config.migrationsDir);
   return withDatabase(config, { logger, signal: options.signal, writes: false }, async ({ client }) => {
     const applied = (await readHistory(client)).filter((row) => row.id > 0);
     const { pending, ahead } = compareWithHistory(files.versioned, applied);

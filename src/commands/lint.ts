@@ -4,7 +4,7 @@
  * rules for dangerous operations. A development and CI command: its packages (libpg-query,
  * squawk-cli) are devDependencies, loaded only here.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { lineAndColumn } from '../db/sql-error';
 import { findUnguardedDdl } from '../lint/unguarded-ddl';
@@ -46,7 +46,7 @@ interface Target {
 export async function lint(migrationsDir: string, options: LintOptions = {}): Promise<LintReport> {
   const libpgQuery = requireOptional<LibpgQuery>('libpg-query', 'lint');
   const program = squawkProgram();
-  const targets = options.files?.length ? await readGiven(options.files) : await versionedTargets(migrationsDir);
+  const targets = options.files?.length ? readGiven(options.files) : versionedTargets(migrationsDir);
   await libpgQuery.loadModule();
 
   const findings = targets.flatMap((target) => unguarded(libpgQuery, target));
@@ -66,18 +66,16 @@ export async function lint(migrationsDir: string, options: LintOptions = {}): Pr
 }
 
 /** Every versioned migration (.js ones as the SQL they generate; squawk sees .sql files only). */
-async function versionedTargets(migrationsDir: string): Promise<Target[]> {
-  const set = await loadMigrationSet(migrationsDir);
+function versionedTargets(migrationsDir: string): Target[] {
+  const set = loadMigrationSet(migrationsDir);
   return set.versioned.map((file) => ({ label: `versioned/${file.fileName}`, path: path.join(set.versionedDir!, file.fileName), sql: file.sql }));
 }
 
-async function readGiven(files: string[]): Promise<Target[]> {
-  return Promise.all(
-    files.map(async (file) => {
-      const absolute = path.resolve(file);
-      return { label: file, path: absolute, sql: decodeSqlText(file, await readBytes(file, () => readFile(absolute))) };
-    }),
-  );
+function readGiven(files: string[]): Target[] {
+  return files.map((file) => {
+    const absolute = path.resolve(file);
+    return { label: file, path: absolute, sql: decodeSqlText(file, readBytes(file, () => readFileSync(absolute))) };
+  });
 }
 
 function unguarded(libpgQuery: LibpgQuery, target: Target): LintFinding[] {

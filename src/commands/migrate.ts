@@ -14,6 +14,7 @@ import { loadMigrationSet } from '../source';
 import { withDatabase } from '../with-database';
 import { runBackup } from './backup';
 import { planOnClient } from './plan';
+import { now } from '../clock';
 
 export interface MigrateOptions {
   /** Receives every event; a child logger per phase is derived from it. Default: JSON to stdout. */
@@ -25,11 +26,11 @@ export interface MigrateOptions {
 export async function migrate(config: MigratorConfig, options: MigrateOptions = {}): Promise<MigrationReport> {
   const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
   const { signal } = options;
-  const started = performance.now();
+  const started = now();
   const partial: PartialReport = { durationMs: 0 };
-  const elapsed = () => Math.round(performance.now() - started);
+  const elapsed = () => Math.round(now() - started);
   try {
-    const files = await loadMigrationSet(config.migrationsDir);
+    const files = loadMigrationSet(config.migrationsDir);
     await withDatabase(config, { logger, signal, writes: true }, async ({ client, lockWatcher }) => {
       const context = (phase: string): PhaseContext => ({
         client,

@@ -48,7 +48,7 @@ export interface PlanOptions {
 
 export async function plan(config: MigratorConfig, options: PlanOptions = {}): Promise<Plan> {
   const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
-  const files = await loadMigrationSet(config.migrationsDir);
+  const files = loadMigrationSet(config.migrationsDir);
   return withDatabase(config, { logger, signal: options.signal, writes: false }, ({ client }) =>
     planOnClient(client, files, { logger, onAhead: config.onAhead, signal: options.signal }),
   );

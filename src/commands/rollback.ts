@@ -18,6 +18,7 @@ import { loadMigrationSet } from '../source';
 import { decodeSqlText } from '../source/sql-text';
 import { withDatabase } from '../with-database';
 import { DOWN_FOLDER } from './new-migration';
+import { now } from '../clock';
 
 export type RollbackTarget = { steps: number } | { to: number };
 
@@ -29,7 +30,7 @@ export interface RollbackOptions {
 /** Resolves with the file names rolled back, newest first. */
 export async function rollback(config: MigratorConfig, target: RollbackTarget, options: RollbackOptions = {}): Promise<string[]> {
   const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
-  const files = await loadMigrationSet(config.migrationsDir);
+  const files = loadMigrationSet(config.migrationsDir);
   if ('steps' in target && (!Number.isInteger(target.steps) || target.steps < 1)) throw new ConfigError('--steps needs a whole number of at least 1');
   if ('to' in target && (!Number.isInteger(target.to) || target.to < 0)) throw new ConfigError('--to needs a version id, 0 or more');
 
@@ -58,7 +59,7 @@ export async function rollback(config: MigratorConfig, target: RollbackTarget, o
     const context: PhaseContext = { client, logger: logger.child({ phase: 'versioned' }), lockRetries: 0, lockWatcher, signal: options.signal };
     const rolledBack: string[] = [];
     for (const [index, { file }] of steps.entries()) {
-      const started = performance.now();
+      const started = now();
       try {
         await inTransaction(client, async () => {
           await client.query(downSql[index]);
@@ -68,7 +69,7 @@ export async function rollback(config: MigratorConfig, target: RollbackTarget, o
         throw stepError(error, context, { phase: 'versioned', file: `${DOWN_FOLDER}/${file.fileName}`, sql: downSql[index] });
       }
       rolledBack.push(file.fileName);
-      context.logger.info({ file: file.fileName, version: file.id, durationMs: Math.round(performance.now() - started) }, 'migration rolled back');
+      context.logger.info({ file: file.fileName, version: file.id, durationMs: Math.round(now() - started) }, 'migration rolled back');
     }
     return rolledBack;
   });

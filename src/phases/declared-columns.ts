@@ -21,6 +21,7 @@ import { InterruptedError } from '../errors';
 import type { SqlFile } from '../source';
 import { stepError, withLockRetries, type PhaseContext } from './phase';
 import { declaredTable, type DeclaredTable } from './tables';
+import { now } from '../clock';
 
 /** Our cache of declared shapes, in the search path's first schema (like the versioned history). */
 export const DECLARED_COLUMNS_TABLE = 'migrator_declared_columns';
@@ -172,10 +173,10 @@ async function findMissingColumns(context: PhaseContext, files: SqlFile[], store
   const cached = await cachedMissingColumns(context.client, hash);
   if (cached) return cached;
 
-  const started = performance.now();
+  const started = now();
   const declared = await withLockRetries(context, () => 'tables/', () => computeDeclaredColumns(context, tables));
   if (store) await storeDeclaredColumns(context.client, hash, declared);
-  context.logger.debug({ columns: declared.length, stored: store, durationMs: Math.round(performance.now() - started) }, 'declared shape computed');
+  context.logger.debug({ columns: declared.length, stored: store, durationMs: Math.round(now() - started) }, 'declared shape computed');
   const { rows } = await context.client.query<MissingColumn>(missingColumnsSql('$1::jsonb'), [JSON.stringify(declared)]);
   return rows;
 }
@@ -203,13 +204,13 @@ export async function addMissingColumns(context: PhaseContext, files: SqlFile[])
     InterruptedError.throwIfAborted(signal);
     const file = `tables/${addable[0].file}`;
     const sql = `ALTER TABLE ${relation} ${addable.map((column) => `ADD COLUMN ${column.definition}`).join(', ')}`;
-    const started = performance.now();
+    const started = now();
     try {
       await withLockRetries(context, () => file, () => inTransaction(client, () => client.query(sql)));
     } catch (error) {
       throw stepError(error, context, { phase: 'legacy', file, sql, label: `legacy: adding declared columns to ${relation} (${file})` });
     }
-    const durationMs = Math.round(performance.now() - started);
+    const durationMs = Math.round(now() - started);
     for (const column of addable) {
       added.push(column.name);
       logger.info({ table: relation, column: column.column, definition: column.definition, file, durationMs }, 'column added');

@@ -6,11 +6,11 @@
  * (declared-columns.ts).
  */
 import type pg from 'pg';
-import { inRolledBackTransaction, inTransaction } from '../db/transaction';
 import { InterruptedError } from '../errors';
 import { addMissingColumns, planMissingColumns, type MissingColumn } from './declared-columns';
 import { stepError, withLockRetries, type PhaseContext } from './phase';
 import type { MigrationSet, SqlFile } from '../source';
+import { now } from '../clock';
 
 export interface LegacyReport {
   /** Scripts that ran. */
@@ -28,12 +28,32 @@ export interface LegacyPlan {
   columns: MissingColumn[];
 }
 
-/** Runs a script in the current transaction and tells whether it wrote anything. */
-async function runScript(client: pg.Client, file: SqlFile): Promise<boolean> {
-  await client.query(file.sql);
+const BEGIN = 'BEGIN;';
+
+/**
+ * Runs a script in its own transaction, ended by COMMIT or (a dry run) ROLLBACK, and tells whether it
+ * wrote anything, in one round trip: these scripts run on every start. PostgreSQL runs the statements
+ * of one simple query one after another as if sent apart; after an error it skips the rest and leaves
+ * the transaction aborted, which is rolled back here before the error propagates.
+ */
+async function runScript(client: pg.Client, file: SqlFile, end: 'COMMIT' | 'ROLLBACK'): Promise<boolean> {
+  let results: pg.QueryResult[];
+  try {
+    // The newline ends a trailing "--" comment of the script.
+    results = (await client.query(`${BEGIN}${file.sql}\n;SELECT txid_current_if_assigned() AS xid;${end}`)) as unknown as pg.QueryResult[];
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw positionInScript(error);
+  }
   // A transaction gets an id only when it writes: no id means the script had nothing to repair.
-  const { rows } = await client.query<{ xid: string | null }>('SELECT txid_current_if_assigned() AS xid');
-  return rows[0].xid !== null;
+  return results[results.length - 2].rows[0].xid !== null;
+}
+
+/** PostgreSQL counts an error's position from the start of the text sent, which has BEGIN; first. */
+function positionInScript(error: unknown): unknown {
+  const fields = error as { position?: string } | undefined;
+  if (fields?.position !== undefined) fields.position = String(Number(fields.position) - BEGIN.length);
+  return error;
 }
 
 /**
@@ -45,7 +65,7 @@ export async function planLegacyPhase(context: PhaseContext, set: Pick<Migration
   for (const file of set.legacy) {
     InterruptedError.throwIfAborted(context.signal);
     try {
-      if (await inRolledBackTransaction(context.client, () => runScript(context.client, file))) applicable.push(file);
+      if (await runScript(context.client, file, 'ROLLBACK')) applicable.push(file);
     } catch (error) {
       throw stepError(error, context, { phase: 'legacy', file: file.name, sql: file.sql }, 'nothing was changed (dry run)');
     }
@@ -58,16 +78,14 @@ export async function runLegacyPhase(context: PhaseContext, set: Pick<MigrationS
   const report: LegacyReport = { ran: [], changed: [], columnsAdded: [] };
   for (const file of set.legacy) {
     InterruptedError.throwIfAborted(signal);
-    const started = performance.now();
+    const started = now();
     let changed: boolean;
     try {
-      changed = await withLockRetries(context, () => file.name, () =>
-        inTransaction(client, () => runScript(client, file)),
-      );
+      changed = await withLockRetries(context, () => file.name, () => runScript(client, file, 'COMMIT'));
     } catch (error) {
       throw stepError(error, context, { phase: 'legacy', file: file.name, sql: file.sql });
     }
-    const durationMs = Math.round(performance.now() - started);
+    const durationMs = Math.round(now() - started);
     report.ran.push(file.name);
     if (changed) {
       report.changed.push(file.name);

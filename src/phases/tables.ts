@@ -8,6 +8,7 @@ import { InterruptedError, MigrationFailedError } from '../errors';
 import { inTransaction } from '../db/transaction';
 import { stepError, withLockRetries, type PhaseContext } from './phase';
 import type { SqlFile } from '../source';
+import { now } from '../clock';
 
 export interface TablesReport {
   /** Tables created by this run, as declared (schema.table or table). */
@@ -67,7 +68,7 @@ export async function runTablesPhase(context: PhaseContext, files: SqlFile[]): P
       continue;
     }
     InterruptedError.throwIfAborted(signal);
-    const started = performance.now();
+    const started = now();
     try {
       await withLockRetries(context, () => table.file.name, () =>
         inTransaction(client, async () => {
@@ -87,7 +88,7 @@ export async function runTablesPhase(context: PhaseContext, files: SqlFile[]): P
       throw stepError(error, context, { phase: 'tables', file: table.file.name, sql: table.file.sql });
     }
     report.created.push(name);
-    logger.info({ file: table.file.name, table: name, durationMs: Math.round(performance.now() - started) }, 'table created');
+    logger.info({ file: table.file.name, table: name, durationMs: Math.round(now() - started) }, 'table created');
   }
   return report;
 }

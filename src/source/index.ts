@@ -18,13 +18,17 @@ export interface MigrationSet {
   versioned: VersionedFile[];
 }
 
-export async function loadMigrationSet(migrationsDir: string): Promise<MigrationSet> {
+/**
+ * Synchronous: a few hundred small files read one after another cost a few ms, the same through
+ * fs/promises (open, stat, read, close each on the thread pool) some three times as much.
+ */
+export function loadMigrationSet(migrationsDir: string): MigrationSet {
   const versionedDir = path.join(migrationsDir, 'versioned');
   const hasVersioned = existsSync(versionedDir);
-  const [legacy, tables, versioned] = await Promise.all([
-    readSqlFiles(migrationsDir, 'legacy'),
-    readSqlFiles(migrationsDir, 'tables'),
-    hasVersioned ? loadVersionedFiles(versionedDir) : Promise.resolve([]),
-  ]);
-  return { legacy, tables, versioned, versionedDir: hasVersioned ? versionedDir : undefined };
+  return {
+    legacy: readSqlFiles(migrationsDir, 'legacy'),
+    tables: readSqlFiles(migrationsDir, 'tables'),
+    versioned: hasVersioned ? loadVersionedFiles(versionedDir) : [],
+    versionedDir: hasVersioned ? versionedDir : undefined,
+  };
 }

@@ -1,5 +1,5 @@
 /** Reading a phase's folder of plain SQL files. */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeSqlText, readBytes } from './sql-text';
 
@@ -13,21 +13,20 @@ export interface SqlFile {
  * The *.sql files of migrationsDir/folder, sorted by name (code-unit order: zero-pad numeric
  * prefixes). A folder that does not exist is a phase with nothing in it.
  */
-export async function readSqlFiles(migrationsDir: string, folder: string): Promise<SqlFile[]> {
+export function readSqlFiles(migrationsDir: string, folder: string): SqlFile[] {
   const dir = path.join(migrationsDir, folder);
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = readdirSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
   const sqlNames = names.filter((name) => name.toLowerCase().endsWith('.sql')).sort();
-  return Promise.all(
-    sqlNames.map(async (name) => {
-      const label = `${folder}/${name}`;
-      const bytes = await readBytes(label, () => readFile(path.join(dir, name)));
-      return { name, sql: decodeSqlText(label, bytes) };
-    }),
-  );
+  return sqlNames.map((name) => {
+    const label = `${folder}/${name}`;
+    // Joined by hand: dir is normalized already (see loadVersionedFiles for why that matters).
+    const bytes = readBytes(label, () => readFileSync(`${dir}${path.sep}${name}`));
+    return { name, sql: decodeSqlText(label, bytes) };
+  });
 }

@@ -23,9 +23,9 @@ export function decodeSqlText(label: string, bytes: Buffer): string {
 }
 
 /** A file read as a migration, with a clear error when it cannot be read. */
-export async function readBytes(label: string, read: () => Promise<Buffer>): Promise<Buffer> {
+export function readBytes(label: string, read: () => Buffer): Buffer {
   try {
-    return await read();
+    return read();
   } catch (error) {
     throw new ValidationError(`cannot read ${label} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, label);
   }

@@ -4,7 +4,7 @@
  * messages that name the files: ids unique and consecutive from 1, text valid.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ValidationError } from '../errors';
 import { decodeSqlText, readBytes } from './sql-text';
@@ -27,8 +27,9 @@ export function migrationHash(fileName: string, sql: string | Buffer): string {
   return createHash('sha1').update(fileName, 'utf8').update(sql).digest('hex');
 }
 
-export async function loadVersionedFiles(dir: string): Promise<VersionedFile[]> {
-  const names = (await readdir(dir)).filter((name) => MIGRATION_FILE.test(name)).sort();
+/** dir must be normalized (as path.join returns it): file paths are joined to it by hand. */
+export function loadVersionedFiles(dir: string): VersionedFile[] {
+  const names = readdirSync(dir).filter((name) => MIGRATION_FILE.test(name)).sort();
   const parsed = names.map((fileName) => {
     const match = LIBRARY_NAME.exec(fileName);
     if (!match || !/^\d/.test(fileName)) {
@@ -42,18 +43,19 @@ export async function loadVersionedFiles(dir: string): Promise<VersionedFile[]> 
   checkIds(parsed);
   checkNames(parsed);
   parsed.sort((a, b) => a.id - b.id);
-  return Promise.all(
-    parsed.map(async ({ id, name, fileName, isJs }) => {
-      if (isJs) {
-        const sql = sqlFromJs(path.join(dir, fileName));
-        return { id, name, fileName, sql, hash: migrationHash(fileName, sql) };
-      }
-      // Hashing the bytes read avoids encoding a second copy of a possibly very large file.
-      const label = `versioned/${fileName}`;
-      const bytes = await readBytes(label, () => readFile(path.join(dir, fileName)));
-      return { id, name, fileName, sql: decodeSqlText(label, bytes), hash: migrationHash(fileName, bytes) };
-    }),
-  );
+  return parsed.map(({ id, name, fileName, isJs }) => {
+    // path.join would walk every character of every path again; with a few hundred files under a
+    // long folder name that walk gets hot enough for V8 to optimize it, megabytes of peak RSS.
+    const filePath = `${dir}${path.sep}${fileName}`;
+    if (isJs) {
+      const sql = sqlFromJs(filePath);
+      return { id, name, fileName, sql, hash: migrationHash(fileName, sql) };
+    }
+    // Hashing the bytes read avoids encoding a second copy of a possibly very large file.
+    const label = `versioned/${fileName}`;
+    const bytes = readBytes(label, () => readFileSync(filePath));
+    return { id, name, fileName, sql: decodeSqlText(label, bytes), hash: migrationHash(fileName, bytes) };
+  });
 }
 
 /** The library's history table keeps names unique, in at most 100 characters. */

@@ -46,4 +46,22 @@ describe('legacy phase', () => {
     expect(await db.query('SELECT step FROM legacy_log')).toEqual([{ step: '003' }]);
     expect(await tableNames(db)).toEqual(['legacy_log']);
   });
+
+  test('a failing script is reported with the line and column in its own file', async () => {
+    migrations.write('legacy/002_typo.sql', "SELECT lower(emial) FROM (VALUES ('A@example.com')) AS people (email);\n");
+
+    const { error } = await runLibrary(db, migrations.dir);
+
+    expect(error).toBeInstanceOf(MigrationFailedError);
+    expect(error).toMatchObject({ phase: 'legacy', file: '002_typo.sql', failure: { pgCode: '42703', line: 1, column: 14 } });
+  });
+
+  test('a script ending in a comment without a newline runs', async () => {
+    migrations.write('legacy/002_commented.sql', 'CREATE TABLE IF NOT EXISTS legacy_note (id int); -- no newline after this');
+
+    const { report, error } = await runLibrary(db, migrations.dir);
+
+    expect(error).toBeUndefined();
+    expect(report?.legacy.changed).toEqual(['002_commented.sql']);
+  });
 });

@@ -11,6 +11,7 @@ import { stepError, withLockRetries, type PhaseContext } from '../phase';
 import { readHistory, type AppliedMigration } from './history';
 import { applyPending, LibraryRunError, NO_TRANSACTION_MARKER } from './library';
 import { compareWithHistory } from './validate';
+import { now } from '../../clock';
 
 export interface VersionedReport {
   /** Files applied by this run, in order. */
@@ -67,7 +68,7 @@ export async function runVersionedPhase(
   let running: VersionedFile | undefined;
   const hooks = {
     onStart: (id: number) => {
-      startedAt.set(id, performance.now());
+      startedAt.set(id, now());
       running = byId.get(id);
     },
     onFinish: (id: number) => {
@@ -76,7 +77,7 @@ export async function runVersionedPhase(
       if (!file) return;
       report.applied.push(file.fileName);
       report.currentVersion = id;
-      const durationMs = Math.round(performance.now() - (startedAt.get(id) ?? performance.now()));
+      const durationMs = Math.round(now() - (startedAt.get(id) ?? now()));
       logger.info({ file: file.fileName, version: id, durationMs }, 'migration applied');
     },
   };
