@@ -47,8 +47,10 @@ export interface GenerateOptions {
 export interface GenerateResult {
   /** migra's statements from the history's schema to the declared one (empty: they agree). */
   differences: string[];
-  /** Commented-out statements waiting for a person, each with its REVIEW line (up and down file). */
+  /** The up file's commented-out statements waiting for a person, each with its REVIEW line. */
   reviews: string[];
+  /** The same for the down file (a down file undoing additions drops them, so it usually has some). */
+  downReviews: string[];
   file?: string;
   downFile?: string;
 }
@@ -91,7 +93,8 @@ export async function generate(config: MigratorConfig, options: GenerateOptions)
   };
 
   try {
-    const history = await inspect(schemainspect, await build('versioned history', 'versioned', from));
+    const historyClient = await build('versioned history', 'versioned', from);
+    const history = await inspect(schemainspect, historyClient);
     const declared = await inspect(schemainspect, await build('declared tables', 'tables'));
     const diff = async (source: typeof history, goal: typeof history): Promise<string[]> => {
       const migration = await migra.Migration.create(source, goal, {});
@@ -99,14 +102,22 @@ export async function generate(config: MigratorConfig, options: GenerateOptions)
       migration.add_all_changes();
       return [...migration.statements];
     };
-    const differences = await diff(history, declared);
-    if (options.check || differences.length === 0) return { differences, reviews: [] };
+    // migra recreates an enum that a table uses even when values were only added (rename, create,
+    // cast every column, drop the old type). Where the old values keep their order, ADD VALUE is
+    // enough: it is applied to the history's scratch database first, so that migra sees the rest.
+    const enumAdditions = Object.entries(declared.enums).flatMap(([key, goal]) => {
+      const current = history.enums[key];
+      return current && current.can_be_changed_to(goal) && current.elements.join() !== goal.elements.join() ? current.change_statements(goal) : [];
+    });
+    for (const statement of enumAdditions) await historyClient.query(statement);
+    const differences = [...enumAdditions, ...(await diff(enumAdditions.length > 0 ? await inspect(schemainspect, historyClient) : history, declared))];
+    if (options.check || differences.length === 0) return { differences, reviews: [], downReviews: [] };
 
     const parse = (sql: string) => libpgQuery.parseSync(sql);
     const up = guardStatements(differences, parse);
     const down = guardStatements(await diff(declared, history), parse);
     await writeMigrationFiles(target!, upFile(options.slug!, up), downFile(target!.fileName, down));
-    return { differences, reviews: [...up.reviews, ...down.reviews], file: target!.file, downFile: target!.downFile };
+    return { differences, reviews: up.reviews, downReviews: down.reviews, file: target!.file, downFile: target!.downFile };
   } finally {
     await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
     await scratch.dropAll();

@@ -41,9 +41,9 @@ function unlessExists(condition: string, sql: string): string {
   return `DO $$\nBEGIN\n  IF NOT EXISTS (${condition}) THEN\n    ${sql.replace(/;$/, '')};\n  END IF;\nEND $$;`;
 }
 
-/** Inserts `words` after the first match of `after` (migra writes its statements in lower case). */
+/** Inserts `words` after the first match of `after`, in its case (migra writes lower case, pg_get_indexdef upper). */
 function insertAfter(sql: string, after: RegExp, words: string): string {
-  return sql.replace(after, (found) => `${found}${words} `);
+  return sql.replace(after, (found) => `${found} ${found === found.toUpperCase() ? words.toUpperCase() : words}`);
 }
 
 export function guardStatements(statements: string[], parse: (sql: string) => ParseResult): GuardedMigration {
@@ -62,16 +62,16 @@ export function guardStatements(statements: string[], parse: (sql: string) => Pa
       continue;
     }
     if ('CreateStmt' in stmt) {
-      safe.push(insertAfter(sql, /^create table/i, ' if not exists'));
+      safe.push(insertAfter(sql, /^create table/i, 'if not exists'));
     } else if ('IndexStmt' in stmt) {
-      safe.push(insertAfter(sql, /^create (unique )?index/i, ' if not exists'));
+      safe.push(insertAfter(sql, /^create (unique )?index/i, 'if not exists'));
     } else if ('CreateSeqStmt' in stmt) {
-      safe.push(insertAfter(sql, /^create sequence/i, ' if not exists'));
+      safe.push(insertAfter(sql, /^create sequence/i, 'if not exists'));
     } else if ('CreateEnumStmt' in stmt) {
       const name = (stmt.CreateEnumStmt.typeName ?? []).map((part: Node) => ('String' in part ? part.String.sval : '')).join('.');
       safe.push(`DO $$\nBEGIN\n  IF to_regtype(${literal(name)}) IS NULL THEN\n    ${sql.replace(/;$/, '')};\n  END IF;\nEND $$;`);
     } else if ('AlterEnumStmt' in stmt) {
-      safe.push(stmt.AlterEnumStmt.newVal ? insertAfter(sql, /add value/i, ' if not exists') : sql);
+      safe.push(stmt.AlterEnumStmt.newVal ? insertAfter(sql, /add value/i, 'if not exists') : sql);
     } else if ('AlterTableStmt' in stmt) {
       const table = tableName(stmt.AlterTableStmt);
       const commands = (stmt.AlterTableStmt.cmds ?? []).map((cmd: Node) => ('AlterTableCmd' in cmd ? cmd.AlterTableCmd : undefined));
@@ -84,11 +84,11 @@ export function guardStatements(statements: string[], parse: (sql: string) => Pa
         case 'AT_AddColumn': {
           const column = cmd.def && 'ColumnDef' in cmd.def ? cmd.def.ColumnDef.colname! : '';
           added.set(table, [...(added.get(table) ?? []), column]);
-          safe.push(insertAfter(sql, /add column/i, ' if not exists'));
+          safe.push(insertAfter(sql, /add column/i, 'if not exists'));
           break;
         }
         case 'AT_DropColumn':
-          dropped.push({ table, column: cmd.name!, sql: insertAfter(sql, /drop column/i, ' if exists') });
+          dropped.push({ table, column: cmd.name!, sql: insertAfter(sql, /drop column/i, 'if exists') });
           break;
         case 'AT_AddConstraint': {
           const name = cmd.def && 'Constraint' in cmd.def ? cmd.def.Constraint.conname : undefined;
@@ -109,14 +109,14 @@ export function guardStatements(statements: string[], parse: (sql: string) => Pa
           reviews.push({ why: `the type of ${table}.${cmd.name} changes: existing values may need a conversion (USING ...) or may not fit`, sql });
           break;
         case 'AT_DropConstraint':
-          reviews.push({ why: `drops a constraint of ${table}: make sure no release relies on it`, sql: insertAfter(sql, /drop constraint/i, ' if exists') });
+          reviews.push({ why: `drops a constraint of ${table}: make sure no release relies on it`, sql: insertAfter(sql, /drop constraint/i, 'if exists') });
           break;
         default:
           unrecognised();
       }
     } else if ('DropStmt' in stmt) {
       const what = String(stmt.DropStmt.removeType ?? 'OBJECT_OBJECT').replace(/^OBJECT_/, '').toLowerCase();
-      reviews.push({ why: `drops a ${what} that the declared tables no longer have: what it holds is lost`, sql: insertAfter(sql, /^drop \w+( \w+)?/i, ' if exists') });
+      reviews.push({ why: `drops a ${what} that the declared tables no longer have: what it holds is lost`, sql: insertAfter(sql, /^drop \w+( \w+)?/i, 'if exists') });
     } else {
       unrecognised();
     }
