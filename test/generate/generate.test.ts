@@ -45,6 +45,9 @@ describe('migrator generate', () => {
     const generated = await migrator(['generate', slug, ...from]);
     expect(generated.code).toBe(expectedCode);
     expect(generated.stdout).toBe(`${file(`versioned/7_${slug}.sql`)}\n${file(`versioned/down/7_${slug}.sql`)}\n`);
+    // Our own rule (safe to run twice) holds; squawk's advice (e.g. CONCURRENTLY) is for the reviewer.
+    const linted = await runMigrator(['lint', '--json', file(`versioned/7_${slug}.sql`), file(`versioned/down/7_${slug}.sql`)], { env });
+    expect((JSON.parse(linted.stdout) as Array<{ tool: string }>).filter((finding) => finding.tool === 'migrator')).toEqual([]);
     return read(`versioned/7_${slug}.sql`);
   };
 
