@@ -64,7 +64,7 @@ export async function generate(config: MigratorConfig, options: GenerateOptions)
   const from = options.from && path.resolve(options.from);
   if (from && !existsSync(from)) throw new ConfigError(`no dump at ${from}`, '--from');
   const target = options.check ? undefined : await nextMigrationFiles(config.migrationsDir, options.slug ?? '');
-  const schemainspect = loadSchemaInspect();
+  const schemainspect = loadSchemaInspect('generate');
   const migra = requireOptional<Migra>('@pgkit/migra', 'generate');
   const libpgQuery = requireOptional<LibpgQuery>('libpg-query', 'generate');
   await libpgQuery.loadModule();

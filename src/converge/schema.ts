@@ -27,8 +27,8 @@ const BY_DEFINITION = {
 } as const;
 
 /** Loads schemainspect, or explains that a production install lacks it. Call before any work. */
-export function loadSchemaInspect(): SchemaInspect {
-  return requireOptional<SchemaInspect>('@pgkit/schemainspect', 'converge');
+export function loadSchemaInspect(command: string): SchemaInspect {
+  return requireOptional<SchemaInspect>('@pgkit/schemainspect', command);
 }
 
 /**
