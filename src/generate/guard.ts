@@ -88,7 +88,7 @@ export function guardStatements(statements: string[], parse: (sql: string) => Pa
           break;
         }
         case 'AT_DropColumn':
-          dropped.push({ table, column: cmd.name!, sql: insertAfter(sql, /drop column/i, 'if exists') });
+          dropped.push({ table, column: cmd.name!, sql: cmd.missing_ok ? sql : insertAfter(sql, /drop column/i, 'if exists') });
           break;
         case 'AT_AddConstraint': {
           const name = cmd.def && 'Constraint' in cmd.def ? cmd.def.Constraint.conname : undefined;
@@ -109,14 +109,15 @@ export function guardStatements(statements: string[], parse: (sql: string) => Pa
           reviews.push({ why: `the type of ${table}.${cmd.name} changes: existing values may need a conversion (USING ...) or may not fit`, sql });
           break;
         case 'AT_DropConstraint':
-          reviews.push({ why: `drops a constraint of ${table}: make sure no release relies on it`, sql: insertAfter(sql, /drop constraint/i, 'if exists') });
+          reviews.push({ why: `drops a constraint of ${table}: make sure no release relies on it`, sql: cmd.missing_ok ? sql : insertAfter(sql, /drop constraint/i, 'if exists') });
           break;
         default:
           unrecognised();
       }
     } else if ('DropStmt' in stmt) {
-      const what = String(stmt.DropStmt.removeType ?? 'OBJECT_OBJECT').replace(/^OBJECT_/, '').toLowerCase();
-      reviews.push({ why: `drops a ${what} that the declared tables no longer have: what it holds is lost`, sql: insertAfter(sql, /^drop \w+( \w+)?/i, 'if exists') });
+      const what = String(stmt.DropStmt.removeType).replace(/^OBJECT_/, '').replace(/_/g, ' ').toLowerCase();
+      const guarded = stmt.DropStmt.missing_ok ? sql : insertAfter(sql, new RegExp(`^drop ${what}`, 'i'), 'if exists');
+      reviews.push({ why: `drops this ${what}, which the declared tables no longer have: what it holds is lost`, sql: guarded });
     } else {
       unrecognised();
     }

@@ -140,6 +140,23 @@ describe('migrator generate', () => {
     await expectConverged();
   });
 
+  test('a dropped index comes out commented under REVIEW, guarded once', async () => {
+    edit('tables/020_notes.sql', (text) => text.replace('CREATE INDEX notes_account_id_idx ON notes (account_id);\n', ''));
+
+    const up = await generateFor('notes_drop_account_index', 9);
+
+    expect(up).toContain('-- REVIEW: drops this index, which the declared tables no longer have: what it holds is lost\n-- drop index if exists "public"."notes_account_id_idx";\n');
+  });
+
+  test('a type change comes out commented under REVIEW: the data may need a conversion', async () => {
+    edit('tables/030_tags.sql', (text) => text.replace('name text NOT NULL', 'name varchar(100) NOT NULL'));
+
+    const up = await generateFor('tags_name_varchar', 9);
+
+    expect(up).toContain('-- REVIEW: the type of "public"."tags".name changes: existing values may need a conversion (USING ...) or may not fit\n-- alter table "public"."tags" alter column "name" set data type character varying(100)');
+    expect(up.split('\n').filter((line) => /type/i.test(line) && !line.startsWith('--'))).toEqual([]);
+  });
+
   test('a renamed column comes out as an ADD and a commented data move under REVIEW (exit 9); uncommented, it converges', async () => {
     edit('tables/010_accounts.sql', (text) => text.replace('display_name text', 'nickname text'));
 
