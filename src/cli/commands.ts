@@ -256,6 +256,7 @@ const generateCommand: Command = {
     'phase alone on --from (the latest release\'s dump) or on an empty database, and the table-creation phase alone\n' +
     'on an empty database. Writes versioned/<next id>_<slug>.sql and its down file with guarded DDL for every\n' +
     'difference; drops, type changes and possible renames come out commented under a REVIEW line (exit 9).\n' +
+    'MIGRATOR_IGNORE_TABLES leaves tables out of the comparison.\n' +
     '--check  write nothing; exit 6 when the declared tables and the versioned history disagree.\n' +
     'Needs the dev dependencies @pgkit/migra, @pgkit/schemainspect and libpg-query.',
   options: { from: { type: 'string' }, check: { type: 'boolean' } },

@@ -11,6 +11,7 @@
  * @pgkit/migra writes the DDL from history to declared (and back, for the down file); guard.ts
  * makes it idempotent and comments out what needs a person. With `check`, nothing is written: the
  * result only says whether the two schemas differ. The scratch databases are always dropped.
+ * Tables in MIGRATOR_IGNORE_TABLES are left out, as in `converge`.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -58,6 +59,17 @@ export interface GenerateResult {
 /** Tables the migrator itself keeps: they are no part of either schema. */
 const OWN_TABLES = [HISTORY_TABLE, DECLARED_COLUMNS_TABLE];
 
+/**
+ * The tables left out of the comparison (ours and MIGRATOR_IGNORE_TABLES: "table" in any schema,
+ * "schema.table" only there), quoted for DROP. Dropped from both scratch databases alike, with
+ * CASCADE, so that what depends on them goes from both too.
+ */
+const LEFT_OUT_SQL = `SELECT format('%I.%I', n.nspname, c.relname) AS name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND (c.relname = ANY($1) OR n.nspname || '.' || c.relname = ANY($1))`;
+
 export async function generate(config: MigratorConfig, options: GenerateOptions): Promise<GenerateResult> {
   const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
   const { signal } = options;
@@ -84,7 +96,8 @@ export async function generate(config: MigratorConfig, options: GenerateOptions)
       await migrate({ ...config, connection, backupCommand: undefined }, { logger: logger.child({ database: label }), signal, phases: [phase] });
       const client = await connectWithRetry(connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
       clients.push(client);
-      for (const table of OWN_TABLES) await client.query(`DROP TABLE IF EXISTS ${table}`);
+      const { rows } = await client.query<{ name: string }>(LEFT_OUT_SQL, [[...OWN_TABLES, ...config.ignoreTables]]);
+      for (const { name } of rows) await client.query(`DROP TABLE IF EXISTS ${name} CASCADE`);
       return client;
     } catch (error) {
       if (error instanceof Error && !(error instanceof InterruptedError)) error.message = `${label}: ${error.message}`;
