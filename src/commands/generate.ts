@@ -87,7 +87,7 @@ export async function generate(config: MigratorConfig, options: GenerateOptions)
   const scratch = scratchDatabases(admin, logger);
   const clients: pg.Client[] = [];
 
-  /** A scratch database where one phase ran, with the migrator's own tables removed. */
+  /** A scratch database where one phase ran, without the tables left out of the comparison. */
   const build = async (label: string, phase: PhaseName, dump?: string): Promise<pg.Client> => {
     InterruptedError.throwIfAborted(signal);
     const connection: ConnectionSettings = { ...config.connection, database: await scratch.create() };
