@@ -105,6 +105,17 @@ export class SchemasDifferError extends MigratorError {
   }
 }
 
+/** `generate` wrote a migration, but parts of it are commented out under REVIEW lines for a person to decide. */
+export class NeedsReviewError extends MigratorError {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly reviews: number,
+  ) {
+    super(message);
+  }
+}
+
 /** MIGRATOR_BACKUP_COMMAND failed, so nothing was changed. */
 export class BackupFailedError extends MigratorError {}
 

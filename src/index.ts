@@ -9,6 +9,7 @@ export { rollback, type RollbackTarget } from './commands/rollback';
 export { newMigration } from './commands/new-migration';
 export { renumber } from './commands/renumber';
 export { lint, type LintFinding, type LintOptions, type LintReport } from './commands/lint';
+export { generate, type GenerateOptions, type GenerateResult } from './commands/generate';
 export { converge, type ConvergeOptions, type ConvergenceReport, type ConvergenceResult } from './commands/converge';
 export type { SchemaDifference } from './converge/diff';
 export type { MigrationReport, PartialReport } from './report';
@@ -25,6 +26,7 @@ export {
   SchemaNotCurrentError,
   SchemasDifferError,
   BackupFailedError,
+  NeedsReviewError,
   InterruptedError,
   type PhaseName,
   type SqlFailure,

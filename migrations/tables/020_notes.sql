@@ -14,3 +14,4 @@ CREATE TABLE notes (
   status note_status NOT NULL DEFAULT 'draft',
   created_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX notes_account_id_idx ON notes (account_id);

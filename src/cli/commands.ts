@@ -5,11 +5,12 @@
 import { createInterface } from 'node:readline/promises';
 import type { ParseArgsConfig } from 'node:util';
 import type { MigratorConfig } from '../config';
-import { ConfigError, SchemasDifferError, ValidationError } from '../errors';
+import { ConfigError, NeedsReviewError, SchemasDifferError, ValidationError } from '../errors';
 import type { Logger } from '../log';
 import { baseline } from '../commands/baseline';
 import { throwIfPending } from '../commands/check';
 import { converge } from '../commands/converge';
+import { generate } from '../commands/generate';
 import { history, verify } from '../commands/history';
 import { lint } from '../commands/lint';
 import { migrate } from '../commands/migrate';
@@ -246,6 +247,43 @@ const convergeCommand: Command = {
   },
 };
 
+const generateCommand: Command = {
+  name: 'generate',
+  summary: 'write the next versioned migration from the difference between the declared tables and the versioned history',
+  usage: 'migrator generate <slug> [--from dump.sql] | migrator generate --check [--from dump.sql]',
+  details:
+    'Builds two scratch databases on the server of DATABASE_URL (CREATEDB needed; always dropped): the versioned\n' +
+    'phase alone on --from (the latest release\'s dump) or on an empty database, and the table-creation phase alone\n' +
+    'on an empty database. Writes versioned/<next id>_<slug>.sql and its down file with guarded DDL for every\n' +
+    'difference; drops, type changes and possible renames come out commented under a REVIEW line (exit 9).\n' +
+    'MIGRATOR_IGNORE_TABLES leaves tables out of the comparison.\n' +
+    '--check  write nothing; exit 6 when the declared tables and the versioned history disagree.\n' +
+    'Needs the dev dependencies @pgkit/migra, @pgkit/schemainspect and libpg-query.',
+  options: { from: { type: 'string' }, check: { type: 'boolean' } },
+  positionals: [0, 1],
+  printsResult: () => true,
+  async run(context) {
+    const check = context.values.check === true;
+    const slug = context.positionals[0];
+    if (check === (slug !== undefined)) throw new ConfigError('give a slug, or --check (not both)');
+    const from = typeof context.values.from === 'string' ? context.values.from : undefined;
+    const result = await generate(context.config, { slug, from, check, logger: context.logger, signal: context.signal });
+    if (check) {
+      context.print(result.differences.map((statement) => `${statement.trim()}\n`).join(''));
+      if (result.differences.length > 0) {
+        throw new ValidationError(`the declared tables and the versioned history disagree (${result.differences.length} statement(s)): run migrator generate <slug>`);
+      }
+      return { msg: 'the declared tables and the versioned history agree', outcome: 'ok' };
+    }
+    if (!result.file) return { msg: 'nothing to generate: the declared tables and the versioned history agree', outcome: 'up-to-date' };
+    context.print(`${result.file}\n${result.downFile}\n`);
+    if (result.reviews.length > 0) {
+      throw new NeedsReviewError(`migration generated with ${result.reviews.length} statement(s) commented out under REVIEW: decide, then uncomment or delete them`, result.file, result.reviews.length);
+    }
+    return { msg: 'migration generated', outcome: 'ok', file: result.file, downFile: result.downFile };
+  },
+};
+
 export const COMMANDS: Command[] = [
   up,
   statusCommand,
@@ -259,6 +297,7 @@ export const COMMANDS: Command[] = [
   rollbackCommand,
   lintCommand,
   convergeCommand,
+  generateCommand,
 ];
 
 function wholeNumber(text: string, what: string): number {

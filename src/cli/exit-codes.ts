@@ -7,6 +7,7 @@ import {
   InterruptedError,
   LockTimeoutError,
   MigrationFailedError,
+  NeedsReviewError,
   SchemaNotCurrentError,
   SchemasDifferError,
   ValidationError,
@@ -22,6 +23,7 @@ export const EXIT = {
   validationFailed: 6,
   backupFailed: 7,
   schemasDiffer: 8,
+  needsReview: 9,
   interruptedBySigint: 130,
   interruptedBySigterm: 143,
 } as const;
@@ -35,6 +37,7 @@ export const EXIT_MEANING: Record<number, string> = {
   [EXIT.lockTimeout]: 'the migration lock was not obtained in time',
   [EXIT.validationFailed]: 'migration files and history disagree',
   [EXIT.backupFailed]: 'the backup before migrating failed',
+  [EXIT.needsReview]: 'a migration was generated with parts commented out for review',
   [EXIT.interruptedBySigint]: 'interrupted (SIGINT)',
   [EXIT.interruptedBySigterm]: 'interrupted (SIGTERM)',
 };
@@ -48,6 +51,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof SchemaNotCurrentError) return EXIT.pendingWork;
   if (error instanceof BackupFailedError) return EXIT.backupFailed;
   if (error instanceof SchemasDifferError) return EXIT.schemasDiffer;
+  if (error instanceof NeedsReviewError) return EXIT.needsReview;
   if (error instanceof InterruptedError) {
     return error.signal === 'SIGTERM' ? EXIT.interruptedBySigterm : EXIT.interruptedBySigint;
   }

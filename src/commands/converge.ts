@@ -52,7 +52,7 @@ export async function converge(config: MigratorConfig, options: ConvergeOptions 
   const dumps = (options.dumps ?? []).map((dump) => path.resolve(dump));
   const missing = dumps.find((dump) => !existsSync(dump));
   if (missing) throw new ConfigError(`no dump at ${missing}`);
-  const schemainspect = loadSchemaInspect();
+  const schemainspect = loadSchemaInspect('converge');
   loadMigrationSet(config.migrationsDir);
 
   const admin = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal });

@@ -46,7 +46,8 @@ const DOWN_TEMPLATE = (fileName: string) => `-- Undoes ${fileName} for \`migrato
 
 `;
 
-export async function newMigration(migrationsDir: string, slug: string): Promise<{ file: string; downFile: string }> {
+/** Where the next versioned migration called `slug` and its down file go; checks the slug. */
+export async function nextMigrationFiles(migrationsDir: string, slug: string): Promise<{ fileName: string; file: string; downFile: string }> {
   if (!SLUG.test(slug)) {
     throw new ConfigError(`slug "${slug}" must be lower-case letters and digits, words joined by _ or -, like add_orders_index`);
   }
@@ -57,10 +58,18 @@ export async function newMigration(migrationsDir: string, slug: string): Promise
 
   const fileName = `${versioned.length + 1}_${slug}.sql`;
   const dir = path.join(migrationsDir, 'versioned');
-  const file = path.join(dir, fileName);
-  const downFile = path.join(dir, DOWN_FOLDER, fileName);
-  await mkdir(path.dirname(downFile), { recursive: true });
-  await writeFile(file, UP_TEMPLATE(slug), { flag: 'wx' });
-  await writeFile(downFile, DOWN_TEMPLATE(fileName), { flag: 'wx' });
+  return { fileName, file: path.join(dir, fileName), downFile: path.join(dir, DOWN_FOLDER, fileName) };
+}
+
+/** Writes a new migration and its down file; never overwrites either. */
+export async function writeMigrationFiles(files: { file: string; downFile: string }, up: string, down: string): Promise<void> {
+  await mkdir(path.dirname(files.downFile), { recursive: true });
+  await writeFile(files.file, up, { flag: 'wx' });
+  await writeFile(files.downFile, down, { flag: 'wx' });
+}
+
+export async function newMigration(migrationsDir: string, slug: string): Promise<{ file: string; downFile: string }> {
+  const { fileName, file, downFile } = await nextMigrationFiles(migrationsDir, slug);
+  await writeMigrationFiles({ file, downFile }, UP_TEMPLATE(slug), DOWN_TEMPLATE(fileName));
   return { file, downFile };
 }

@@ -27,8 +27,8 @@ const BY_DEFINITION = {
 } as const;
 
 /** Loads schemainspect, or explains that a production install lacks it. Call before any work. */
-export function loadSchemaInspect(): SchemaInspect {
-  return requireOptional<SchemaInspect>('@pgkit/schemainspect', 'converge');
+export function loadSchemaInspect(command: string): SchemaInspect {
+  return requireOptional<SchemaInspect>('@pgkit/schemainspect', command);
 }
 
 /**
@@ -54,8 +54,13 @@ function ignoredTable(ignoreTables: string[]): (schema: string, table: string | 
   return (schema, table) => table != null && (ignoreTables.includes(table) || ignoreTables.includes(`${schema}.${table}`));
 }
 
+/** schemainspect's view of a database (what migra diffs). */
+export function inspect(schemainspect: SchemaInspect, client: pg.Client): Promise<Inspected> {
+  return schemainspect.PostgreSQL.create(queryable(client));
+}
+
 export async function describeSchema(schemainspect: SchemaInspect, client: pg.Client, ignoreTables: string[]): Promise<SchemaFacts> {
-  const inspected: Inspected = await schemainspect.PostgreSQL.create(queryable(client));
+  const inspected: Inspected = await inspect(schemainspect, client);
   const ignored = ignoredTable(ignoreTables);
   const facts: SchemaFacts = new Map();
   const name = (schema: string, object: string) => `${ident(schema)}.${ident(object)}`;

@@ -1,6 +1,6 @@
 /**
  * A production install (npm ci --omit=dev, as in the runtime image) has none of the packages that
- * lint and converge use: the CLI still starts, and those two commands exit 2 saying what is missing.
+ * lint, converge and generate use: the CLI still starts, and those commands exit 2 saying what is missing.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
@@ -26,18 +26,20 @@ describe('a production install', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const run = (args: string[]) => runMigrator(args, { cli: path.join(dir, 'dist', 'cli', 'main.js'), env: { MIGRATIONS_DIR: SAMPLE_MIGRATIONS } });
 
-  test('starts, and lists lint and converge', async () => {
+  test('starts, and lists lint, converge and generate', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/\n {2}lint {4,}flag versioned migrations/);
     expect(help.stdout).toMatch(/\n {2}converge {2}check that databases/);
+    expect(help.stdout).toMatch(/\n {2}generate {2}write the next versioned migration/);
   });
 
   test.each([
     ['lint', 'libpg-query'],
     ['converge', '@pgkit/schemainspect'],
+    ['generate', '@pgkit/schemainspect'],
   ])('%s exits 2 naming the package it needs', async (command, dependency) => {
-    const result = await run([command]);
+    const result = await run(command === 'generate' ? [command, '--check'] : [command]);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(JSON.parse(result.stderr.trim().split('\n').at(-1)!).msg).toBe(

@@ -1,0 +1,156 @@
+/**
+ * `generate`: the next versioned migration, written from the difference between two scratch
+ * databases on the configured server (never the configured database's own tables):
+ *
+ * - history: the schema the versioned history produces, i.e. the versioned phase alone, run on
+ *   the dump given with `from` (the latest release, so that the migration upgrades exactly what
+ *   existing databases have) or on an empty database;
+ * - declared: the schema the declared tables describe, i.e. the table-creation phase alone, run
+ *   on an empty database.
+ *
+ * @pgkit/migra writes the DDL from history to declared (and back, for the down file); guard.ts
+ * makes it idempotent and comments out what needs a person. With `check`, nothing is written: the
+ * result only says whether the two schemas differ. The scratch databases are always dropped.
+ * Tables in MIGRATOR_IGNORE_TABLES are left out, as in `converge`.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type pg from 'pg';
+import type { ConnectionSettings, MigratorConfig } from '../config';
+import { connectWithRetry } from '../db/connect';
+import { restoreDump } from '../converge/restore';
+import { inspect, loadSchemaInspect } from '../converge/schema';
+import { scratchDatabases } from '../converge/scratch';
+import { ConfigError, InterruptedError, type PhaseName } from '../errors';
+import { guardStatements, type GuardedMigration } from '../generate/guard';
+import { createLogger, type Logger } from '../log';
+import { requireOptional } from '../optional-module';
+import { DECLARED_COLUMNS_TABLE } from '../phases/declared-columns';
+import { HISTORY_TABLE } from '../phases/versioned/library';
+import { loadMigrationSet } from '../source';
+import { migrate } from './migrate';
+import { nextMigrationFiles, writeMigrationFiles } from './new-migration';
+
+type Migra = typeof import('@pgkit/migra');
+type LibpgQuery = typeof import('libpg-query');
+
+export interface GenerateOptions {
+  /** The slug of the migration to write; not needed with `check`. */
+  slug?: string;
+  /** A plain SQL dump (the latest release) the versioned history is applied to. */
+  from?: string;
+  /** Only compare: write nothing. */
+  check?: boolean;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+export interface GenerateResult {
+  /** migra's statements from the history's schema to the declared one (empty: they agree). */
+  differences: string[];
+  /** The up file's commented-out statements waiting for a person, each with its REVIEW line. */
+  reviews: string[];
+  /** The same for the down file (a down file undoing additions drops them, so it usually has some). */
+  downReviews: string[];
+  file?: string;
+  downFile?: string;
+}
+
+/** Tables the migrator itself keeps: they are no part of either schema. */
+const OWN_TABLES = [HISTORY_TABLE, DECLARED_COLUMNS_TABLE];
+
+/**
+ * The tables left out of the comparison (ours and MIGRATOR_IGNORE_TABLES: "table" in any schema,
+ * "schema.table" only there), quoted for DROP. Dropped from both scratch databases alike, with
+ * CASCADE, so that what depends on them goes from both too.
+ */
+const LEFT_OUT_SQL = `SELECT format('%I.%I', n.nspname, c.relname) AS name
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND (c.relname = ANY($1) OR n.nspname || '.' || c.relname = ANY($1))`;
+
+export async function generate(config: MigratorConfig, options: GenerateOptions): Promise<GenerateResult> {
+  const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
+  const { signal } = options;
+  const from = options.from && path.resolve(options.from);
+  if (from && !existsSync(from)) throw new ConfigError(`no dump at ${from}`, '--from');
+  const target = options.check ? undefined : await nextMigrationFiles(config.migrationsDir, options.slug ?? '');
+  const schemainspect = loadSchemaInspect('generate');
+  const migra = requireOptional<Migra>('@pgkit/migra', 'generate');
+  const libpgQuery = requireOptional<LibpgQuery>('libpg-query', 'generate');
+  await libpgQuery.loadModule();
+  loadMigrationSet(config.migrationsDir);
+
+  const admin = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
+  admin.on('error', (error) => logger.debug({ error: error.message }, 'database connection error'));
+  const scratch = scratchDatabases(admin, logger);
+  const clients: pg.Client[] = [];
+
+  /** A scratch database where one phase ran, without the tables left out of the comparison. */
+  const build = async (label: string, phase: PhaseName, dump?: string): Promise<pg.Client> => {
+    InterruptedError.throwIfAborted(signal);
+    const connection: ConnectionSettings = { ...config.connection, database: await scratch.create() };
+    try {
+      if (dump) await restoreDump(dump, connection, signal);
+      await migrate({ ...config, connection, backupCommand: undefined }, { logger: logger.child({ database: label }), signal, phases: [phase] });
+      const client = await connectWithRetry(connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
+      clients.push(client);
+      const { rows } = await client.query<{ name: string }>(LEFT_OUT_SQL, [[...OWN_TABLES, ...config.ignoreTables]]);
+      for (const { name } of rows) await client.query(`DROP TABLE IF EXISTS ${name} CASCADE`);
+      return client;
+    } catch (error) {
+      if (error instanceof Error && !(error instanceof InterruptedError)) error.message = `${label}: ${error.message}`;
+      throw error;
+    }
+  };
+
+  try {
+    const historyClient = await build('versioned history', 'versioned', from);
+    const history = await inspect(schemainspect, historyClient);
+    const declared = await inspect(schemainspect, await build('declared tables', 'tables'));
+    const diff = async (source: typeof history, goal: typeof history): Promise<string[]> => {
+      const migration = await migra.Migration.create(source, goal, {});
+      migration.set_safety(false);
+      migration.add_all_changes();
+      return [...migration.statements];
+    };
+    // migra recreates an enum that a table uses even when values were only added (rename, create,
+    // cast every column, drop the old type). Where the old values keep their order, ADD VALUE is
+    // enough: it is applied to the history's scratch database first, so that migra sees the rest.
+    const enumAdditions = Object.entries(declared.enums).flatMap(([key, goal]) => {
+      const current = history.enums[key];
+      return current && current.can_be_changed_to(goal) && current.elements.join() !== goal.elements.join() ? current.change_statements(goal) : [];
+    });
+    for (const statement of enumAdditions) await historyClient.query(statement);
+    const differences = [...enumAdditions, ...(await diff(enumAdditions.length > 0 ? await inspect(schemainspect, historyClient) : history, declared))];
+    if (options.check || differences.length === 0) return { differences, reviews: [], downReviews: [] };
+
+    const parse = (sql: string) => libpgQuery.parseSync(sql);
+    const up = guardStatements(differences, parse);
+    const down = guardStatements(await diff(declared, history), parse);
+    await writeMigrationFiles(target!, upFile(options.slug!, up), downFile(target!.fileName, down));
+    return { differences, reviews: up.reviews, downReviews: down.reviews, file: target!.file, downFile: target!.downFile };
+  } finally {
+    await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
+    await scratch.dropAll();
+    await admin.end().catch(() => undefined);
+  }
+}
+
+const body = (migration: GuardedMigration) =>
+  [...migration.statements, ...migration.reviews].map((statement) => `${statement}\n`).join('\n');
+
+function upFile(slug: string, migration: GuardedMigration): string {
+  return (
+    `-- ${slug}\n--\n` +
+    '-- Written by migrator generate from the difference between the schema the versioned history\n' +
+    '-- produces and the one the declared tables describe. Review it before committing: statements\n' +
+    '-- under a REVIEW line are commented out until a person decides.\n\n' +
+    body(migration)
+  );
+}
+
+function downFile(fileName: string, migration: GuardedMigration): string {
+  return `-- Undoes ${fileName} for \`migrator rollback\`. Runs in a transaction; written by migrator generate.\n\n${body(migration)}`;
+}
