@@ -53,6 +53,7 @@ export async function converge(config: MigratorConfig, options: ConvergeOptions 
   const missing = dumps.find((dump) => !existsSync(dump));
   if (missing) throw new ConfigError(`no dump at ${missing}`);
   const schemainspect = loadSchemaInspect('converge');
+  // Read and checked first: a bad file stops the run before any scratch database exists.
   loadMigrationSet(config.migrationsDir);
 
   const admin = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal });

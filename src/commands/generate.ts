@@ -80,6 +80,7 @@ export async function generate(config: MigratorConfig, options: GenerateOptions)
   const migra = requireOptional<Migra>('@pgkit/migra', 'generate');
   const libpgQuery = requireOptional<LibpgQuery>('libpg-query', 'generate');
   await libpgQuery.loadModule();
+  // Read and checked first: a bad file stops the run before any scratch database exists.
   loadMigrationSet(config.migrationsDir);
 
   const admin = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
