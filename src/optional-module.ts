@@ -1,6 +1,7 @@
 /**
  * Packages that only the development commands use (lint: libpg-query and squawk-cli; converge:
- * @pgkit/schemainspect; generate: those two and @pgkit/migra). They are devDependencies, so a production install (npm ci --omit=dev, the
+ * @pgkit/schemainspect; generate: those two, @pgkit/migra and, for --scratch docker,
+ * @testcontainers/postgresql). They are devDependencies, so a production install (npm ci --omit=dev, the
  * runtime image) does not have them: they are loaded only when such a command runs, and their
  * absence is a clear configuration error instead of a crash at start.
  */

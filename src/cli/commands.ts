@@ -11,6 +11,7 @@ import { baseline } from '../commands/baseline';
 import { throwIfPending } from '../commands/check';
 import { converge } from '../commands/converge';
 import { generate } from '../commands/generate';
+import { DEFAULT_SCRATCH_IMAGE } from '../generate/scratch-server';
 import { history, verify } from '../commands/history';
 import { lint } from '../commands/lint';
 import { migrate } from '../commands/migrate';
@@ -250,16 +251,18 @@ const convergeCommand: Command = {
 const generateCommand: Command = {
   name: 'generate',
   summary: 'write the next versioned migration from the difference between the declared tables and the versioned history',
-  usage: 'migrator generate <slug> [--from dump.sql] | migrator generate --check [--from dump.sql]',
+  usage: 'migrator generate <slug> [--from dump.sql] [--scratch docker [--scratch-image postgres:17]] | migrator generate --check [...]',
   details:
     'Builds two scratch databases on the server of DATABASE_URL (CREATEDB needed; always dropped): the versioned\n' +
     'phase alone on --from (the latest release\'s dump) or on an empty database, and the table-creation phase alone\n' +
     'on an empty database. Writes versioned/<next id>_<slug>.sql and its down file with guarded DDL for every\n' +
     'difference; drops, type changes and possible renames come out commented under a REVIEW line (exit 9).\n' +
     'MIGRATOR_IGNORE_TABLES leaves tables out of the comparison.\n' +
-    '--check  write nothing; exit 6 when the declared tables and the versioned history disagree.\n' +
-    'Needs the dev dependencies @pgkit/migra, @pgkit/schemainspect and libpg-query.',
-  options: { from: { type: 'string' }, check: { type: 'boolean' } },
+    '--check         write nothing; exit 6 when the declared tables and the versioned history disagree.\n' +
+    '--scratch docker  make them in a throwaway PostgreSQL container instead (Docker needed; always removed;\n' +
+    '                no DATABASE_URL needed); --scratch-image picks its image (default ' + DEFAULT_SCRATCH_IMAGE + ').\n' +
+    'Needs the dev dependencies @pgkit/migra, @pgkit/schemainspect, libpg-query (and for docker @testcontainers/postgresql).',
+  options: { from: { type: 'string' }, check: { type: 'boolean' }, scratch: { type: 'string' }, 'scratch-image': { type: 'string' } },
   positionals: [0, 1],
   printsResult: () => true,
   async run(context) {
@@ -267,7 +270,11 @@ const generateCommand: Command = {
     const slug = context.positionals[0];
     if (check === (slug !== undefined)) throw new ConfigError('give a slug, or --check (not both)');
     const from = typeof context.values.from === 'string' ? context.values.from : undefined;
-    const result = await generate(context.config, { slug, from, check, logger: context.logger, signal: context.signal });
+    const scratch = context.values.scratch ?? 'server';
+    if (scratch !== 'server' && scratch !== 'docker') throw new ConfigError(`--scratch must be server or docker (got "${String(scratch)}")`, '--scratch');
+    const scratchImage = typeof context.values['scratch-image'] === 'string' ? context.values['scratch-image'] : undefined;
+    if (scratchImage !== undefined && scratch !== 'docker') throw new ConfigError('--scratch-image needs --scratch docker', '--scratch-image');
+    const result = await generate(context.config, { slug, from, check, scratch, scratchImage, logger: context.logger, signal: context.signal });
     if (check) {
       context.print(result.differences.map((statement) => `${statement.trim()}\n`).join(''));
       if (result.differences.length > 0) {

@@ -11,7 +11,8 @@
  * @pgkit/migra writes the DDL from history to declared (and back, for the down file); guard.ts
  * makes it idempotent and comments out what needs a person. With `check`, nothing is written: the
  * result only says whether the two schemas differ. The scratch databases are always dropped.
- * Tables in MIGRATOR_IGNORE_TABLES are left out, as in `converge`.
+ * Tables in MIGRATOR_IGNORE_TABLES are left out, as in `converge`. With `scratch: 'docker'` the
+ * scratch databases are made in a throwaway PostgreSQL container instead, always removed.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -19,17 +20,18 @@ import type pg from 'pg';
 import type { ConnectionSettings, MigratorConfig } from '../config';
 import { connectWithRetry } from '../db/connect';
 import { restoreDump } from '../converge/restore';
-import { inspect, loadSchemaInspect } from '../converge/schema';
+import { inspect, loadSchemaInspect, type SchemaInspect } from '../converge/schema';
 import { scratchDatabases } from '../converge/scratch';
 import { ConfigError, InterruptedError, type PhaseName } from '../errors';
 import { guardStatements, type GuardedMigration } from '../generate/guard';
+import { DEFAULT_SCRATCH_IMAGE, startScratchServer } from '../generate/scratch-server';
 import { createLogger, type Logger } from '../log';
 import { requireOptional } from '../optional-module';
 import { DECLARED_COLUMNS_TABLE } from '../phases/declared-columns';
 import { HISTORY_TABLE } from '../phases/versioned/library';
 import { loadMigrationSet } from '../source';
 import { migrate } from './migrate';
-import { nextMigrationFiles, writeMigrationFiles } from './new-migration';
+import { nextMigrationFiles, writeMigrationFiles, type MigrationFiles } from './new-migration';
 
 type Migra = typeof import('@pgkit/migra');
 type LibpgQuery = typeof import('libpg-query');
@@ -41,6 +43,10 @@ export interface GenerateOptions {
   from?: string;
   /** Only compare: write nothing. */
   check?: boolean;
+  /** Where the scratch databases are made: on the configured server (default), or in a throwaway container. */
+  scratch?: 'server' | 'docker';
+  /** The container's image with `scratch: 'docker'` (default postgres:17): match your servers' major version. */
+  scratchImage?: string;
   logger?: Logger;
   signal?: AbortSignal;
 }
@@ -70,19 +76,47 @@ const LEFT_OUT_SQL = `SELECT format('%I.%I', n.nspname, c.relname) AS name
    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
    AND (c.relname = ANY($1) OR n.nspname || '.' || c.relname = ANY($1))`;
 
-export async function generate(config: MigratorConfig, options: GenerateOptions): Promise<GenerateResult> {
-  const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
-  const { signal } = options;
-  const from = options.from && path.resolve(options.from);
-  if (from && !existsSync(from)) throw new ConfigError(`no dump at ${from}`, '--from');
-  const target = options.check ? undefined : await nextMigrationFiles(config.migrationsDir, options.slug ?? '');
+/** The dev-only libraries generate works with, loaded before anything starts so a missing one stops it first. */
+interface Tools {
+  schemainspect: SchemaInspect;
+  migra: Migra;
+  parse: Parameters<typeof guardStatements>[1];
+}
+
+async function loadTools(): Promise<Tools> {
   const schemainspect = loadSchemaInspect('generate');
   const migra = requireOptional<Migra>('@pgkit/migra', 'generate');
   const libpgQuery = requireOptional<LibpgQuery>('libpg-query', 'generate');
   await libpgQuery.loadModule();
+  return { schemainspect, migra, parse: (sql) => libpgQuery.parseSync(sql) };
+}
+
+export async function generate(config: MigratorConfig, options: GenerateOptions): Promise<GenerateResult> {
+  const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
+  const from = options.from && path.resolve(options.from);
+  if (from && !existsSync(from)) throw new ConfigError(`no dump at ${from}`, '--from');
+  const target = options.check ? undefined : await nextMigrationFiles(config.migrationsDir, options.slug ?? '');
+  const tools = await loadTools();
   // Read and checked first: a bad file stops the run before any scratch database exists.
   loadMigrationSet(config.migrationsDir);
 
+  if (options.scratch !== 'docker') return compare(config, { ...options, from, logger }, target, tools);
+  const server = await startScratchServer(options.scratchImage ?? DEFAULT_SCRATCH_IMAGE, logger, options.signal);
+  try {
+    return await compare({ ...config, connection: server.connection }, { ...options, from, logger }, target, tools);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Builds both scratch databases on config's server, diffs them and writes the files (unless checking). */
+async function compare(
+  config: MigratorConfig,
+  options: GenerateOptions & { logger: Logger },
+  target: MigrationFiles | undefined,
+  { schemainspect, migra, parse }: Tools,
+): Promise<GenerateResult> {
+  const { logger, signal, from } = options;
   const admin = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
   admin.on('error', (error) => logger.debug({ error: error.message }, 'database connection error'));
   const scratch = scratchDatabases(admin, logger);
@@ -127,7 +161,6 @@ export async function generate(config: MigratorConfig, options: GenerateOptions)
     const differences = [...enumAdditions, ...(await diff(enumAdditions.length > 0 ? await inspect(schemainspect, historyClient) : history, declared))];
     if (options.check || differences.length === 0) return { differences, reviews: [], downReviews: [] };
 
-    const parse = (sql: string) => libpgQuery.parseSync(sql);
     const up = guardStatements(differences, parse);
     const down = guardStatements(await diff(declared, history), parse);
     await writeMigrationFiles(target!, upFile(options.slug!, up), downFile(target!.fileName, down));

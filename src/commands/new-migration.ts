@@ -46,8 +46,14 @@ const DOWN_TEMPLATE = (fileName: string) => `-- Undoes ${fileName} for \`migrato
 
 `;
 
+export interface MigrationFiles {
+  fileName: string;
+  file: string;
+  downFile: string;
+}
+
 /** Where the next versioned migration called `slug` and its down file go; checks the slug. */
-export async function nextMigrationFiles(migrationsDir: string, slug: string): Promise<{ fileName: string; file: string; downFile: string }> {
+export async function nextMigrationFiles(migrationsDir: string, slug: string): Promise<MigrationFiles> {
   if (!SLUG.test(slug)) {
     throw new ConfigError(`slug "${slug}" must be lower-case letters and digits, words joined by _ or -, like add_orders_index`);
   }

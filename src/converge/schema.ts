@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import { requireOptional } from '../optional-module';
 
-type SchemaInspect = typeof import('@pgkit/schemainspect');
+export type SchemaInspect = typeof import('@pgkit/schemainspect');
 type Inspected = Awaited<ReturnType<SchemaInspect['PostgreSQL']['create']>>;
 
 /** Facts per object, keyed by a label such as "column public.notes.status"; each fact reads like SQL. */

@@ -72,12 +72,17 @@ export function summaryLine(result: Pick<CliResult, 'lines' | 'stdout' | 'stderr
   return last;
 }
 
-/** Resolves once a line matching the predicate has appeared on the child's stdout. */
+/**
+ * Resolves once a line matching the predicate has appeared on the child's stdout (or stderr, where
+ * commands that print a result log).
+ */
 export function waitForLine(
   child: ChildProcess,
   predicate: (line: Record<string, unknown>) => boolean,
   timeoutMs = 30_000,
+  stream: 'stdout' | 'stderr' = 'stdout',
 ): Promise<Record<string, unknown>> {
+  const output = child[stream]!;
   return new Promise((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error('timed out waiting for a log line')), timeoutMs);
@@ -86,12 +91,12 @@ export function waitForLine(
       for (const line of parseLines(buffer)) {
         if (predicate(line)) {
           clearTimeout(timer);
-          child.stdout!.off('data', onData);
+          output.off('data', onData);
           resolve(line);
           return;
         }
       }
     };
-    child.stdout!.on('data', onData);
+    output.on('data', onData);
   });
 }
