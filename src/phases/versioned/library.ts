@@ -5,12 +5,14 @@
  *
  * Its edges, handled here and by our own validation before it runs: it reports failures as plain
  * Errors holding only a message, so we keep the last PostgreSQL error ourselves; it reports
- * progress only as log strings, which we turn into per-migration events.
+ * progress only as log strings, which we turn into per-migration events; it waits for each of
+ * its four queries per file, which batched-queries.ts sends as one.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
+import { batchedQueries } from './batched-queries';
 
 /** A file containing this line runs without a transaction (the library's rule). */
 export const NO_TRANSACTION_MARKER = '-- postgres-migrations disable-transaction';
@@ -48,16 +50,21 @@ export async function applyPending(
   let running: number | undefined;
   // The first error of the run: the library's clean-up (ROLLBACK, unlock) may fail after it, too.
   let databaseError: unknown;
+  const batched = batchedQueries(
+    (query) =>
+      client.query(query).catch((error: unknown) => {
+        databaseError ??= error;
+        throw error;
+      }),
+    (value) => client.escapeLiteral(value),
+  );
   const tracked = {
     query: (query: string | pg.QueryConfig) => {
       // Once a stop is asked for, only the library's clean-up (ROLLBACK, unlock) may still run.
       if (signal?.aborted && typeof query === 'string' && !/^(ROLLBACK|SELECT pg_advisory_unlock)/.test(query)) {
         return Promise.reject(new Error('stopped before the next statement'));
       }
-      return client.query(query).catch((error: unknown) => {
-        databaseError ??= error;
-        throw error;
-      });
+      return batched.query(query);
     },
   };
   const logger = (message: string) => {

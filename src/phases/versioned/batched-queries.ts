@@ -1,0 +1,82 @@
+/**
+ * postgres-migrations applies a file in four round trips: START TRANSACTION, the file, the history
+ * INSERT and COMMIT, each awaited before the next is sent. That waiting, not PostgreSQL's work, is
+ * most of what applying many small files costs. This stand-in for the client it is given sends
+ * that exact sequence as one simple query instead, which PostgreSQL runs statement by statement as
+ * if sent apart: after an error it skips the rest and leaves the transaction aborted, and the
+ * library's ROLLBACK (sent as is) ends it. The library is unchanged and still decides everything:
+ * which files, in which order, with or without a transaction, how failures end.
+ *
+ * The first three steps are answered at once and held; COMMIT sends them all. So a failure in the
+ * file or the INSERT surfaces at the COMMIT step, which the library handles like any other step
+ * (ROLLBACK, "An error occurred running ..."). Anything outside that sequence (a file with the
+ * library's disable-transaction marker, its history queries, its lock) goes out as is, after
+ * whatever was held, in order.
+ */
+import type pg from 'pg';
+
+export const BEGIN = 'START TRANSACTION';
+const COMMIT = 'COMMIT';
+/** The library's history INSERT, a parameterised statement from sql-template-strings. */
+const HISTORY_INSERT = /^INSERT INTO migrations \("id", "name", "hash"\) VALUES \(\$1,\$2,\$3\)$/;
+
+type Query = string | pg.QueryConfig;
+type Send = (query: Query) => Promise<unknown>;
+
+const NO_RESULT = { command: '', rowCount: 0, rows: [], fields: [], oid: 0 };
+
+export interface BatchedQueries {
+  query(query: Query): Promise<unknown>;
+}
+
+/**
+ * `send` runs one query for real. An error from a batch has its position moved back by the
+ * "START TRANSACTION;" in front, so that it points into the file as when sent alone.
+ */
+export function batchedQueries(send: Send, escapeLiteral: (value: string) => string): BatchedQueries {
+  let held: Query[] = [];
+  const flush = async () => {
+    const queries = held;
+    held = [];
+    for (const query of queries) await send(query);
+  };
+  const isFile = (query: Query) => held.length === 1 && typeof query === 'string';
+  const isInsert = (query: Query) => held.length === 2 && typeof query !== 'string' && HISTORY_INSERT.test(query.text) && query.values?.length === 3;
+  return {
+    async query(query) {
+      if (query === BEGIN && held.length === 0) {
+        held.push(query);
+        return NO_RESULT;
+      }
+      if (isFile(query) || isInsert(query)) {
+        held.push(query);
+        return NO_RESULT;
+      }
+      if (query === COMMIT && held.length === 3) {
+        const [, file, insert] = held as [string, string, pg.QueryConfig];
+        held = [];
+        const values = insert.values!.map((value) => escapeLiteral(String(value)));
+        const history = insert.text.replace(/\$(\d)/g, (_, n: string) => values[Number(n) - 1]);
+        // The newline ends a trailing "--" comment of the file; the ";" a last statement without one.
+        try {
+          return await send(`${BEGIN};${file}\n;${history};${COMMIT}`);
+        } catch (error) {
+          throw positionInFile(error);
+        }
+      }
+      // Nothing held was sent, so there is no transaction to roll back (an abort before the file).
+      if (query === 'ROLLBACK' && held.length > 0) {
+        held = [];
+        return NO_RESULT;
+      }
+      await flush();
+      return send(query);
+    },
+  };
+}
+
+function positionInFile(error: unknown): unknown {
+  const fields = error as { position?: string } | undefined;
+  if (fields?.position !== undefined) fields.position = String(Number(fields.position) - `${BEGIN};`.length);
+  return error;
+}

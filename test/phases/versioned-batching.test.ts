@@ -1,0 +1,86 @@
+/**
+ * Versioned files reach PostgreSQL as one query each (START TRANSACTION, the file, the history
+ * row, COMMIT) instead of postgres-migrations' four, with the library's behaviour unchanged:
+ * what it records, what a failure rolls back, where an error points, and files it runs without
+ * a transaction. The queries are counted on the real client on their way to the server.
+ */
+import pg from 'pg';
+import { MigrationFailedError } from '../../src/errors';
+import { tableNames, type TestDatabase } from '../support/database';
+import { tempMigrations, type TempMigrations } from '../support/fixtures';
+import { withFreshDatabase } from '../support/fresh';
+import { runLibrary } from '../support/run';
+
+describe('versioned files are sent as one query each', () => {
+  let db: TestDatabase;
+  let migrations: TempMigrations;
+  withFreshDatabase(undefined, (fresh) => ({ db, migrations } = fresh));
+
+  let sent: string[];
+  beforeEach(() => {
+    sent = [];
+    const query = pg.Client.prototype.query;
+    jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      const [first] = args as [string | { text: string }];
+      sent.push(typeof first === 'string' ? first : first.text);
+      return (query as (...a: unknown[]) => unknown).apply(this, args) as never;
+    });
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  const historyWrites = () => sent.filter((text) => text.includes('INSERT INTO migrations'));
+
+  test("each file, its history row and COMMIT in one query; the history is the library's own", async () => {
+    migrations.write('versioned/1_first.sql', 'CREATE TABLE IF NOT EXISTS first (id int);');
+    // No newline and no semicolon after the last statement, a trailing comment: the file's text as is.
+    migrations.write('versioned/2_second.sql', 'CREATE TABLE IF NOT EXISTS second (id int) -- the end');
+    migrations.write("versioned/3_o'brien.sql", "INSERT INTO first VALUES (3);\n");
+
+    const { report, error } = await runLibrary(db, migrations.dir);
+
+    expect(error).toBeUndefined();
+    expect(report?.versioned.applied).toEqual(['1_first.sql', '2_second.sql', "3_o'brien.sql"]);
+    // The library's own table-creating migration 0, then ours: one query each, nothing sent alone.
+    expect(historyWrites()).toHaveLength(4);
+    expect(historyWrites().every((text) => text.startsWith('START TRANSACTION;') && text.endsWith(';COMMIT'))).toBe(true);
+    expect(sent.filter((text) => text === 'START TRANSACTION' || text === 'COMMIT')).toEqual([]);
+    expect(await db.query('SELECT id, name FROM migrations ORDER BY id')).toEqual([
+      { id: 0, name: 'create-migrations-table' },
+      { id: 1, name: 'first' },
+      { id: 2, name: 'second' },
+      { id: 3, name: "o'brien" },
+    ]);
+    // The hashes are the library's: a second run finds every file applied and unchanged.
+    const again = await runLibrary(db, migrations.dir);
+    expect(again.report).toMatchObject({ outcome: 'up-to-date' });
+  });
+
+  test('a failing file: its statements before the error are rolled back, the error points into the file', async () => {
+    migrations.write('versioned/1_first.sql', 'CREATE TABLE IF NOT EXISTS first (id int);');
+    migrations.write('versioned/2_broken.sql', 'CREATE TABLE half (id int);\nSELECT 1;\nSELEC 2;\n');
+
+    const { error } = await runLibrary(db, migrations.dir);
+
+    expect(error).toBeInstanceOf(MigrationFailedError);
+    expect((error as MigrationFailedError).failure).toMatchObject({ pgCode: '42601', line: 3, column: 1 });
+    expect(await tableNames(db)).toEqual(['first', 'migrations']);
+    expect(await db.query('SELECT id FROM migrations ORDER BY id')).toEqual([{ id: 0 }, { id: 1 }]);
+    // The connection is usable again: the aborted transaction was rolled back.
+    migrations.write('versioned/2_broken.sql', 'CREATE TABLE half (id int);\n');
+    expect((await runLibrary(db, migrations.dir)).report?.versioned.applied).toEqual(['2_broken.sql']);
+  });
+
+  test('a file with the disable-transaction marker is sent alone, as the library sends it', async () => {
+    migrations.write('versioned/1_first.sql', 'CREATE TABLE IF NOT EXISTS first (id int);');
+    const concurrently = '-- postgres-migrations disable-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS first_id_idx ON first (id);\n';
+    migrations.write('versioned/2_index.sql', concurrently);
+
+    const { error } = await runLibrary(db, migrations.dir);
+
+    expect(error).toBeUndefined();
+    expect(sent).toContain(concurrently);
+    expect(historyWrites()).toHaveLength(3);
+    expect(historyWrites()[2]).toMatch(/^INSERT INTO migrations/);
+    expect(await db.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'first'`)).toEqual([{ indexname: 'first_id_idx' }]);
+  });
+});
