@@ -13,9 +13,12 @@
  * postgres-migrations' own migrate() on the same sets; in the no-op, a Node script that only loads
  * node-postgres, connects and asks one question; in the apply, a reference runner that sends each
  * file with its history row and COMMIT as one query (what replacing the library's runner could give).
+ * - image (container.mts): the image's size against its base's; the no-op in a container against
+ *   the same run outside one (needs a Linux Docker engine: the containers use the host network).
  *
  * Environment: BENCH_DATABASE_URL (use that server instead of a container; the role must be able to
- * create databases), BENCH_NOOP_ROUNDS, BENCH_APPLY_ROUNDS, BENCH_APPLY_COUNT, BENCH_PSQL, and
+ * create databases), BENCH_NOOP_ROUNDS, BENCH_APPLY_ROUNDS, BENCH_APPLY_COUNT, BENCH_CONTAINER_ROUNDS,
+ * BENCH_CONTAINER=0 (skip the image), BENCH_PSQL, and
  * BENCH_COMPARE_CLI: another build's CLI script (e.g. an older commit's dist/cli/main.js), timed as
  * one more row for a before/after in the same run.
  */
@@ -23,6 +26,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BASE_IMAGE, dockerContext, outsideSubject, prepareImage, type ImageUnderTest } from './container.mts';
 import { interleave, nodeSubject, runOnce, stats, type Context, type Run, type Subject } from './measure.mts';
 import { writeSets, type Sets } from './migration-sets.mts';
 import { startServer, type BenchServer } from './postgres.mts';
@@ -37,6 +41,8 @@ function count(name: string, fallback: number): number {
 const NOOP_ROUNDS = count('BENCH_NOOP_ROUNDS', 60);
 const APPLY_ROUNDS = count('BENCH_APPLY_ROUNDS', 7);
 const APPLY_COUNT = count('BENCH_APPLY_COUNT', 1000);
+const CONTAINER_ROUNDS = count('BENCH_CONTAINER_ROUNDS', 20);
+const WITH_CONTAINER = process.env.BENCH_CONTAINER !== '0';
 const NOOP_SHAPE = { legacy: 3, tables: 20, versioned: 200 };
 const PSQL = process.env.BENCH_PSQL ?? debianPsql() ?? 'psql';
 
@@ -88,6 +94,11 @@ function lastLine(run: Run): Record<string, unknown> {
   return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
 }
 
+async function upToDate(run: Run): Promise<void> {
+  const summary = lastLine(run);
+  if (summary.outcome !== 'up-to-date') throw new Error(`expected a no-op, got ${JSON.stringify(summary)}`);
+}
+
 function psqlVersion(): string {
   const result = spawnSync(PSQL, ['--version'], { encoding: 'utf8' });
   if (result.status !== 0) {
@@ -113,10 +124,6 @@ async function noopScenario(server: BenchServer, sets: Sets, base: Context, comm
   const url = await server.createDatabase('bench_noop');
   try {
     const context = { ...base, env: { ...base.env, ...connectionEnv(url), MIGRATIONS_DIR: sets.noop.dir } };
-    const upToDate = async (run: Run) => {
-      const summary = lastLine(run);
-      if (summary.outcome !== 'up-to-date') throw new Error(`expected a no-op, got ${JSON.stringify(summary)}`);
-    };
     const floor = nodeSubject('node -e ""', ['-e', '']);
     const subjects: Subject[] = [
       floor,
@@ -141,6 +148,41 @@ async function noopScenario(server: BenchServer, sets: Sets, base: Context, comm
       runs: NOOP_ROUNDS,
     });
   } finally {
+    await server.dropDatabase(url);
+  }
+}
+
+async function containerScenario(server: BenchServer, sets: Sets, base: Context, compileCache: string) {
+  const url = await server.createDatabase('bench_container');
+  const context = dockerContext({ ...base, env: { ...base.env, ...connectionEnv(url), MIGRATIONS_DIR: sets.noop.dir } });
+  let image: ImageUnderTest | undefined;
+  try {
+    await runOnce(process.execPath, [CLI, 'up'], context);
+    progress('container: building the image');
+    image = prepareImage(process.cwd(), url, sets.noop.dir, outsideSubject(BUNDLE, compileCache, upToDate), upToDate);
+    progress(`container: ${CONTAINER_ROUNDS} rounds`);
+    await interleave(image.subjects, 1, context);
+    const samples = await interleave(image.subjects, CONTAINER_ROUNDS, context);
+    const [floorStats, ...rows] = samples.map(stats);
+    const { imageMB, baseMB } = image.sizes;
+    return [
+      `### image: size, and the no-op in a container`,
+      '',
+      `Image ${imageMB.toFixed(1)} MB, its base ${BASE_IMAGE} ${baseMB.toFixed(1)} MB: ${(imageMB - baseMB).toFixed(1)} MB added ` +
+        `(target ≤ 20: ${imageMB - baseMB <= 20 ? 'met' : 'missed'}).`,
+      '',
+      formatScenario({
+        title: 'no-op in a container, against the same no-op outside one',
+        floor: floorStats,
+        rows,
+        targeted: image.targeted,
+        targets: { wallRatio: 1.5 },
+        runs: CONTAINER_ROUNDS,
+        heading: 4,
+      }),
+    ].join('\n');
+  } finally {
+    image?.remove();
     await server.dropDatabase(url);
   }
 }
@@ -210,6 +252,7 @@ async function runScenarios(server: BenchServer, sets: Sets, base: Context, psql
     const commands = migratorCommands(compileCache);
     const noop = await noopScenario(server, sets, base, [...commands, checkCommand(compileCache)]);
     const apply = await applyScenario(server, sets, base, commands);
+    const container = WITH_CONTAINER ? await containerScenario(server, sets, base, compileCache) : 'container scenario skipped (BENCH_CONTAINER=0)';
     const cpus = os.cpus();
     process.stdout.write(
       [
@@ -220,6 +263,8 @@ async function runScenarios(server: BenchServer, sets: Sets, base: Context, psql
         noop,
         '',
         apply,
+        '',
+        container,
         '',
       ].join('\n'),
     );
