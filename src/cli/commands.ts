@@ -2,7 +2,6 @@
  * Every command the CLI offers: its usage, its options, and how it calls the library. The library
  * functions do the work; these only translate arguments and results.
  */
-import { createInterface } from 'node:readline/promises';
 import type { ParseArgsConfig } from 'node:util';
 import type { MigratorConfig } from '../config';
 import { ConfigError, NeedsReviewError, SchemasDifferError, ValidationError } from '../errors';
@@ -313,6 +312,9 @@ function wholeNumber(text: string, what: string): number {
 }
 
 async function confirm(question: string): Promise<boolean> {
+  // Loaded here: only a person at a terminal is ever asked, and readline costs every start a little.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createInterface } = require('node:readline/promises') as typeof import('node:readline/promises');
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y(es)?$/i.test((await prompt.question(question)).trim());

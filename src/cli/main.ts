@@ -4,6 +4,7 @@
  * and exits with the code documented in README.md. The only place that calls process.exit.
  */
 import { writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { loadConfig, secretsOf, terminationLogPath } from '../config';
 import { useNodeCryptoForScram } from '../db/scram-crypto';
 import { MigratorError, MigrationFailedError } from '../errors';
@@ -60,7 +61,8 @@ async function main(): Promise<number> {
       values: invocation.values,
       positionals: invocation.positionals,
       print: (text) => writeSync(STDOUT, redact(text)),
-      interactive: process.stdin.isTTY === true,
+      // Not process.stdin: that would open the stream (for a file or /dev/null, loading fs streams) on every start.
+      interactive: isatty(0),
     });
     logger.info({ command: command.name, ...fields, peakRssMb: peakRssMb(), exitCode: EXIT.success }, msg);
     return EXIT.success;

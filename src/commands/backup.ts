@@ -3,7 +3,7 @@
  * runs first through /bin/sh, with the connection in the libpq variables (so `pg_dump -Fc -f ...`
  * needs no arguments for where to connect). Its output goes to stderr, keeping stdout for our logs.
  */
-import { spawn } from 'node:child_process';
+import { spawn } from '../child-process';
 import type { ConnectionSettings } from '../config';
 import { libpqEnvironment } from '../db/libpq-env';
 import { BackupFailedError } from '../errors';

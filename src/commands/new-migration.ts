@@ -1,5 +1,5 @@
 /** `new <slug>`: the next versioned migration and its down file, from a template with the guard idioms. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors';
 import { loadMigrationSet } from '../source';
@@ -69,9 +69,9 @@ export async function nextMigrationFiles(migrationsDir: string, slug: string): P
 
 /** Writes a new migration and its down file; never overwrites either. */
 export async function writeMigrationFiles(files: { file: string; downFile: string }, up: string, down: string): Promise<void> {
-  await mkdir(path.dirname(files.downFile), { recursive: true });
-  await writeFile(files.file, up, { flag: 'wx' });
-  await writeFile(files.downFile, down, { flag: 'wx' });
+  mkdirSync(path.dirname(files.downFile), { recursive: true });
+  writeFileSync(files.file, up, { flag: 'wx' });
+  writeFileSync(files.downFile, down, { flag: 'wx' });
 }
 
 export async function newMigration(migrationsDir: string, slug: string): Promise<{ file: string; downFile: string }> {

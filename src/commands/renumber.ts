@@ -2,8 +2,7 @@
  * `renumber <file>`: gives a versioned file (and its down file) the next free id. For the file of
  * a branch merged after another branch took the same id; never for a file already applied somewhere.
  */
-import { existsSync } from 'node:fs';
-import { readdir, rename } from 'node:fs/promises';
+import { existsSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors';
 import { DOWN_FOLDER } from './new-migration';
@@ -15,10 +14,10 @@ export async function renumber(migrationsDir: string, fileName: string): Promise
   const base = path.basename(fileName);
   const match = ID_PREFIX.exec(base);
   if (!match || !existsSync(path.join(dir, base))) throw new ConfigError(`no versioned migration named ${base} in ${dir}`);
-  const ids = (await readdir(dir)).map((name) => ID_PREFIX.exec(name)).filter((m) => m !== null).map((m) => Number(m[1]));
+  const ids = readdirSync(dir).map((name) => ID_PREFIX.exec(name)).filter((m) => m !== null).map((m) => Number(m[1]));
   const renamed = `${Math.max(...ids) + 1}${match[2]}`;
-  await rename(path.join(dir, base), path.join(dir, renamed));
+  renameSync(path.join(dir, base), path.join(dir, renamed));
   const down = path.join(dir, DOWN_FOLDER, base);
-  if (existsSync(down)) await rename(down, path.join(dir, DOWN_FOLDER, renamed));
+  if (existsSync(down)) renameSync(down, path.join(dir, DOWN_FOLDER, renamed));
   return { from: base, to: renamed };
 }

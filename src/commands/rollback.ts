@@ -3,8 +3,7 @@
  * together with the removal of its history row, so that postgres-migrations sees it as pending
  * again. Refuses, changing nothing, when any down file it would need is missing.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MigratorConfig } from '../config';
 import { inTransaction } from '../db/transaction';
@@ -54,7 +53,7 @@ export async function rollback(config: MigratorConfig, target: RollbackTarget, o
         `no down file for ${missing.map((step) => step.file.fileName).join(', ')} (expected ${missing.map((step) => path.relative(config.migrationsDir, step.down)).join(', ')}): nothing was rolled back`,
       );
     }
-    const downSql = await Promise.all(steps.map(async (step) => decodeSqlText(`versioned/${DOWN_FOLDER}/${step.file.fileName}`, await readFile(step.down))));
+    const downSql = steps.map((step) => decodeSqlText(`versioned/${DOWN_FOLDER}/${step.file.fileName}`, readFileSync(step.down)));
 
     const context: PhaseContext = { client, logger: logger.child({ phase: 'versioned' }), lockRetries: 0, lockWatcher, signal: options.signal };
     const rolledBack: string[] = [];

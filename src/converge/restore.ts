@@ -2,7 +2,7 @@
  * Restoring a plain SQL dump the way its format promises: psql -v ON_ERROR_STOP=1, into an empty
  * database. A dump that does not restore is a bad argument (ConfigError); the caller names it.
  */
-import { spawn } from 'node:child_process';
+import { spawn } from '../child-process';
 import type { ConnectionSettings } from '../config';
 import { libpqEnvironment } from '../db/libpq-env';
 import { ConfigError, InterruptedError } from '../errors';

@@ -7,7 +7,7 @@
  * (MIGRATOR_LOCK_TIMEOUT and MIGRATOR_STATEMENT_TIMEOUT set both for every migration) and
  * prefer-robust-stmts (our own unguarded-DDL check, which knows that guards live in DO blocks).
  */
-import { spawn } from 'node:child_process';
+import { spawn } from '../child-process';
 import { resolveOptional } from '../optional-module';
 
 const EXCLUDED_RULES = ['require-lock-timeout', 'require-statement-timeout', 'prefer-robust-stmts'];

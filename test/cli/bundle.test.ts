@@ -2,7 +2,8 @@
  * The single-file build, dist/migrator.js, run the way an image holds it: the bundle, the library's
  * own migration copied next to it and package.json, with no node_modules anywhere above.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
@@ -50,6 +51,24 @@ describe('dist/migrator.js, the single-file build', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/INFO: migrator finished/);
     expect(result.stderr).toBe('');
+  });
+
+  test('a no-op start leaves out the Node modules only rare paths need', async () => {
+    const env = { ...db.env, MIGRATIONS_DIR: fixturePath('basic') };
+    expect((await runMigrator(['up'], { env, cli: entry, cwd: image })).code).toBe(0);
+    // Node's own record of the built-in modules it loaded, written as the process exits.
+    const probe = path.join(image, 'module-probe.cjs');
+    const loaded = path.join(image, 'loaded.json');
+    writeFileSync(probe, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)));\n`);
+
+    // stdin as an init container has it: /dev/null, not a terminal.
+    const run = spawnSync(process.execPath, ['-r', probe, entry, 'up'], { cwd: image, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+
+    expect(run.status).toBe(0);
+    const modules = (JSON.parse(readFileSync(loaded, 'utf8')) as string[]).map((entry) => entry.replace(/^NativeModule /, ''));
+    expect(modules).toContain('net');
+    // Programs (backup, restore, squawk), file writes (new, renumber), prompts, stdin, pino's worker.
+    expect(modules.filter((name) => /^(child_process|internal\/fs\/promises|readline|internal\/readline\/.*|internal\/fs\/streams|worker_threads)$/.test(name))).toEqual([]);
   });
 
   test('--version prints the package version', async () => {

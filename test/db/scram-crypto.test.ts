@@ -22,3 +22,14 @@ test('derive, sign and hash give the same bytes as node-postgres computes', asyn
   expect(pgSteps.deriveKey).not.toBe(original.deriveKey);
   expect(await inputs(pgSteps)).toEqual(expected);
 });
+
+test("the nonce's random bytes come as node-postgres's do: a Buffer of the asked length, different each time", () => {
+  useNodeCryptoForScram();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const random = (require('pg/lib/crypto/utils') as { randomBytes(length: number): Buffer }).randomBytes;
+
+  const first = random(18);
+  expect(Buffer.isBuffer(first)).toBe(true);
+  expect(first).toHaveLength(18);
+  expect(random(18).equals(first)).toBe(false);
+});

@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { MigrationFailedError } from '../../src/errors';
 import { tableNames, type TestDatabase } from '../support/database';
-import { tempMigrations, type TempMigrations } from '../support/fixtures';
+import type { TempMigrations } from '../support/fixtures';
 import { withFreshDatabase } from '../support/fresh';
 import { runLibrary } from '../support/run';
 

@@ -8,7 +8,7 @@
  * progress only as log strings, which we turn into per-migration events; it waits for each of
  * its four queries per file, which batched-queries.ts sends as one.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
@@ -95,10 +95,10 @@ export async function applyPending(
  * it run with no migration files of ours. Used before writing history rows by hand (baseline).
  */
 export async function ensureHistoryTable(client: pg.Client): Promise<void> {
-  const emptyDir = await mkdtemp(path.join(os.tmpdir(), 'migrator-empty-'));
+  const emptyDir = mkdtempSync(path.join(os.tmpdir(), 'migrator-empty-'));
   try {
     await applyPending(client, emptyDir, { onStart: () => undefined, onFinish: () => undefined });
   } finally {
-    await rm(emptyDir, { recursive: true, force: true });
+    rmSync(emptyDir, { recursive: true, force: true });
   }
 }
