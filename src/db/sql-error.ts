@@ -26,6 +26,16 @@ export function lineAndColumn(sql: string, position: number): { line: number; co
   return { line: lines.length, column: lines[lines.length - 1].length + 1 };
 }
 
+/**
+ * For a file sent with `prefix` in front of it (a BEGIN; in the same query): PostgreSQL counts the
+ * error's position from the start of the text sent, so it is moved back to count from the file's.
+ */
+export function positionInFile(error: unknown, prefix: string): unknown {
+  const fields = error as PgErrorFields | undefined;
+  if (fields?.position !== undefined) fields.position = String(Number(fields.position) - Array.from(prefix).length);
+  return error;
+}
+
 export function formatLocation(file: string, failure: SqlFailure): string {
   return failure.line === undefined ? file : `${file}:${failure.line}:${failure.column}`;
 }

@@ -11,6 +11,7 @@ import { addMissingColumns, planMissingColumns, type MissingColumn } from './dec
 import { stepError, withLockRetries, type PhaseContext } from './phase';
 import type { MigrationSet, SqlFile } from '../source';
 import { now } from '../clock';
+import { positionInFile } from '../db/sql-error';
 
 export interface LegacyReport {
   /** Scripts that ran. */
@@ -43,17 +44,10 @@ async function runScript(client: pg.Client, file: SqlFile, end: 'COMMIT' | 'ROLL
     results = (await client.query(`${BEGIN}${file.sql}\n;SELECT txid_current_if_assigned() AS xid;${end}`)) as unknown as pg.QueryResult[];
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
-    throw positionInScript(error);
+    throw positionInFile(error, BEGIN);
   }
   // A transaction gets an id only when it writes: no id means the script had nothing to repair.
   return results[results.length - 2].rows[0].xid !== null;
-}
-
-/** PostgreSQL counts an error's position from the start of the text sent, which has BEGIN; first. */
-function positionInScript(error: unknown): unknown {
-  const fields = error as { position?: string } | undefined;
-  if (fields?.position !== undefined) fields.position = String(Number(fields.position) - BEGIN.length);
-  return error;
 }
 
 /**

@@ -14,8 +14,9 @@
  * whatever was held, in order.
  */
 import type pg from 'pg';
+import { positionInFile } from '../../db/sql-error';
 
-export const BEGIN = 'START TRANSACTION';
+const BEGIN = 'START TRANSACTION';
 const COMMIT = 'COMMIT';
 /** The library's history INSERT, a parameterised statement from sql-template-strings. */
 const HISTORY_INSERT = /^INSERT INTO migrations \("id", "name", "hash"\) VALUES \(\$1,\$2,\$3\)$/;
@@ -29,10 +30,7 @@ export interface BatchedQueries {
   query(query: Query): Promise<unknown>;
 }
 
-/**
- * `send` runs one query for real. An error from a batch has its position moved back by the
- * "START TRANSACTION;" in front, so that it points into the file as when sent alone.
- */
+/** `send` runs one query for real; an error from a batch points into the file as when sent alone. */
 export function batchedQueries(send: Send, escapeLiteral: (value: string) => string): BatchedQueries {
   let held: Query[] = [];
   const flush = async () => {
@@ -61,7 +59,7 @@ export function batchedQueries(send: Send, escapeLiteral: (value: string) => str
         try {
           return await send(`${BEGIN};${file}\n;${history};${COMMIT}`);
         } catch (error) {
-          throw positionInFile(error);
+          throw positionInFile(error, `${BEGIN};`);
         }
       }
       // Nothing held was sent, so there is no transaction to roll back (an abort before the file).
@@ -73,10 +71,4 @@ export function batchedQueries(send: Send, escapeLiteral: (value: string) => str
       return send(query);
     },
   };
-}
-
-function positionInFile(error: unknown): unknown {
-  const fields = error as { position?: string } | undefined;
-  if (fields?.position !== undefined) fields.position = String(Number(fields.position) - `${BEGIN};`.length);
-  return error;
 }
