@@ -51,10 +51,10 @@ export async function withDatabase<T>(
     client.on('error', (error) => logger.debug({ error: error.message }, 'database connection error'));
     signal?.addEventListener('abort', cancel, { once: true });
     InterruptedError.throwIfAborted(signal);
-    await prepareSession(client, { ...config, requireWritable: options.writes }, logger);
+    const session = await prepareSession(client, { ...config, requireWritable: options.writes }, logger);
     if (!options.writes) return await work({ client });
 
-    await acquireMigrationLock(client, config.lockWaitMs, logger);
+    await acquireMigrationLock(client, config.lockWaitMs, logger, session.locked);
     try {
       const pid = backendPid(client);
       if (config.lockTimeoutMs && pid !== undefined) {

@@ -12,15 +12,19 @@ import { errorCode } from './client';
 export const MIGRATION_LOCK_KEY = [0x6d696772, 0x61746f72] as const;
 const KEY_SQL = `${MIGRATION_LOCK_KEY[0]}, ${MIGRATION_LOCK_KEY[1]}`;
 
+/** A first try at the lock, as an SQL expression: the session's first query asks it along (session.ts). */
+export const TRY_LOCK_SQL = `pg_try_advisory_lock(${KEY_SQL})`;
+
 export interface LockHolder {
   pid: number;
   applicationName: string;
   clientAddr: string | null;
 }
 
-export async function acquireMigrationLock(client: pg.Client, waitMs: number, logger: Logger): Promise<void> {
-  const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${KEY_SQL}) AS locked`);
-  if (rows[0].locked) return;
+/** Takes the lock, waiting up to waitMs for a runner that holds it; `tried` is the outcome of a first try already made. */
+export async function acquireMigrationLock(client: pg.Client, waitMs: number, logger: Logger, tried?: boolean): Promise<void> {
+  const locked = tried ?? (await client.query<{ locked: boolean }>(`SELECT ${TRY_LOCK_SQL} AS locked`)).rows[0].locked;
+  if (locked) return;
 
   const holder = await findLockHolder(client);
   logger.info({ holderPid: holder?.pid, lockWaitMs: waitMs }, 'another migrator holds the lock, waiting for it');

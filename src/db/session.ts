@@ -1,5 +1,7 @@
 /**
- * Per-run session settings and the read-only check, in one round trip right after connecting.
+ * Per-run session settings, the read-only check and, for a command that writes, a first try at the
+ * migration lock, in one round trip right after connecting: every start pays each round trip.
+ * The lock taken by a session that then turns out read-only goes when it disconnects.
  *
  * client_connection_check_interval (PostgreSQL 14+) makes the server notice within a second that a
  * killed runner's connection is gone, so a SIGKILLed migration is rolled back and its locks released
@@ -8,6 +10,7 @@
  */
 import type pg from 'pg';
 import { DatabaseReadOnlyError } from '../errors';
+import { TRY_LOCK_SQL } from './lock';
 import type { Logger } from '../log';
 
 export interface SessionOptions {
@@ -15,14 +18,19 @@ export interface SessionOptions {
   lockTimeoutMs?: number;
   /** PostgreSQL statement_timeout for every statement of the run (undefined: the server's setting). */
   statementTimeoutMs?: number;
-  /** Refuse a standby or read-only session (commands that write). */
+  /** Refuse a standby or read-only session, and try the migration lock (commands that write). */
   requireWritable: boolean;
+}
+
+export interface PreparedSession {
+  /** Whether the first try got the migration lock (undefined: not tried). */
+  locked?: boolean;
 }
 
 const CONNECTION_CHECK_INTERVAL_MS = 1000;
 
-export async function prepareSession(client: pg.Client, options: SessionOptions, logger: Logger): Promise<void> {
-  const { rows } = await client.query<{ inRecovery: boolean; readOnly: boolean; superuser: boolean; user: string }>(
+export async function prepareSession(client: pg.Client, options: SessionOptions, logger: Logger): Promise<PreparedSession> {
+  const { rows } = await client.query<{ inRecovery: boolean; readOnly: boolean; superuser: boolean; user: string; locked: boolean | null }>(
     `SELECT pg_is_in_recovery() AS "inRecovery",
             current_setting('transaction_read_only') = 'on' AS "readOnly",
             (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
@@ -30,10 +38,11 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
             (SELECT count(set_config(s.name, s.value, false))
                FROM (VALUES ('client_connection_check_interval', $1::text), ('lock_timeout', $2), ('statement_timeout', $3)) AS s(name, value)
                JOIN pg_settings USING (name)
-              WHERE s.value IS NOT NULL) AS applied`,
+              WHERE s.value IS NOT NULL) AS applied,
+            ${options.requireWritable ? TRY_LOCK_SQL : 'NULL::boolean'} AS locked`,
     [String(CONNECTION_CHECK_INTERVAL_MS), milliseconds(options.lockTimeoutMs), milliseconds(options.statementTimeoutMs)],
   );
-  const { inRecovery, readOnly, superuser, user } = rows[0];
+  const { inRecovery, readOnly, superuser, user, locked } = rows[0];
   if (superuser && options.requireWritable) {
     logger.warn({ user }, 'running as a superuser: prefer a role that owns the schema but is not a superuser (see README, Security)');
   }
@@ -44,6 +53,7 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
         : 'the connection is read-only (default_transaction_read_only is on for this database or role): the migrator needs a writable connection',
     );
   }
+  return { locked: locked ?? undefined };
 }
 
 function milliseconds(value: number | undefined): string | null {

@@ -1,0 +1,41 @@
+/**
+ * The no-op is the path every pod start takes, and every query on it is a round trip to the
+ * server (a network hop in a cluster). The queries a no-op `up` sends are counted on the real
+ * client on their way out: one for the session and the lock, one per legacy script, two for the
+ * declared columns' cache (is it there, then its entry), one for the declared tables, two for the
+ * history (its catalog checks, then its rows), and the unlock.
+ */
+import pg from 'pg';
+import type { TestDatabase } from '../support/database';
+import type { TempMigrations } from '../support/fixtures';
+import { withFreshDatabase } from '../support/fresh';
+import { runLibrary } from '../support/run';
+
+describe('a no-op up', () => {
+  let db: TestDatabase;
+  let migrations: TempMigrations;
+  withFreshDatabase('basic', (fresh) => ({ db, migrations } = fresh));
+  afterEach(() => jest.restoreAllMocks());
+
+  test('asks PostgreSQL only what it must', async () => {
+    expect((await runLibrary(db, migrations.dir)).report?.outcome).toBe('applied');
+    // Counted from here: the second run, which finds nothing to do.
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      const [first] = args as [string | { text: string }];
+      sent.push((typeof first === 'string' ? first : first.text).replace(/\s+/g, ' ').trim());
+      return (query as (...a: unknown[]) => unknown).apply(this, args) as never;
+    });
+
+    const { report } = await runLibrary(db, migrations.dir);
+
+    expect(report?.outcome).toBe('up-to-date');
+    expect(sent).toHaveLength(8);
+    // The session's settings, its read-only check and the first try at the lock: one query.
+    expect(sent[0]).toMatch(/^SELECT pg_is_in_recovery\(\).*pg_try_advisory_lock\(/);
+    expect(sent.filter((text) => text.includes('pg_try_advisory_lock'))).toHaveLength(1);
+    expect(sent[1]).toMatch(/^BEGIN;-- Releases before 1\.0/);
+    expect(sent[7]).toMatch(/^SELECT pg_advisory_unlock\(/);
+  });
+});
