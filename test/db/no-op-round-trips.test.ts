@@ -5,11 +5,11 @@
  * declared columns' cache (is it there, then its entry), one for the declared tables, two for the
  * history (its catalog checks, then its rows), and the unlock.
  */
-import pg from 'pg';
 import type { TestDatabase } from '../support/database';
 import type { TempMigrations } from '../support/fixtures';
 import { withFreshDatabase } from '../support/fresh';
 import { runLibrary } from '../support/run';
+import { recordSentQueries } from '../support/sent-queries';
 
 describe('a no-op up', () => {
   let db: TestDatabase;
@@ -20,16 +20,11 @@ describe('a no-op up', () => {
   test('asks PostgreSQL only what it must', async () => {
     expect((await runLibrary(db, migrations.dir)).report?.outcome).toBe('applied');
     // Counted from here: the second run, which finds nothing to do.
-    const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
-      const [first] = args as [string | { text: string }];
-      sent.push((typeof first === 'string' ? first : first.text).replace(/\s+/g, ' ').trim());
-      return (query as (...a: unknown[]) => unknown).apply(this, args) as never;
-    });
+    const recorded = recordSentQueries();
 
     const { report } = await runLibrary(db, migrations.dir);
 
+    const sent = recorded.map((text) => text.replace(/\s+/g, ' ').trim());
     expect(report?.outcome).toBe('up-to-date');
     expect(sent).toHaveLength(8);
     // The session's settings, its read-only check and the first try at the lock: one query.

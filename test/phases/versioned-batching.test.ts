@@ -4,12 +4,12 @@
  * what it records, what a failure rolls back, where an error points, and files it runs without
  * a transaction. The queries are counted on the real client on their way to the server.
  */
-import pg from 'pg';
 import { MigrationFailedError } from '../../src/errors';
 import { tableNames, type TestDatabase } from '../support/database';
 import type { TempMigrations } from '../support/fixtures';
 import { withFreshDatabase } from '../support/fresh';
 import { runLibrary } from '../support/run';
+import { recordSentQueries } from '../support/sent-queries';
 
 describe('versioned files are sent as one query each', () => {
   let db: TestDatabase;
@@ -18,13 +18,7 @@ describe('versioned files are sent as one query each', () => {
 
   let sent: string[];
   beforeEach(() => {
-    sent = [];
-    const query = pg.Client.prototype.query;
-    jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
-      const [first] = args as [string | { text: string }];
-      sent.push(typeof first === 'string' ? first : first.text);
-      return (query as (...a: unknown[]) => unknown).apply(this, args) as never;
-    });
+    sent = recordSentQueries();
   });
   afterEach(() => jest.restoreAllMocks());
 
