@@ -95,7 +95,7 @@ export async function generate(config: MigratorConfig, options: GenerateOptions)
   const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
   const from = options.from && path.resolve(options.from);
   if (from && !existsSync(from)) throw new ConfigError(`no dump at ${from}`, '--from');
-  const target = options.check ? undefined : await nextMigrationFiles(config.migrationsDir, options.slug ?? '');
+  const target = options.check ? undefined : nextMigrationFiles(config.migrationsDir, options.slug ?? '');
   const tools = await loadTools();
   // Read and checked first: a bad file stops the run before any scratch database exists.
   loadMigrationSet(config.migrationsDir);
@@ -163,7 +163,7 @@ async function compare(
 
     const up = guardStatements(differences, parse);
     const down = guardStatements(await diff(declared, history), parse);
-    await writeMigrationFiles(target!, upFile(options.slug!, up), downFile(target!.fileName, down));
+    writeMigrationFiles(target!, upFile(options.slug!, up), downFile(target!.fileName, down));
     return { differences, reviews: up.reviews, downReviews: down.reviews, file: target!.file, downFile: target!.downFile };
   } finally {
     await Promise.all(clients.map((client) => client.end().catch(() => undefined)));

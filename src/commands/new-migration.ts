@@ -53,7 +53,7 @@ export interface MigrationFiles {
 }
 
 /** Where the next versioned migration called `slug` and its down file go; checks the slug. */
-export async function nextMigrationFiles(migrationsDir: string, slug: string): Promise<MigrationFiles> {
+export function nextMigrationFiles(migrationsDir: string, slug: string): MigrationFiles {
   if (!SLUG.test(slug)) {
     throw new ConfigError(`slug "${slug}" must be lower-case letters and digits, words joined by _ or -, like add_orders_index`);
   }
@@ -68,14 +68,14 @@ export async function nextMigrationFiles(migrationsDir: string, slug: string): P
 }
 
 /** Writes a new migration and its down file; never overwrites either. */
-export async function writeMigrationFiles(files: { file: string; downFile: string }, up: string, down: string): Promise<void> {
+export function writeMigrationFiles(files: { file: string; downFile: string }, up: string, down: string): void {
   mkdirSync(path.dirname(files.downFile), { recursive: true });
   writeFileSync(files.file, up, { flag: 'wx' });
   writeFileSync(files.downFile, down, { flag: 'wx' });
 }
 
 export async function newMigration(migrationsDir: string, slug: string): Promise<{ file: string; downFile: string }> {
-  const { fileName, file, downFile } = await nextMigrationFiles(migrationsDir, slug);
-  await writeMigrationFiles({ file, downFile }, UP_TEMPLATE(slug), DOWN_TEMPLATE(fileName));
+  const { fileName, file, downFile } = nextMigrationFiles(migrationsDir, slug);
+  writeMigrationFiles({ file, downFile }, UP_TEMPLATE(slug), DOWN_TEMPLATE(fileName));
   return { file, downFile };
 }

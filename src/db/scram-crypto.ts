@@ -3,8 +3,8 @@
  * WebCrypto: asynchronous calls that run PBKDF2 on the thread pool and convert every argument
  * through WebIDL. node:crypto's synchronous functions give the same bytes about 3.5 ms sooner on a
  * start here (and a nonce from node:crypto spares loading WebIDL), so they take the place of those
- * steps in the module pg calls them through (pg/lib/crypto/utils, a public path of the package). A step pg no longer has is left alone: a
- * change on pg's side can then cost time, not correctness.
+ * steps in the module pg calls them through (pg/lib/crypto/utils, a public path of the package).
+ * A step pg no longer has is left alone: a change on pg's side can then cost time, not correctness.
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 

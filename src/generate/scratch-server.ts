@@ -47,23 +47,20 @@ export async function startScratchServer(image: string, logger: Logger, signal?:
   InterruptedError.throwIfAborted(signal);
   const password = randomBytes(16).toString('hex');
   logger.info({ image }, 'starting a scratch PostgreSQL container');
-  let container;
-  try {
-    container = await new PostgreSqlContainer(image)
-      .withUsername('postgres')
-      .withDatabase('postgres')
-      .withPassword(password)
-      .withLabels({ [SCRATCH_LABEL]: 'generate' })
-      // Scratch data: nothing to keep, so skip the flushes.
-      .withCommand(['postgres', '-c', 'fsync=off'])
-      .start();
-  } catch (error) {
-    // No engine, an image that is not there, a server that never got ready: no server to work on, as when one is unreachable.
-    throw new DatabaseUnavailableError(`--scratch docker could not start a PostgreSQL container from ${image}: ${errorMessage(error)}`);
-  }
-  const id = container.getId().slice(0, 12);
+  const started = await new PostgreSqlContainer(image)
+    .withUsername('postgres')
+    .withDatabase('postgres')
+    .withPassword(password)
+    .withLabels({ [SCRATCH_LABEL]: 'generate' })
+    // Scratch data: nothing to keep, so skip the flushes.
+    .withCommand(['postgres', '-c', 'fsync=off'])
+    .start()
+    .catch((error: unknown) => {
+      // No engine, an image that is not there, a server that never got ready: no server to work on, as when one is unreachable.
+      throw new DatabaseUnavailableError(`--scratch docker could not start a PostgreSQL container from ${image}: ${errorMessage(error)}`);
+    });
+  const id = started.getId().slice(0, 12);
   logger.info({ image, container: id }, 'scratch container started');
-  const started = container;
   const server: ScratchServer = {
     connection: {
       host: started.getHost(),
