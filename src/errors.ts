@@ -3,11 +3,7 @@
  * Library code throws these; only the CLI turns them into exit codes (src/cli/exit-codes.ts).
  */
 
-import type { ConvergenceReport } from './commands/converge';
-import type { Plan } from './commands/plan';
-import type { PartialReport } from './report';
-
-export type PhaseName = 'legacy' | 'tables' | 'versioned';
+import type { ConvergenceReport, PartialReport, PhaseName, Plan } from './results';
 
 export abstract class MigratorError extends Error {
   override readonly name: string = this.constructor.name;

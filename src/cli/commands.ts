@@ -18,7 +18,7 @@ import { newMigration } from '../commands/new-migration';
 import { plan } from '../commands/plan';
 import { renumber } from '../commands/renumber';
 import { rollback, type RollbackTarget } from '../commands/rollback';
-import { summarize } from '../report';
+import { summarize } from '../results';
 import { formatConvergence, formatHistory, formatJson, formatLint, formatPlan, formatStatus } from './output';
 
 export interface CommandContext {

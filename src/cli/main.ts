@@ -10,7 +10,7 @@ import { useNodeCryptoForScram } from '../db/scram-crypto';
 import { MigratorError, MigrationFailedError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { createRedactor } from '../redact';
-import { summarize } from '../report';
+import { summarize } from '../results';
 import { packageVersion } from '../version';
 import { parseInvocation } from './args';
 import { environment } from './env';

@@ -1,8 +1,7 @@
 /** How command results are shown: a short text for people, JSON with --json for machines. */
-import type { AppliedMigration } from '../phases/versioned/history';
-import { FRESH_INSTALL, type ConvergenceReport } from '../commands/converge';
+import { FRESH_INSTALL } from '../commands/converge';
 import type { LintReport } from '../commands/lint';
-import { stepLabel, type Plan } from '../commands/plan';
+import { stepLabel, type AppliedMigration, type ConvergenceReport, type Plan } from '../results';
 
 export function formatJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;

@@ -6,7 +6,8 @@ import path from 'node:path';
 import type pg from 'pg';
 import { SchemaNotCurrentError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { planOnClient, stepLabel, type Plan } from './plan';
+import { stepLabel, type Plan } from '../results';
+import { planOnClient } from './plan';
 import { loadMigrationSet } from '../source';
 
 export interface AssertSchemaOptions {

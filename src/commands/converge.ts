@@ -13,13 +13,13 @@ import path from 'node:path';
 import type { ConnectionSettings, MigratorConfig } from '../config';
 import { connectWithRetry } from '../db/connect';
 import { catalogFingerprint } from '../converge/catalog-fingerprint';
-import { compareSchemas, type SchemaDifference } from '../converge/diff';
+import { compareSchemas } from '../converge/diff';
 import { restoreDump } from '../converge/restore';
 import { describeSchema, loadSchemaInspect, type SchemaFacts } from '../converge/schema';
 import { scratchDatabases } from '../converge/scratch';
 import { ConfigError, InterruptedError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import type { MigrationReport } from '../report';
+import type { ConvergenceReport, ConvergenceResult, MigrationReport } from '../results';
 import { loadMigrationSet } from '../source';
 import { migrate } from './migrate';
 
@@ -28,20 +28,6 @@ export interface ConvergeOptions {
   dumps?: string[];
   logger?: Logger;
   signal?: AbortSignal;
-}
-
-export interface ConvergenceResult {
-  /** "fresh install", or the dump's file name. */
-  database: string;
-  /** How its schema differs from the fresh install's (always empty for the fresh install itself). */
-  differences: SchemaDifference[];
-  /** What a second `up` on it did (empty: nothing). */
-  secondRun: string[];
-}
-
-export interface ConvergenceReport {
-  converged: boolean;
-  results: ConvergenceResult[];
 }
 
 export const FRESH_INSTALL = 'fresh install';

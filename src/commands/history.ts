@@ -1,7 +1,8 @@
 /** `history` and `verify`: what the database records, and whether the files still agree with it. */
 import type { MigratorConfig } from '../config';
 import { createLogger, type Logger } from '../log';
-import { readHistory, type AppliedMigration } from '../phases/versioned/history';
+import type { AppliedMigration, VerifyReport } from '../results';
+import { readHistory } from '../phases/versioned/history';
 import { compareWithHistory } from '../phases/versioned/validate';
 import { loadMigrationSet } from '../source';
 import { withDatabase } from '../with-database';
@@ -17,13 +18,6 @@ export async function history(config: MigratorConfig, options: ReadOptions = {})
   return withDatabase(config, { logger, signal: options.signal, writes: false }, async ({ client }) =>
     (await readHistory(client)).filter((row) => row.id > 0),
   );
-}
-
-export interface VerifyReport {
-  files: number;
-  applied: number;
-  pending: number;
-  ahead: Array<{ id: number; name: string }>;
 }
 
 /**

@@ -3,13 +3,13 @@
  * Returns a report; otherwise throws a MigratorError subclass carrying the partial report.
  */
 import type { MigratorConfig } from '../config';
-import { MigratorError, type PhaseName } from '../errors';
+import { MigratorError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { runLegacyPhase } from '../phases/legacy';
 import type { PhaseContext } from '../phases/phase';
 import { runTablesPhase } from '../phases/tables';
 import { runVersionedPhase } from '../phases/versioned';
-import type { MigrationReport, PartialReport } from '../report';
+import type { MigrationReport, PartialReport, PhaseName } from '../results';
 import { loadMigrationSet } from '../source';
 import { withDatabase } from '../with-database';
 import { runBackup } from './backup';

@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import type { MigratorConfig, OnAhead } from '../config';
-import type { PhaseName } from '../errors';
+import type { PhaseName, Plan } from '../results';
 import { createLogger, type Logger } from '../log';
 import { planLegacyPhase } from '../phases/legacy';
 import type { PhaseContext } from '../phases/phase';
@@ -15,31 +15,6 @@ import { planTablesPhase, qualifiedName } from '../phases/tables';
 import { planVersionedPhase } from '../phases/versioned';
 import { loadMigrationSet, type MigrationSet } from '../source';
 import { withDatabase } from '../with-database';
-
-export interface PlannedStep {
-  phase: PhaseName;
-  /** The file the step comes from, in its phase's folder (for an added column: the table file in tables/). */
-  file: string;
-  /** What the step does, e.g. "repair", "add column accounts.nickname", "create table accounts", "apply version 3". */
-  action: string;
-  sql: string;
-  /** Set on the legacy reconciliation's steps: the column it adds (table.column). */
-  column?: string;
-}
-
-/** How outputs name a step: legacy/001_fix.sql, or for an added column the table file that declares it. */
-export function stepLabel(step: PlannedStep): string {
-  return step.column === undefined ? `${step.phase}/${step.file}` : `${step.phase} (tables/${step.file})`;
-}
-
-export interface Plan {
-  steps: PlannedStep[];
-  versioned: {
-    currentVersion: number;
-    lastApplied?: { id: number; name: string; executedAt: Date | null };
-    ahead: Array<{ id: number; name: string }>;
-  };
-}
 
 export interface PlanOptions {
   logger?: Logger;

@@ -1,12 +1,6 @@
 /** How an upgraded database's schema differs from a fresh install's, in words a person can act on. */
+import type { SchemaDifference } from '../results';
 import type { SchemaFacts } from './schema';
-
-export interface SchemaDifference {
-  /** The object, e.g. "column public.accounts.name". */
-  object: string;
-  /** What differs, e.g. "only in the upgraded database (text NULL)". */
-  detail: string;
-}
 
 /** " (text NOT NULL)": an object's facts in one line, or nothing when it has none. */
 const summary = (facts: Record<string, string>, prefix = '') => {

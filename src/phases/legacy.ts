@@ -6,6 +6,7 @@
  * (declared-columns.ts).
  */
 import type pg from 'pg';
+import type { MigrationReport } from '../results';
 import { InterruptedError } from '../errors';
 import { addMissingColumns, planMissingColumns, type MissingColumn } from './declared-columns';
 import { stepError, withLockRetries, type PhaseContext } from './phase';
@@ -13,14 +14,7 @@ import type { MigrationSet, SqlFile } from '../source';
 import { now } from '../clock';
 import { positionInFile } from '../db/sql-error';
 
-export interface LegacyReport {
-  /** Scripts that ran. */
-  ran: string[];
-  /** Scripts that changed something (their transaction wrote at least one row or catalog entry). */
-  changed: string[];
-  /** Declared columns the reconciliation added to existing tables (table.column). */
-  columnsAdded: string[];
-}
+export type LegacyReport = MigrationReport['legacy'];
 
 export interface LegacyPlan {
   /** Scripts that would change something. */

@@ -3,7 +3,8 @@ import type pg from 'pg';
 import { errorCode, errorMessage, isConnectionLost } from '../db/client';
 import { describeLockWait, type LockWatcher } from '../db/lock-watch';
 import { describeSqlFailure, formatLocation } from '../db/sql-error';
-import { DatabaseUnavailableError, InterruptedError, MigrationFailedError, type PhaseName } from '../errors';
+import { DatabaseUnavailableError, InterruptedError, MigrationFailedError } from '../errors';
+import type { PhaseName } from '../results';
 import type { Logger } from '../log';
 import { sleep } from '../sleep';
 

@@ -4,18 +4,14 @@
  * exist yet is created by running its file; an existing one is never touched.
  */
 import type pg from 'pg';
+import type { MigrationReport } from '../results';
 import { InterruptedError, MigrationFailedError } from '../errors';
 import { inTransaction } from '../db/transaction';
 import { stepError, withLockRetries, type PhaseContext } from './phase';
 import type { SqlFile } from '../source';
 import { now } from '../clock';
 
-export interface TablesReport {
-  /** Tables created by this run, as declared (schema.table or table). */
-  created: string[];
-  /** Declared tables that already existed. */
-  existing: string[];
-}
+export type TablesReport = MigrationReport['tables'];
 
 export interface DeclaredTable {
   file: SqlFile;

@@ -2,7 +2,7 @@
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
 import { migrate, type MigrateOptions } from '../../src/commands/migrate';
-import type { MigrationReport } from '../../src/report';
+import type { MigrationReport } from '../../src/results';
 import type { TestDatabase } from './database';
 
 export interface LibraryRun {

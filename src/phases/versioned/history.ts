@@ -6,14 +6,8 @@
  */
 import type pg from 'pg';
 import { ValidationError } from '../../errors';
+import type { AppliedMigration } from '../../results';
 import { HISTORY_TABLE } from './library';
-
-export interface AppliedMigration {
-  id: number;
-  name: string;
-  hash: string;
-  executedAt: Date | null;
-}
 
 interface HistoryCatalog {
   visible: string | null;

@@ -8,19 +8,13 @@ import type { OnAhead } from '../../config';
 import { ValidationError } from '../../errors';
 import type { MigrationSet, VersionedFile } from '../../source';
 import { stepError, withLockRetries, type PhaseContext } from '../phase';
-import { readHistory, type AppliedMigration } from './history';
+import type { AppliedMigration, MigrationReport } from '../../results';
+import { readHistory } from './history';
 import { applyPending, LibraryRunError, NO_TRANSACTION_MARKER } from './library';
 import { compareWithHistory } from './validate';
 import { now } from '../../clock';
 
-export interface VersionedReport {
-  /** Files applied by this run, in order. */
-  applied: string[];
-  /** Highest applied id after the run (0: none). */
-  currentVersion: number;
-  /** Applied migrations this image has no file for (the database is ahead of the image). */
-  ahead: Array<{ id: number; name: string }>;
-}
+export type VersionedReport = MigrationReport['versioned'];
 
 export interface VersionedPlan {
   pending: VersionedFile[];

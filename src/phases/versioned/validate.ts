@@ -4,7 +4,7 @@
  */
 import { ValidationError } from '../../errors';
 import { migrationHash, type VersionedFile } from '../../source/versioned-files';
-import type { AppliedMigration } from './history';
+import type { AppliedMigration } from '../../results';
 
 export interface HistoryComparison {
   pending: VersionedFile[];
