@@ -6,9 +6,7 @@ import type { MigratorConfig } from '../config';
 import { ConfigError, ValidationError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { inTransaction } from '../db/transaction';
-import { readHistory } from '../phases/versioned/history';
-import { ensureHistoryTable, HISTORY_TABLE } from '../phases/versioned/library';
-import { compareWithHistory } from '../phases/versioned/validate';
+import { compareWithHistory, createHistoryStore } from '../history';
 import { loadMigrationSet } from '../source';
 import { withDatabase } from '../with-database';
 
@@ -26,18 +24,15 @@ export async function baseline(config: MigratorConfig, id: number, options: Base
     throw new ConfigError(`baseline needs a versioned migration id from 1 to ${last} (got ${id})`);
   }
   return withDatabase(config, { logger, signal: options.signal, writes: true }, async ({ client }) => {
-    const { pending } = compareWithHistory(files.versioned, await readHistory(client));
+    const store = createHistoryStore(client, files.versionedDir);
+    const { pending } = compareWithHistory(files.versioned, await store.read());
     const current = files.versioned.length - pending.length;
     if (current >= id) {
       throw new ValidationError(`the history already records migrations up to ${current}: nothing to baseline up to ${id}`);
     }
     const toRecord = pending.filter((file) => file.id <= id);
-    await ensureHistoryTable(client);
-    await inTransaction(client, async () => {
-      for (const file of toRecord) {
-        await client.query(`INSERT INTO ${HISTORY_TABLE} (id, name, hash) VALUES ($1, $2, $3)`, [file.id, file.name, file.hash]);
-      }
-    });
+    await store.ensureTable();
+    await inTransaction(client, () => store.record(toRecord));
     for (const file of toRecord) logger.info({ phase: 'versioned', file: file.fileName, version: file.id }, 'migration recorded as applied (baseline)');
     return toRecord.map((file) => file.fileName);
   });

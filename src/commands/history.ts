@@ -2,8 +2,7 @@
 import type { MigratorConfig } from '../config';
 import { createLogger, type Logger } from '../log';
 import type { AppliedMigration, VerifyReport } from '../results';
-import { readHistory } from '../phases/versioned/history';
-import { compareWithHistory } from '../phases/versioned/validate';
+import { compareWithHistory, createHistoryStore } from '../history';
 import { loadMigrationSet } from '../source';
 import { withDatabase } from '../with-database';
 
@@ -15,9 +14,7 @@ export interface ReadOptions {
 /** Applied versioned migrations, oldest first (the library's own row 0 left out). */
 export async function history(config: MigratorConfig, options: ReadOptions = {}): Promise<AppliedMigration[]> {
   const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
-  return withDatabase(config, { logger, signal: options.signal, writes: false }, async ({ client }) =>
-    (await readHistory(client)).filter((row) => row.id > 0),
-  );
+  return withDatabase(config, { logger, signal: options.signal, writes: false }, ({ client }) => createHistoryStore(client, undefined).read());
 }
 
 /**
@@ -28,7 +25,7 @@ export async function verify(config: MigratorConfig, options: ReadOptions = {}):
   const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
   const files = loadMigrationSet(config.migrationsDir);
   return withDatabase(config, { logger, signal: options.signal, writes: false }, async ({ client }) => {
-    const applied = (await readHistory(client)).filter((row) => row.id > 0);
+    const applied = await createHistoryStore(client, files.versionedDir).read();
     const { pending, ahead } = compareWithHistory(files.versioned, applied);
     return { files: files.versioned.length, applied: applied.length, pending: pending.length, ahead: ahead.map(({ id, name }) => ({ id, name })) };
   });

@@ -10,7 +10,7 @@ import { lineAndColumn } from '../db/sql-error';
 import { findUnguardedDdl } from '../lint/unguarded-ddl';
 import { runSquawk, squawkProgram } from '../lint/squawk';
 import { requireOptional } from '../optional-module';
-import { NO_TRANSACTION_MARKER } from '../phases/versioned/library';
+import { runsInTransaction } from '../history';
 import { loadMigrationSet } from '../source';
 import { decodeSqlText, readBytes } from '../source/sql-text';
 
@@ -53,7 +53,7 @@ export async function lint(migrationsDir: string, options: LintOptions = {}): Pr
   const byPath = new Map(targets.map((target) => [target.path, target.label]));
   const squawked = await runSquawk(
     program,
-    targets.filter((target) => target.path.endsWith('.sql')).map((target) => ({ path: target.path, inTransaction: !target.sql.includes(NO_TRANSACTION_MARKER) })),
+    targets.filter((target) => target.path.endsWith('.sql')).map((target) => ({ path: target.path, inTransaction: runsInTransaction(target.sql) })),
   );
   // In a file PostgreSQL's parser rejects, squawk's findings are noise next to the syntax error.
   const unparsable = new Set(findings.filter((finding) => finding.rule === 'syntax-error').map((finding) => finding.file));

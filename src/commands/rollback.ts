@@ -10,9 +10,7 @@ import { inTransaction } from '../db/transaction';
 import { ConfigError, ValidationError } from '../errors';
 import { createLogger, type Logger } from '../log';
 import { stepError, type PhaseContext } from '../phases/phase';
-import { readHistory } from '../phases/versioned/history';
-import { HISTORY_TABLE } from '../phases/versioned/library';
-import { compareWithHistory } from '../phases/versioned/validate';
+import { compareWithHistory, createHistoryStore } from '../history';
 import { loadMigrationSet } from '../source';
 import { decodeSqlText } from '../source/sql-text';
 import { withDatabase } from '../with-database';
@@ -34,7 +32,8 @@ export async function rollback(config: MigratorConfig, target: RollbackTarget, o
   if ('to' in target && (!Number.isInteger(target.to) || target.to < 0)) throw new ConfigError('--to needs a version id, 0 or more');
 
   return withDatabase(config, { logger, signal: options.signal, writes: true }, async ({ client, lockWatcher }) => {
-    const history = (await readHistory(client)).filter((row) => row.id > 0);
+    const store = createHistoryStore(client, files.versionedDir);
+    const history = await store.read();
     const { ahead } = compareWithHistory(files.versioned, history);
     const appliedNewestFirst = history.map((row) => row.id).sort((a, b) => b - a);
     const ids = 'steps' in target ? appliedNewestFirst.slice(0, target.steps) : appliedNewestFirst.filter((id) => id > target.to);
@@ -62,7 +61,7 @@ export async function rollback(config: MigratorConfig, target: RollbackTarget, o
       try {
         await inTransaction(client, async () => {
           await client.query(downSql[index]);
-          await client.query(`DELETE FROM ${HISTORY_TABLE} WHERE id = $1`, [file.id]);
+          await store.remove(file.id);
         });
       } catch (error) {
         throw stepError(error, context, { phase: 'versioned', file: `${DOWN_FOLDER}/${file.fileName}`, sql: downSql[index] });

@@ -5,10 +5,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readSqlFiles, type SqlFile } from './sql-files';
-import { loadVersionedFiles, type VersionedFile } from './versioned-files';
+import type { VersionedFile } from '../history';
+import { loadVersionedFiles } from './versioned-files';
 
 export type { SqlFile } from './sql-files';
-export type { VersionedFile } from './versioned-files';
+export type { VersionedFile } from '../history';
 
 export interface MigrationSet {
   legacy: SqlFile[];

@@ -1,44 +1,26 @@
 /**
- * Loading versioned migrations exactly as postgres-migrations names and hashes them
- * (<id>[_-]<name>.sql or .js; sha1 of file name + SQL), read once, with our own checks and
- * messages that name the files: ids unique and consecutive from 1, text valid.
+ * Loading versioned migrations as postgres-migrations names and hashes them (history/files.ts),
+ * read once, with our own checks and messages that name the files: ids unique and consecutive
+ * from 1, text valid.
  */
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ValidationError } from '../errors';
+import { isMigrationFile, MAX_NAME_LENGTH, migrationHash, parseMigrationFileName, type VersionedFile } from '../history';
 import { decodeSqlText, readBytes } from './sql-text';
-
-export interface VersionedFile {
-  id: number;
-  /** The name the library records in its history (file name without id and extension). */
-  name: string;
-  fileName: string;
-  hash: string;
-  sql: string;
-}
-
-const MIGRATION_FILE = /\.(sql|js)$/i;
-// The library's own file-name pattern.
-const LIBRARY_NAME = /^(-?\d+)[-_]?(.*).(sql|js)$/i;
-
-/** sha1 of the file name followed by the SQL's UTF-8 bytes, as the library computes it. */
-export function migrationHash(fileName: string, sql: string | Buffer): string {
-  return createHash('sha1').update(fileName, 'utf8').update(sql).digest('hex');
-}
 
 /** dir must be normalized (as path.join returns it): file paths are joined to it by hand. */
 export function loadVersionedFiles(dir: string): VersionedFile[] {
-  const names = readdirSync(dir).filter((name) => MIGRATION_FILE.test(name)).sort();
+  const names = readdirSync(dir).filter(isMigrationFile).sort();
   const parsed = names.map((fileName) => {
-    const match = LIBRARY_NAME.exec(fileName);
-    if (!match || !/^\d/.test(fileName)) {
+    const parts = parseMigrationFileName(fileName);
+    if (!parts) {
       throw new ValidationError(
         `versioned/${fileName}: a versioned migration's name must start with its id, like 7_add_orders_index.sql`,
         fileName,
       );
     }
-    return { id: Number(match[1]), name: match[2] === '' ? fileName : match[2], fileName, isJs: match[3].toLowerCase() === 'js' };
+    return { ...parts, fileName };
   });
   checkIds(parsed);
   checkNames(parsed);
@@ -57,9 +39,6 @@ export function loadVersionedFiles(dir: string): VersionedFile[] {
     return { id, name, fileName, sql: decodeSqlText(label, bytes), hash: migrationHash(fileName, bytes) };
   });
 }
-
-/** The library's history table keeps names unique, in at most 100 characters. */
-const MAX_NAME_LENGTH = 100;
 
 function checkNames(files: Array<{ name: string; fileName: string }>): void {
   const seen = new Map<string, string>();

@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { assertSchemaCurrent } from '../../src/commands/check';
 import { SchemaNotCurrentError } from '../../src/errors';
+import { runsInTransaction } from '../../src/history';
 import { runMigrator, summaryLine } from '../support/cli';
 import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
 import { fixturePath, SAMPLE_MIGRATIONS, type TempMigrations } from '../support/fixtures';
@@ -25,6 +26,8 @@ describe('write commands', () => {
       const file = path.join(migrations.dir, 'versioned', '3_add_customer_tier.sql');
       expect(summaryLine(result)).toMatchObject({ file, downFile: path.join(migrations.dir, 'versioned', 'down', '3_add_customer_tier.sql') });
       expect(readFileSync(file, 'utf8')).toContain('ADD COLUMN IF NOT EXISTS');
+      // The template explains the no-transaction marker without containing it: the library finds it anywhere.
+      expect(runsInTransaction(readFileSync(file, 'utf8'))).toBe(true);
       // The new file is a valid (comment-only) migration: up applies it.
       expect((await runMigrator(['up'], { env })).code).toBe(0);
       expect(await appliedVersions(db)).toHaveLength(3);

@@ -2,9 +2,9 @@
  * Checks that versioned files and the recorded history agree, comparing by id (the library compares
  * by array position, so one deleted history row would surface as a misleading hash error).
  */
-import { ValidationError } from '../../errors';
-import { migrationHash, type VersionedFile } from '../../source/versioned-files';
-import type { AppliedMigration } from '../../results';
+import { ValidationError } from '../errors';
+import type { AppliedMigration } from '../results';
+import { migrationHash, type VersionedFile } from './files';
 
 export interface HistoryComparison {
   pending: VersionedFile[];
@@ -12,13 +12,10 @@ export interface HistoryComparison {
   ahead: AppliedMigration[];
 }
 
-/** Id 0 is the library's own history-table migration: the library checks that row itself. */
-const LIBRARY_OWN_ID = 0;
-
-export function compareWithHistory(files: VersionedFile[], history: AppliedMigration[]): HistoryComparison {
+/** applied: the history as the store reads it. */
+export function compareWithHistory(files: VersionedFile[], applied: AppliedMigration[]): HistoryComparison {
   const byId = new Map(files.map((file) => [file.id, file]));
-  const lastFileId = Math.max(LIBRARY_OWN_ID, ...files.map((file) => file.id));
-  const applied = history.filter((row) => row.id !== LIBRARY_OWN_ID);
+  const lastFileId = Math.max(0, ...files.map((file) => file.id));
   const ahead: AppliedMigration[] = [];
   for (const row of applied) {
     const file = byId.get(row.id);
@@ -33,7 +30,7 @@ export function compareWithHistory(files: VersionedFile[], history: AppliedMigra
   }
   const appliedIds = new Set(applied.map((row) => row.id));
   const pending = files.filter((file) => !appliedIds.has(file.id));
-  const lastAppliedId = Math.max(LIBRARY_OWN_ID, ...applied.map((row) => row.id));
+  const lastAppliedId = Math.max(0, ...applied.map((row) => row.id));
   const outOfOrder = pending.find((file) => file.id < lastAppliedId);
   if (outOfOrder) {
     throw new ValidationError(

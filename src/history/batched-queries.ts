@@ -14,7 +14,7 @@
  * whatever was held, in order.
  */
 import type pg from 'pg';
-import { positionInFile } from '../../db/sql-error';
+import { positionInFile } from '../db/sql-error';
 
 const BEGIN = 'START TRANSACTION';
 const COMMIT = 'COMMIT';

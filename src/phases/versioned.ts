@@ -1,18 +1,16 @@
 /**
  * Phase 3, versioned: numbered migrations applied in order by postgres-migrations. Files are
- * checked against the history first (by id, with clear messages); the library is not called at all
- * when nothing is pending, and otherwise applies the pending files on our locked connection.
+ * checked against the history first (by id, with clear messages); the library is not loaded at all
+ * when nothing is pending, and otherwise applies the pending files one by one on our locked connection.
  */
 import type pg from 'pg';
-import type { OnAhead } from '../../config';
-import { ValidationError } from '../../errors';
-import type { MigrationSet, VersionedFile } from '../../source';
-import { stepError, withLockRetries, type PhaseContext } from '../phase';
-import type { AppliedMigration, MigrationReport } from '../../results';
-import { readHistory } from './history';
-import { applyPending, LibraryRunError, NO_TRANSACTION_MARKER } from './library';
-import { compareWithHistory } from './validate';
-import { now } from '../../clock';
+import type { OnAhead } from '../config';
+import { InterruptedError, ValidationError } from '../errors';
+import { compareWithHistory, createHistoryStore, runsInTransaction, type HistoryStore } from '../history';
+import type { AppliedMigration, MigrationReport } from '../results';
+import type { MigrationSet, VersionedFile } from '../source';
+import { stepError, withLockRetries, type PhaseContext } from './phase';
+import { now } from '../clock';
 
 export type VersionedReport = MigrationReport['versioned'];
 
@@ -29,8 +27,9 @@ export async function planVersionedPhase(
   context: PhaseContext,
   set: Pick<MigrationSet, 'versioned'>,
   onAhead: OnAhead,
+  store: HistoryStore = createHistoryStore(context.client, undefined),
 ): Promise<VersionedPlan> {
-  const history = await readHistory(context.client);
+  const history = await store.read();
   const { pending, ahead } = compareWithHistory(set.versioned, history);
   const plan: VersionedPlan = {
     pending,
@@ -52,44 +51,25 @@ export async function runVersionedPhase(
   set: Pick<MigrationSet, 'versioned' | 'versionedDir'>,
   onAhead: OnAhead,
 ): Promise<VersionedReport> {
-  const { client, logger } = context;
-  const { pending, ahead, currentVersion } = await planVersionedPhase(context, set, onAhead);
+  const { client, logger, signal } = context;
+  const store = createHistoryStore(client, set.versionedDir);
+  const { pending, ahead, currentVersion } = await planVersionedPhase(context, set, onAhead, store);
   const report: VersionedReport = { applied: [], currentVersion, ahead };
-  if (pending.length === 0 || set.versionedDir === undefined) return report;
+  if (pending.length === 0) return report;
 
-  const byId = new Map<number, VersionedFile>(pending.map((file) => [file.id, file]));
-  const startedAt = new Map<number, number>();
-  let running: VersionedFile | undefined;
-  const hooks = {
-    onStart: (id: number) => {
-      startedAt.set(id, now());
-      running = byId.get(id);
-    },
-    onFinish: (id: number) => {
-      running = undefined;
-      const file = byId.get(id);
-      if (!file) return;
-      report.applied.push(file.fileName);
-      report.currentVersion = id;
-      const durationMs = Math.round(now() - (startedAt.get(id) ?? now()));
-      logger.info({ file: file.fileName, version: id, durationMs }, 'migration applied');
-    },
-  };
-  const versionedDir = set.versionedDir;
-  try {
-    // After a lock timeout the library is simply called again: it resumes from the recorded history.
-    await withLockRetries(
-      context,
-      () => running?.fileName ?? 'versioned/',
-      () => applyPending(client, versionedDir, hooks, context.signal),
-      (error) => (error instanceof LibraryRunError ? error.databaseError : error),
-    );
-  } catch (error) {
-    if (!(error instanceof LibraryRunError)) throw error;
-    const file = running;
-    const databaseError = error.databaseError ?? error;
-    const advice = file?.sql.includes(NO_TRANSACTION_MARKER) ? await noTransactionAdvice(client, databaseError) : undefined;
-    throw stepError(databaseError, context, { phase: 'versioned', file: file?.fileName ?? '(history)', sql: file?.sql ?? '' }, advice);
+  await store.ensureTable();
+  for (const file of pending) {
+    InterruptedError.throwIfAborted(signal);
+    const started = now();
+    try {
+      await withLockRetries(context, () => file.fileName, () => store.apply(file));
+    } catch (error) {
+      const advice = runsInTransaction(file.sql) ? undefined : await noTransactionAdvice(client, error);
+      throw stepError(error, context, { phase: 'versioned', file: file.fileName, sql: file.sql }, advice);
+    }
+    report.applied.push(file.fileName);
+    report.currentVersion = file.id;
+    logger.info({ file: file.fileName, version: file.id, durationMs: Math.round(now() - started) }, 'migration applied');
   }
   return report;
 }

@@ -1,0 +1,134 @@
+/**
+ * The history store: where versioned migrations are recorded, in postgres-migrations' own table.
+ * The only code that knows that table, its row 0 and its INSERT; every command reads and writes
+ * the history through this contract.
+ */
+import type pg from 'pg';
+import { ValidationError } from '../errors';
+import type { AppliedMigration } from '../results';
+import { batchedQueries } from './batched-queries';
+import type { VersionedFile } from './files';
+import { libraryTableMigration, runLibraryMigration, type LibraryMigration } from './library';
+
+/** The library's history table; its name cannot be configured. */
+export const HISTORY_TABLE = 'migrations';
+
+/** The library's own first row, the migration that created its table: not one of ours. */
+const LIBRARY_OWN_ID = 0;
+
+export interface HistoryStore {
+  /**
+   * The applied migrations, oldest first (the library's own row 0 left out; none when there is no
+   * history table yet). Refuses a table of that name that is not the library's history.
+   */
+  read(): Promise<AppliedMigration[]>;
+  /** Creates the history table, with its row 0, exactly as the library does, unless it exists. */
+  ensureTable(): Promise<void>;
+  /**
+   * Applies one pending file as the library does: its statements and its history row in one
+   * transaction, or without a transaction when the file has the library's marker. Rejects with
+   * the error PostgreSQL (or the connection) raised, its position counted from the file's start.
+   */
+  apply(file: VersionedFile): Promise<void>;
+  /** Records files as applied without running them (baseline), in the caller's transaction. */
+  record(files: VersionedFile[]): Promise<void>;
+  /** Removes a migration's row (rollback), in the caller's transaction. */
+  remove(id: number): Promise<void>;
+}
+
+interface HistoryCatalog {
+  visible: string | null;
+  visibleKind: string | null;
+  columns: string[] | null;
+  schemasWithTable: string[];
+}
+
+const REQUIRED_COLUMNS = ['id', 'name', 'hash'];
+
+/** versionedDir: where the files are; the library reads its own table-creating migration from there (ensureTable). */
+export function createHistoryStore(client: pg.Client, versionedDir: string | undefined): HistoryStore {
+  return {
+    read: () => readHistory(client),
+
+    async ensureTable() {
+      const { rows } = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [HISTORY_TABLE]);
+      if (rows[0].exists) return;
+      if (versionedDir === undefined) throw new Error('a history table is made only for a versioned/ folder');
+      await applyThroughLibrary(client, await libraryTableMigration(versionedDir));
+    },
+
+    apply: (file) => applyThroughLibrary(client, file),
+
+    async record(files) {
+      for (const file of files) {
+        await client.query(`INSERT INTO ${HISTORY_TABLE} (id, name, hash) VALUES ($1, $2, $3)`, [file.id, file.name, file.hash]);
+      }
+    },
+
+    async remove(id) {
+      await client.query(`DELETE FROM ${HISTORY_TABLE} WHERE id = $1`, [id]);
+    },
+  };
+}
+
+/** The library's runner on a client that sends its four queries as one (batched-queries.ts). */
+async function applyThroughLibrary(client: pg.Client, migration: LibraryMigration): Promise<void> {
+  // The first error of the step: the library's ROLLBACK after it may fail too, and its own
+  // message keeps only the text, without PostgreSQL's code and position.
+  let databaseError: unknown;
+  const batched = batchedQueries(
+    (query) =>
+      client.query(query).catch((error: unknown) => {
+        databaseError ??= error;
+        throw error;
+      }),
+    (value) => client.escapeLiteral(value),
+  );
+  try {
+    await runLibraryMigration(HISTORY_TABLE, batched as Pick<pg.Client, 'query'>, migration);
+  } catch (error) {
+    throw databaseError ?? error;
+  }
+}
+
+/**
+ * postgres-migrations decides that its table exists by looking for any ordinary table named
+ * `migrations` in any schema, then reads whichever one the search_path finds. A table of that name
+ * in another schema, or an application table of that name, would fool it; we refuse instead.
+ */
+async function readHistory(client: pg.Client): Promise<AppliedMigration[]> {
+  const { rows } = await client.query<HistoryCatalog>(
+    `SELECT to_regclass($1)::text AS visible,
+            (SELECT relkind::text FROM pg_class WHERE oid = to_regclass($1)) AS "visibleKind",
+            (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+              WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped) AS columns,
+            ARRAY(SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                   WHERE c.relname = $1 AND c.relkind = 'r' ORDER BY 1) AS "schemasWithTable"`,
+    [HISTORY_TABLE],
+  );
+  const catalog = rows[0];
+  if (catalog.visible === null) {
+    if (catalog.schemasWithTable.length === 0) return [];
+    throw new ValidationError(
+      `a table named "${HISTORY_TABLE}" exists in schema ${catalog.schemasWithTable.join(', ')} but not on the search_path; ` +
+        `postgres-migrations would take it for its history table. Rename that table, or put its schema on the search_path if it is the history`,
+    );
+  }
+  if (catalog.visibleKind !== 'r') {
+    throw new ValidationError(
+      `"${catalog.visible}" is not an ordinary table (relkind ${catalog.visibleKind}), but postgres-migrations keeps its history in a table of that name; rename it`,
+    );
+  }
+  const missing = REQUIRED_COLUMNS.filter((column) => !catalog.columns?.includes(column));
+  if (missing.length > 0) {
+    throw new ValidationError(
+      `table "${catalog.visible}" is not a postgres-migrations history table (it lacks ${missing.join(', ')}); ` +
+        `an application table must not be called "${HISTORY_TABLE}": rename it`,
+    );
+  }
+  const history = await client.query<AppliedMigration>(
+    `SELECT id, name, hash, ${catalog.columns?.includes('executed_at') ? 'executed_at' : 'NULL'} AS "executedAt"
+       FROM ${HISTORY_TABLE} WHERE id <> ${LIBRARY_OWN_ID} ORDER BY id`,
+  );
+  return history.rows;
+}
