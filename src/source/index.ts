@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { refuseTransactionControl } from './file-checks';
 import { readSqlFiles, type SqlFile } from './sql-files';
 import type { VersionedFile } from '../history';
 import { loadVersionedFiles } from './versioned-files';
@@ -26,9 +27,13 @@ export interface MigrationSet {
 export function loadMigrationSet(migrationsDir: string): MigrationSet {
   const versionedDir = path.join(migrationsDir, 'versioned');
   const hasVersioned = existsSync(versionedDir);
+  const legacy = readSqlFiles(migrationsDir, 'legacy');
+  const tables = readSqlFiles(migrationsDir, 'tables');
+  for (const file of legacy) refuseTransactionControl(`legacy/${file.name}`, file.sql);
+  for (const file of tables) refuseTransactionControl(`tables/${file.name}`, file.sql);
   return {
-    legacy: readSqlFiles(migrationsDir, 'legacy'),
-    tables: readSqlFiles(migrationsDir, 'tables'),
+    legacy,
+    tables,
     versioned: hasVersioned ? loadVersionedFiles(versionedDir) : [],
     versionedDir: hasVersioned ? versionedDir : undefined,
   };

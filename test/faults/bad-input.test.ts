@@ -25,6 +25,8 @@ describe('bad input', () => {
     ['a gap in ids', 6, /versioned migration 3 is missing \(next is 4_later\.sql\)/, () => put('versioned/4_later.sql', 'SELECT 1;')],
     ['a duplicate id', 6, /2_again\.sql and 2_customers_display_name\.sql share id 2/, () => put('versioned/2_again.sql', 'SELECT 1;')],
     ['an unreadable file', 6, /cannot read versioned\/3_folder\.sql \(EISDIR\)/, () => mkdirSync(path.join(migrations.dir, 'versioned', '3_folder.sql'))],
+    ['a legacy script that commits', 6, /legacy\/002_commits\.sql:2: COMMIT would end the transaction the migrator runs this file in/, () => put('legacy/002_commits.sql', "UPDATE customers SET email = lower(email);\nCOMMIT;\n")],
+    ['a table file that begins its own transaction', 6, /tables\/030_tx\.sql:1: BEGIN would end the transaction/, () => put('tables/030_tx.sql', 'BEGIN;\nCREATE TABLE tx (id int);\nEND;\n')],
     ['a dangling link', 6, /cannot read legacy\/009_gone\.sql \(ENOENT\)/, () => symlinkSync('/no/such/file.sql', path.join(migrations.dir, 'legacy', '009_gone.sql'))],
   ])('%s: exit %i, the file named, the database untouched', async (_case, exitCode, message, breakIt) => {
     breakIt();
