@@ -115,19 +115,22 @@ export class NeedsReviewError extends MigratorError {
 /** MIGRATOR_BACKUP_COMMAND failed, so nothing was changed. */
 export class BackupFailedError extends MigratorError {}
 
-/** The run was stopped by a signal; the in-flight transaction was rolled back. */
+/** The run was stopped by a signal (or its AbortSignal); the message says what became of the running step. */
 export class InterruptedError extends MigratorError {
   /** signal: the signal name (SIGINT, SIGTERM) or another abort reason. */
-  constructor(readonly signal: string) {
-    super(`interrupted by ${signal}: the running step was rolled back`);
+  constructor(
+    readonly signal: string,
+    detail = 'no step had started',
+  ) {
+    super(`interrupted by ${signal}: ${detail}`);
   }
 
-  static from(signal: AbortSignal): InterruptedError {
-    return new InterruptedError(typeof signal.reason === 'string' ? signal.reason : 'abort');
+  static from(signal: AbortSignal, detail?: string): InterruptedError {
+    return new InterruptedError(typeof signal.reason === 'string' ? signal.reason : 'abort', detail);
   }
 
   /** Called between steps, so that no new step starts once a stop was asked for. */
   static throwIfAborted(signal: AbortSignal | undefined): void {
-    if (signal?.aborted) throw InterruptedError.from(signal);
+    if (signal?.aborted) throw InterruptedError.from(signal, 'between steps, nothing was running');
   }
 }

@@ -13,16 +13,26 @@ export interface AppliedMigration {
   executedAt: Date | null;
 }
 
-/** One step `up` would take. */
+/** What a step does: a repair script, a declared column added, a table created, a versioned migration applied, rolled back or recorded. */
+export type StepKind = 'repair' | 'column' | 'table' | 'migration' | 'rollback' | 'baseline';
+
+/** One step `up` (or rollback, baseline) takes. */
 export interface PlannedStep {
   phase: PhaseName;
-  /** The file the step comes from, in its phase's folder (for an added column: the table file in tables/). */
+  kind: StepKind;
+  /** The file the step comes from, in its phase's folder (for an added column: tables/ and the table file that declares it). */
   file: string;
   /** What the step does, e.g. "repair", "add column accounts.nickname", "create table accounts", "apply version 3". */
   action: string;
   sql: string;
   /** Set on the legacy reconciliation's steps: the column it adds (table.column). */
   column?: string;
+  /** Set on table-creation steps: the table it creates, as declared (schema.table or table). */
+  table?: string;
+  /** Set on versioned steps: the migration's id. */
+  version?: number;
+  /** Set on versioned steps that run without a transaction (the file opts out): a failure may leave part of it applied. */
+  withoutTransaction?: true;
 }
 
 export interface Plan {
@@ -39,16 +49,17 @@ export interface Plan {
 
 /** How outputs name a step: legacy/001_fix.sql, or for an added column the table file that declares it. */
 export function stepLabel(step: Pick<PlannedStep, 'phase' | 'file' | 'column'>): string {
-  return step.column === undefined ? `${step.phase}/${step.file}` : `${step.phase} (tables/${step.file})`;
+  return step.column === undefined ? `${step.phase}/${step.file}` : `${step.phase} (${step.file})`;
 }
 
 /** What a run did, phase by phase: returned by `up` and summarised in the final log line. */
 export interface MigrationReport {
-  /** "applied" when any phase changed the database, "up-to-date" when there was nothing to do. */
-  outcome: 'applied' | 'up-to-date';
+  /**
+   * "applied" when a step changed the database, "up-to-date" when there was nothing to do, "ahead"
+   * when the database has versioned migrations this image does not know, so nothing was done.
+   */
+  outcome: 'applied' | 'up-to-date' | 'ahead';
   legacy: {
-    /** Scripts that ran. */
-    ran: string[];
     /** Repair scripts that changed something. */
     changed: string[];
     /** Declared columns added to existing tables (table.column). */
@@ -57,8 +68,6 @@ export interface MigrationReport {
   tables: {
     /** Tables created by this run, as declared (schema.table or table). */
     created: string[];
-    /** Declared tables that already existed. */
-    existing: string[];
   };
   versioned: {
     /** Files applied by this run, in order. */
@@ -70,20 +79,30 @@ export interface MigrationReport {
   durationMs: number;
 }
 
-/** What a failed run had applied and committed before it stopped. */
-export type PartialReport = Partial<Pick<MigrationReport, 'legacy' | 'tables' | 'versioned'>> & { durationMs: number };
+/**
+ * What a failed run had applied and committed before it stopped, and the step that failed
+ * (absent when the run failed before applying, which then changed nothing).
+ */
+export type PartialReport = Pick<MigrationReport, 'legacy' | 'tables' | 'versioned' | 'durationMs'> & { failedStep?: PlannedStep };
 
 /** Counts per phase, the stable fields of the summary line. */
-export function summarize(report: PartialReport) {
+export function summarize(report: Pick<MigrationReport, 'legacy' | 'tables' | 'versioned' | 'durationMs'>) {
   return {
-    legacy: report.legacy?.changed.length ?? 0,
-    columns: report.legacy?.columnsAdded.length ?? 0,
-    tables: report.tables?.created.length ?? 0,
-    versioned: report.versioned?.applied.length ?? 0,
-    currentVersion: report.versioned?.currentVersion,
+    legacy: report.legacy.changed.length,
+    columns: report.legacy.columnsAdded.length,
+    tables: report.tables.created.length,
+    versioned: report.versioned.applied.length,
+    currentVersion: report.versioned.currentVersion,
     durationMs: report.durationMs,
   };
 }
+
+/** What a run reports as it goes, for progress lines and for programs that embed the migrator. */
+export type MigratorEvent =
+  | { type: 'planned'; steps: PlannedStep[]; pending: Record<PhaseName, number> }
+  | { type: 'applying'; step: PlannedStep; index: number; total: number }
+  | { type: 'applied'; step: PlannedStep; index: number; total: number; durationMs: number }
+  | { type: 'failed'; step: PlannedStep; index: number; total: number; durationMs: number; error: Error };
 
 /** `verify`: files and history agree; the counts. */
 export interface VerifyReport {

@@ -5,14 +5,17 @@
 import type { MigratorConfig } from '../config';
 import { ConfigError, ValidationError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { inTransaction } from '../db/transaction';
-import { compareWithHistory, createHistoryStore } from '../history';
+import type { MigratorEvent } from '../results';
+import { readState } from '../run/pipeline';
+import { logProgress } from '../run/progress-log';
+import { applyStep } from '../run/step-runner';
 import { loadMigrationSet } from '../source';
 import { withDatabase } from '../with-database';
 
 export interface BaselineOptions {
   logger?: Logger;
   signal?: AbortSignal;
+  onEvent?: (event: MigratorEvent) => void;
 }
 
 /** Resolves with the file names recorded as applied. */
@@ -23,17 +26,28 @@ export async function baseline(config: MigratorConfig, id: number, options: Base
   if (!Number.isInteger(id) || id < 1 || id > last) {
     throw new ConfigError(`baseline needs a versioned migration id from 1 to ${last} (got ${id})`);
   }
-  return withDatabase(config, { logger, signal: options.signal, writes: true }, async ({ client }) => {
-    const store = createHistoryStore(client, files.versionedDir);
-    const { pending } = compareWithHistory(files.versioned, await store.read());
-    const current = files.versioned.length - pending.length;
-    if (current >= id) {
-      throw new ValidationError(`the history already records migrations up to ${current}: nothing to baseline up to ${id}`);
+  return withDatabase(config, { logger, signal: options.signal, writes: true }, async ({ client, lockWatcher }) => {
+    const state = await readState(client, files);
+    if (state.currentVersion >= id) {
+      throw new ValidationError(`the history already records migrations up to ${state.currentVersion}: nothing to baseline up to ${id}`);
     }
-    const toRecord = pending.filter((file) => file.id <= id);
-    await store.ensureTable();
-    await inTransaction(client, () => store.record(toRecord));
-    for (const file of toRecord) logger.info({ phase: 'versioned', file: file.fileName, version: file.id }, 'migration recorded as applied (baseline)');
+    const toRecord = state.pending.filter((file) => file.id <= id);
+    const context = { client, logger: logger.child({ phase: 'versioned' }), signal: options.signal, lockRetries: config.lockRetries, lockWatcher, emit: options.onEvent ?? logProgress(logger) };
+    await state.store.ensureTable();
+    await applyStep(
+      context,
+      {
+        phase: 'versioned',
+        kind: 'baseline',
+        file: toRecord.map((file) => file.fileName).join(', '),
+        action: `record versions ${toRecord[0].id} to ${id} as applied`,
+        sql: '',
+        version: id,
+        transaction: 'runner',
+      },
+      { index: 1, total: 1 },
+      () => state.store.record(toRecord),
+    );
     return toRecord.map((file) => file.fileName);
   });
 }

@@ -1,20 +1,19 @@
 /**
- * `up`: read the migration files, then, on one locked connection, run the three phases in order.
- * Returns a report; otherwise throws a MigratorError subclass carrying the partial report.
+ * `up`: read and check the files, then, on one locked connection, read and check the history,
+ * plan every phase and apply the plan (src/run/pipeline.ts). Returns a report; otherwise throws a
+ * MigratorError subclass carrying what was applied before the failure and the step that failed.
  */
+import { now } from '../clock';
 import type { MigratorConfig } from '../config';
 import { MigratorError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { runLegacyPhase } from '../phases/legacy';
-import type { PhaseContext } from '../phases/phase';
-import { runTablesPhase } from '../phases/tables';
-import { runVersionedPhase } from '../phases/versioned';
-import type { MigrationReport, PartialReport, PhaseName } from '../results';
+import type { MigrationReport, MigratorEvent, PartialReport, PhaseName } from '../results';
+import { applyRun, describePlan, emptyReport, pendingByPhase, planRun, PHASES, readState, refuseOrWarnAhead } from '../run/pipeline';
+import { logProgress } from '../run/progress-log';
+import type { RunContext } from '../run/step-runner';
 import { loadMigrationSet } from '../source';
 import { withDatabase } from '../with-database';
 import { runBackup } from './backup';
-import { planOnClient } from './plan';
-import { now } from '../clock';
 
 export interface MigrateOptions {
   /** Receives every event; a child logger per phase is derived from it. Default: JSON to stdout. */
@@ -23,39 +22,32 @@ export interface MigrateOptions {
   signal?: AbortSignal;
   /** The phases to run (default: all three). `generate` builds schemas from one phase alone. */
   phases?: PhaseName[];
+  /** Progress as it happens (default: log lines). */
+  onEvent?: (event: MigratorEvent) => void;
 }
 
 export async function migrate(config: MigratorConfig, options: MigrateOptions = {}): Promise<MigrationReport> {
   const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
   const { signal } = options;
+  const emit = options.onEvent ?? logProgress(logger);
   const started = now();
-  const partial: PartialReport = { durationMs: 0 };
-  const elapsed = () => Math.round(now() - started);
+  let report: PartialReport = emptyReport();
   try {
     const files = loadMigrationSet(config.migrationsDir);
-    await withDatabase(config, { logger, signal, writes: true }, async ({ client, lockWatcher }) => {
-      const context = (phase: string): PhaseContext => ({
-        client,
-        logger: logger.child({ phase }),
-        lockRetries: config.lockRetries,
-        lockWatcher,
-        signal,
-      });
-      if (config.backupCommand) {
-        const pending = await planOnClient(client, files, { logger, onAhead: config.onAhead, signal });
-        if (pending.steps.length > 0) await runBackup(config.backupCommand, config.connection, logger);
-      }
-      const runs = (phase: PhaseName) => options.phases?.includes(phase) ?? true;
-      partial.legacy = runs('legacy') ? await runLegacyPhase(context('legacy'), files) : { ran: [], changed: [], columnsAdded: [] };
-      partial.tables = runs('tables') ? await runTablesPhase(context('tables'), files.tables) : { created: [], existing: [] };
-      partial.versioned = runs('versioned') ? await runVersionedPhase(context('versioned'), files, config.onAhead) : { applied: [], currentVersion: 0, ahead: [] };
+    return await withDatabase(config, { logger, signal, writes: true }, async ({ client, lockWatcher }) => {
+      const context: RunContext = { client, logger, signal, lockRetries: config.lockRetries, lockWatcher, emit };
+      const state = await readState(client, files);
+      report = emptyReport(state);
+      if (refuseOrWarnAhead(state, config.onAhead, logger)) return { ...report, outcome: 'ahead', durationMs: Math.round(now() - started) };
+      const phases = PHASES.filter((phase) => options.phases?.includes(phase.name) ?? true);
+      const plan = await planRun(context, state, phases);
+      emit({ type: 'planned', steps: describePlan(plan, state).steps, pending: pendingByPhase(plan) });
+      if (plan.steps.length > 0 && config.backupCommand) await runBackup(config.backupCommand, config.connection, logger);
+      await applyRun(context, state, plan, report);
+      return { ...report, outcome: plan.steps.length > 0 ? 'applied' : 'up-to-date', durationMs: Math.round(now() - started) };
     });
-    const { legacy, tables, versioned } = partial as Required<PartialReport>;
-    const changed = legacy.changed.length + legacy.columnsAdded.length + tables.created.length + versioned.applied.length > 0;
-    return { outcome: changed ? 'applied' : 'up-to-date', legacy, tables, versioned, durationMs: elapsed() };
   } catch (error) {
-    partial.durationMs = elapsed();
-    if (error instanceof MigratorError) error.report = partial;
+    if (error instanceof MigratorError) error.report = { ...report, durationMs: Math.round(now() - started) };
     throw error;
   }
 }

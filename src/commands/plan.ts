@@ -1,18 +1,13 @@
 /**
- * What `up` would do now, without doing it: legacy scripts that would change something (each tried
- * in a transaction that is rolled back), declared columns that existing tables lack, declared
- * tables that are missing, versioned migrations
- * pending. Each phase is planned against the database as it is now, so a legacy repair that
- * creates or renames a declared table is not reflected in the table-creation steps.
+ * What `up` would do now, without doing it: the same read, validation and planning as `up`
+ * (legacy scripts, declared columns and missing tables dry-run in a transaction that is rolled
+ * back; versioned migrations pending), and nothing applied.
  */
 import type pg from 'pg';
 import type { MigratorConfig, OnAhead } from '../config';
-import type { PhaseName, Plan } from '../results';
 import { createLogger, type Logger } from '../log';
-import { planLegacyPhase } from '../phases/legacy';
-import type { PhaseContext } from '../phases/phase';
-import { planTablesPhase, qualifiedName } from '../phases/tables';
-import { planVersionedPhase } from '../phases/versioned';
+import type { Plan } from '../results';
+import { describePlan, planRun, readState, refuseOrWarnAhead } from '../run/pipeline';
 import { loadMigrationSet, type MigrationSet } from '../source';
 import { withDatabase } from '../with-database';
 
@@ -35,36 +30,8 @@ export async function planOnClient(
   files: MigrationSet,
   options: { logger: Logger; onAhead: OnAhead; signal?: AbortSignal },
 ): Promise<Plan> {
-  const context = (phase: PhaseName): PhaseContext => ({
-    client: client as pg.Client,
-    logger: options.logger.child({ phase }),
-    lockRetries: 0,
-    signal: options.signal,
-  });
-  const legacy = await planLegacyPhase(context('legacy'), files);
-  const tables = await planTablesPhase(context('tables'), files.tables);
-  const versioned = await planVersionedPhase(context('versioned'), files, options.onAhead);
-  return {
-    steps: [
-      ...legacy.scripts.map((file) => ({ phase: 'legacy' as const, file: file.name, action: 'repair', sql: file.sql })),
-      ...legacy.columns.map((column) => ({
-        phase: 'legacy' as const,
-        file: column.file,
-        action: `add column ${column.name}`,
-        sql: `ALTER TABLE ${column.relation} ADD COLUMN ${column.definition};`,
-        column: column.name,
-      })),
-      ...tables.map((table) => ({ phase: 'tables' as const, file: table.file.name, action: `create table ${qualifiedName(table)}`, sql: table.file.sql })),
-      ...versioned.pending.map((file) => ({ phase: 'versioned' as const, file: file.fileName, action: `apply version ${file.id}`, sql: file.sql })),
-    ],
-    versioned: {
-      currentVersion: versioned.currentVersion,
-      lastApplied: versioned.lastApplied && {
-        id: versioned.lastApplied.id,
-        name: versioned.lastApplied.name,
-        executedAt: versioned.lastApplied.executedAt,
-      },
-      ahead: versioned.ahead,
-    },
-  };
+  const context = { client: client as pg.Client, logger: options.logger, signal: options.signal, lockRetries: 0, emit: () => undefined };
+  const state = await readState(context.client, files);
+  refuseOrWarnAhead(state, options.onAhead, options.logger);
+  return describePlan(await planRun(context, state), state);
 }

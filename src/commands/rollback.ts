@@ -1,27 +1,31 @@
 /**
- * `rollback`: runs down files (versioned/down/<same file name>) newest first, each in a transaction
- * together with the removal of its history row, so that postgres-migrations sees it as pending
- * again. Refuses, changing nothing, when any down file it would need is missing.
+ * `rollback`: runs down files (versioned/down/<same file name>) newest first, each through the
+ * step runner in a transaction together with the removal of its history row, so that
+ * postgres-migrations sees it as pending again. Refuses, changing nothing, when any down file it
+ * would need is missing or does not pass the checks every migration file passes.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MigratorConfig } from '../config';
-import { inTransaction } from '../db/transaction';
 import { ConfigError, ValidationError } from '../errors';
 import { createLogger, type Logger } from '../log';
-import { stepError, type PhaseContext } from '../phases/phase';
-import { compareWithHistory, createHistoryStore } from '../history';
+import type { Step } from '../phases/phase';
+import type { MigratorEvent } from '../results';
+import { readState } from '../run/pipeline';
+import { logProgress } from '../run/progress-log';
+import { applyStep } from '../run/step-runner';
 import { loadMigrationSet } from '../source';
+import { refuseTransactionControl } from '../source/file-checks';
 import { decodeSqlText } from '../source/sql-text';
 import { withDatabase } from '../with-database';
 import { DOWN_FOLDER } from './new-migration';
-import { now } from '../clock';
 
 export type RollbackTarget = { steps: number } | { to: number };
 
 export interface RollbackOptions {
   logger?: Logger;
   signal?: AbortSignal;
+  onEvent?: (event: MigratorEvent) => void;
 }
 
 /** Resolves with the file names rolled back, newest first. */
@@ -32,43 +36,40 @@ export async function rollback(config: MigratorConfig, target: RollbackTarget, o
   if ('to' in target && (!Number.isInteger(target.to) || target.to < 0)) throw new ConfigError('--to needs a version id, 0 or more');
 
   return withDatabase(config, { logger, signal: options.signal, writes: true }, async ({ client, lockWatcher }) => {
-    const store = createHistoryStore(client, files.versionedDir);
-    const history = await store.read();
-    const { ahead } = compareWithHistory(files.versioned, history);
-    const appliedNewestFirst = history.map((row) => row.id).sort((a, b) => b - a);
+    const state = await readState(client, files);
+    const pending = new Set(state.pending);
+    const applied = files.versioned.filter((file) => !pending.has(file)).map((file) => file.id);
+    const appliedNewestFirst = [...state.ahead.map((row) => row.id), ...applied].sort((a, b) => b - a);
     const ids = 'steps' in target ? appliedNewestFirst.slice(0, target.steps) : appliedNewestFirst.filter((id) => id > target.to);
-    const unknown = ahead.filter((row) => ids.includes(row.id));
+    const unknown = state.ahead.filter((row) => ids.includes(row.id));
     if (unknown.length > 0) {
       throw new ValidationError(`cannot roll back ${unknown.map((row) => `${row.id} ${row.name}`).join(', ')}: these files are not in this release`);
     }
     const byId = new Map(files.versioned.map((file) => [file.id, file]));
-    const steps = ids.map((id) => {
+    const downs = ids.map((id) => {
       const file = byId.get(id)!;
-      return { file, down: path.join(files.versionedDir!, DOWN_FOLDER, file.fileName) };
+      return { file, path: path.join(files.versionedDir!, DOWN_FOLDER, file.fileName), label: `versioned/${DOWN_FOLDER}/${file.fileName}` };
     });
-    const missing = steps.filter((step) => !existsSync(step.down));
+    const missing = downs.filter((down) => !existsSync(down.path));
     if (missing.length > 0) {
       throw new ValidationError(
-        `no down file for ${missing.map((step) => step.file.fileName).join(', ')} (expected ${missing.map((step) => path.relative(config.migrationsDir, step.down)).join(', ')}): nothing was rolled back`,
+        `no down file for ${missing.map((down) => down.file.fileName).join(', ')} (expected ${missing.map((down) => path.relative(config.migrationsDir, down.path)).join(', ')}): nothing was rolled back`,
       );
     }
-    const downSql = steps.map((step) => decodeSqlText(`versioned/${DOWN_FOLDER}/${step.file.fileName}`, readFileSync(step.down)));
+    // Every down file is read and checked before the first one runs.
+    const steps = downs.map(({ file, path: downPath, label }): Step & { id: number } => {
+      const sql = decodeSqlText(label, readFileSync(downPath));
+      refuseTransactionControl(label, sql);
+      return { phase: 'versioned', kind: 'rollback', file: `${DOWN_FOLDER}/${file.fileName}`, action: `roll back version ${file.id}`, sql, version: file.id, transaction: 'runner', id: file.id };
+    });
 
-    const context: PhaseContext = { client, logger: logger.child({ phase: 'versioned' }), lockRetries: 0, lockWatcher, signal: options.signal };
-    const rolledBack: string[] = [];
-    for (const [index, { file }] of steps.entries()) {
-      const started = now();
-      try {
-        await inTransaction(client, async () => {
-          await client.query(downSql[index]);
-          await store.remove(file.id);
-        });
-      } catch (error) {
-        throw stepError(error, context, { phase: 'versioned', file: `${DOWN_FOLDER}/${file.fileName}`, sql: downSql[index] });
-      }
-      rolledBack.push(file.fileName);
-      context.logger.info({ file: file.fileName, version: file.id, durationMs: Math.round(now() - started) }, 'migration rolled back');
+    const context = { client, logger: logger.child({ phase: 'versioned' }), signal: options.signal, lockRetries: config.lockRetries, lockWatcher, emit: options.onEvent ?? logProgress(logger) };
+    for (const [index, step] of steps.entries()) {
+      await applyStep(context, step, { index: index + 1, total: steps.length }, async () => {
+        await client.query(step.sql);
+        await state.store.remove(step.id);
+      });
     }
-    return rolledBack;
+    return downs.map((down) => down.file.fileName);
   });
 }

@@ -22,7 +22,10 @@ export interface HistoryStore {
    * history table yet). Refuses a table of that name that is not the library's history.
    */
   read(): Promise<AppliedMigration[]>;
-  /** Creates the history table, with its row 0, exactly as the library does, unless it exists. */
+  /**
+   * Creates the history table, with its row 0, exactly as the library does (in a transaction of
+   * its own), unless it exists. apply() calls it first; before record(), the caller does.
+   */
   ensureTable(): Promise<void>;
   /**
    * Applies one pending file as the library does: its statements and its history row in one
@@ -47,17 +50,27 @@ const REQUIRED_COLUMNS = ['id', 'name', 'hash'];
 
 /** versionedDir: where the files are; the library reads its own table-creating migration from there (ensureTable). */
 export function createHistoryStore(client: pg.Client, versionedDir: string | undefined): HistoryStore {
-  return {
-    read: () => readHistory(client),
-
-    async ensureTable() {
-      const { rows } = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [HISTORY_TABLE]);
-      if (rows[0].exists) return;
-      if (versionedDir === undefined) throw new Error('a history table is made only for a versioned/ folder');
-      await applyThroughLibrary(client, await libraryTableMigration(versionedDir));
+  // Known once read() has looked, so that applying needs no extra query to learn it.
+  let tableExists: boolean | undefined;
+  const store: HistoryStore = {
+    async read() {
+      const history = await readHistory(client);
+      tableExists = history !== undefined;
+      return history ?? [];
     },
 
-    apply: (file) => applyThroughLibrary(client, file),
+    async ensureTable() {
+      tableExists ??= (await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [HISTORY_TABLE])).rows[0].exists;
+      if (tableExists) return;
+      if (versionedDir === undefined) throw new Error('a history table is made only for a versioned/ folder');
+      await applyThroughLibrary(client, await libraryTableMigration(versionedDir));
+      tableExists = true;
+    },
+
+    async apply(file) {
+      await store.ensureTable();
+      await applyThroughLibrary(client, file);
+    },
 
     async record(files) {
       for (const file of files) {
@@ -69,6 +82,7 @@ export function createHistoryStore(client: pg.Client, versionedDir: string | und
       await client.query(`DELETE FROM ${HISTORY_TABLE} WHERE id = $1`, [id]);
     },
   };
+  return store;
 }
 
 /** The library's runner on a client that sends its four queries as one (batched-queries.ts). */
@@ -96,7 +110,8 @@ async function applyThroughLibrary(client: pg.Client, migration: LibraryMigratio
  * `migrations` in any schema, then reads whichever one the search_path finds. A table of that name
  * in another schema, or an application table of that name, would fool it; we refuse instead.
  */
-async function readHistory(client: pg.Client): Promise<AppliedMigration[]> {
+/** undefined: there is no history table yet. */
+async function readHistory(client: pg.Client): Promise<AppliedMigration[] | undefined> {
   const { rows } = await client.query<HistoryCatalog>(
     `SELECT to_regclass($1)::text AS visible,
             (SELECT relkind::text FROM pg_class WHERE oid = to_regclass($1)) AS "visibleKind",
@@ -108,7 +123,7 @@ async function readHistory(client: pg.Client): Promise<AppliedMigration[]> {
   );
   const catalog = rows[0];
   if (catalog.visible === null) {
-    if (catalog.schemasWithTable.length === 0) return [];
+    if (catalog.schemasWithTable.length === 0) return undefined;
     throw new ValidationError(
       `a table named "${HISTORY_TABLE}" exists in schema ${catalog.schemasWithTable.join(', ')} but not on the search_path; ` +
         `postgres-migrations would take it for its history table. Rename that table, or put its schema on the search_path if it is the history`,

@@ -1,14 +1,16 @@
 /**
- * The legacy phase's reconciliation (part b): every declared table (tables/) that already exists
+ * Phase 1, legacy (b), the reconciliation: every declared table (tables/) that already exists
  * gets the declared columns it lacks, with their declared type, collation, default or generation
  * expression and NOT NULL. Existing rows are filled with the default. Nothing is ever dropped,
- * renamed or retyped.
+ * renamed or retyped. One step per column, each dry-run while planning (a NOT NULL column
+ * without a default fails there, before anything is written).
  *
  * The declared shape comes from PostgreSQL itself, not from parsing SQL: the table files run in a
- * scratch schema placed first on the search_path, inside a transaction that is rolled back, and
- * their columns are read from the catalog. That is a transaction full of DDL, so its result is
- * cached in a small table of ours (DECLARED_COLUMNS_TABLE), keyed by a hash of the table files:
- * while they are unchanged, finding that nothing is missing takes two catalog queries.
+ * scratch schema placed first on the search_path, inside the planning transaction (under a
+ * savepoint, rolled back), and their columns are read from the catalog. That is a transaction full
+ * of DDL, so `up` caches its result in a small table of ours (DECLARED_COLUMNS_TABLE), keyed by a
+ * hash of the table files: while they are unchanged, finding that nothing is missing takes two
+ * catalog queries.
  *
  * Only tables declared without a schema are reconciled: a file that creates schema.table bypasses
  * the scratch schema.
@@ -16,12 +18,10 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { errorCode, errorMessage, isConnectionLost } from '../db/client';
-import { inRolledBackTransaction, inTransaction } from '../db/transaction';
-import { InterruptedError } from '../errors';
+import { inTransaction } from '../db/transaction';
 import type { SqlFile } from '../source';
-import { stepError, withLockRetries, type PhaseContext } from './phase';
+import type { Phase, PlanContext, Step } from './phase';
 import { declaredTable, type DeclaredTable } from './tables';
-import { now } from '../clock';
 
 /** Our cache of declared shapes, in the search path's first schema (like the versioned history). */
 export const DECLARED_COLUMNS_TABLE = 'migrator_declared_columns';
@@ -42,7 +42,7 @@ interface DeclaredColumn {
 }
 
 /** A declared column that an existing table lacks. */
-export interface MissingColumn {
+interface MissingColumn {
   /** The table file that declares it. */
   file: string;
   /** The existing table, named the way PostgreSQL prints it (quoted where needed). */
@@ -112,16 +112,17 @@ async function cachedMissingColumns(client: pg.Client, hash: string): Promise<Mi
 const LOCK_NOT_AVAILABLE = '55P03';
 const QUERY_CANCELED = '57014';
 
-/** Runs the table files in a scratch schema, in a transaction that is rolled back, and reads their columns. */
-async function computeDeclaredColumns(context: PhaseContext, tables: DeclaredTable[]): Promise<DeclaredColumn[]> {
+/** Runs the table files in a scratch schema, under a savepoint that is rolled back, and reads their columns. */
+async function computeDeclaredColumns(context: PlanContext, tables: DeclaredTable[]): Promise<DeclaredColumn[]> {
   const { client, logger, signal } = context;
-  return inRolledBackTransaction(client, async () => {
-    await client.query(
-      `CREATE SCHEMA ${SCRATCH_SCHEMA}; SELECT set_config('search_path', '${SCRATCH_SCHEMA}, ' || current_setting('search_path'), true)`,
-    );
+  const shape: Step = { phase: 'legacy', kind: 'column', file: 'tables/', action: 'compute the declared shape', sql: '', transaction: 'runner', label: 'legacy: the declared shape of tables/' };
+  await context.dryRun(
+    shape,
+    `SAVEPOINT declared_shape; CREATE SCHEMA ${SCRATCH_SCHEMA}; SELECT set_config('search_path', '${SCRATCH_SCHEMA}, ' || current_setting('search_path'), true)`,
+  );
+  try {
     const declared: DeclaredTable[] = [];
     for (const table of tables) {
-      InterruptedError.throwIfAborted(signal);
       await client.query('SAVEPOINT declared_table');
       try {
         await client.query(table.file.sql);
@@ -143,7 +144,9 @@ async function computeDeclaredColumns(context: PhaseContext, tables: DeclaredTab
       declared.map((table) => table.file.name),
     ]);
     return rows;
-  });
+  } finally {
+    await client.query('ROLLBACK TO SAVEPOINT declared_shape').catch(() => undefined);
+  }
 }
 
 async function storeDeclaredColumns(client: pg.Client, hash: string, columns: DeclaredColumn[]): Promise<void> {
@@ -162,59 +165,46 @@ async function storeDeclaredColumns(client: pg.Client, hash: string, columns: De
   });
 }
 
-/**
- * Declared columns that existing tables lack. When the cache has no entry for these table files,
- * the shape is computed, and stored when `store` is set (up does; read-only commands do not).
- */
-async function findMissingColumns(context: PhaseContext, files: SqlFile[], store: boolean): Promise<MissingColumn[]> {
-  const tables = reconciledTables(files);
-  if (tables.length === 0) return [];
-  const hash = tablesHash(tables);
-  const cached = await cachedMissingColumns(context.client, hash);
-  if (cached) return cached;
+type ColumnStep = Step & { column: string };
 
-  const started = now();
-  const declared = await withLockRetries(context, () => 'tables/', () => computeDeclaredColumns(context, tables));
-  if (store) await storeDeclaredColumns(context.client, hash, declared);
-  context.logger.debug({ columns: declared.length, stored: store, durationMs: Math.round(now() - started) }, 'declared shape computed');
-  const { rows } = await context.client.query<MissingColumn>(missingColumnsSql('$1::jsonb'), [JSON.stringify(declared)]);
-  return rows;
-}
+export const declaredColumns: Phase<ColumnStep> = {
+  name: 'legacy',
 
-/** What the reconciliation would add now (for plan, status and check): changes nothing. */
-export async function planMissingColumns(context: PhaseContext, files: SqlFile[]): Promise<MissingColumn[]> {
-  return (await findMissingColumns(context, files, false)).filter((column) => column.typeExists);
-}
-
-/** Adds the missing declared columns, one transaction per table; resolves with the columns added (relation.column). */
-export async function addMissingColumns(context: PhaseContext, files: SqlFile[]): Promise<string[]> {
-  const { client, logger, signal } = context;
-  const missing = await findMissingColumns(context, files, true);
-  const added: string[] = [];
-  for (const relation of new Set(missing.map((column) => column.relation))) {
-    const columns = missing.filter((column) => column.relation === relation);
-    for (const column of columns.filter((candidate) => !candidate.typeExists)) {
-      logger.warn(
-        { table: relation, column: column.column, type: column.type, file: column.file },
+  async plan(context) {
+    const tables = reconciledTables(context.files.tables);
+    if (tables.length === 0) return { steps: [] };
+    const hash = tablesHash(tables);
+    let missing = await cachedMissingColumns(context.client, hash);
+    let finish: ((client: pg.Client) => Promise<void>) | undefined;
+    if (!missing) {
+      const declared = await computeDeclaredColumns(context, tables);
+      finish = (client) => storeDeclaredColumns(client, hash, declared);
+      context.logger.debug({ columns: declared.length }, 'declared shape computed');
+      missing = (await context.client.query<MissingColumn>(missingColumnsSql('$1::jsonb'), [JSON.stringify(declared)])).rows;
+    }
+    for (const column of missing.filter((candidate) => !candidate.typeExists)) {
+      context.logger.warn(
+        { table: column.relation, column: column.column, type: column.type, file: column.file },
         `declared column ${column.name} not added: its type ${column.type} does not exist yet (a versioned migration must create it)`,
       );
     }
-    const addable = columns.filter((column) => column.typeExists);
-    if (addable.length === 0) continue;
-    InterruptedError.throwIfAborted(signal);
-    const file = `tables/${addable[0].file}`;
-    const sql = `ALTER TABLE ${relation} ${addable.map((column) => `ADD COLUMN ${column.definition}`).join(', ')}`;
-    const started = now();
-    try {
-      await withLockRetries(context, () => file, () => inTransaction(client, () => client.query(sql)));
-    } catch (error) {
-      throw stepError(error, context, { phase: 'legacy', file, sql, label: `legacy: adding declared columns to ${relation} (${file})` });
-    }
-    const durationMs = Math.round(now() - started);
-    for (const column of addable) {
-      added.push(column.name);
-      logger.info({ table: relation, column: column.column, definition: column.definition, file, durationMs }, 'column added');
-    }
-  }
-  return added;
-}
+    const steps = missing
+      .filter((column) => column.typeExists)
+      .map((column): ColumnStep => ({
+        phase: 'legacy',
+        kind: 'column',
+        file: `tables/${column.file}`,
+        action: `add column ${column.name}`,
+        sql: `ALTER TABLE ${column.relation} ADD COLUMN ${column.definition};`,
+        column: column.name,
+        transaction: 'runner',
+        label: `legacy: adding declared column ${column.name} (tables/${column.file})`,
+      }));
+    for (const step of steps) await context.dryRun(step, step.sql);
+    return { steps, finish };
+  },
+
+  async apply(context, step) {
+    await context.client.query(step.sql);
+  },
+};

@@ -1,17 +1,14 @@
 /**
  * Phase 2, table creation: each file in tables/ declares one table in its current shape and is
  * named after it ([NNN_]table.sql, or [NNN_]schema.table.sql). A declared table that does not
- * exist yet is created by running its file; an existing one is never touched.
+ * exist yet is created by running its file (dry-run while planning, so that a failing file or one
+ * that does not create its table stops the run before anything is written); an existing one is
+ * never touched.
  */
 import type pg from 'pg';
-import type { MigrationReport } from '../results';
-import { InterruptedError, MigrationFailedError } from '../errors';
-import { inTransaction } from '../db/transaction';
-import { stepError, withLockRetries, type PhaseContext } from './phase';
+import { MigrationFailedError } from '../errors';
 import type { SqlFile } from '../source';
-import { now } from '../clock';
-
-export type TablesReport = MigrationReport['tables'];
+import type { Phase, Step } from './phase';
 
 export interface DeclaredTable {
   file: SqlFile;
@@ -42,49 +39,42 @@ async function existingTables(client: pg.Client, tables: DeclaredTable[]): Promi
   return rows.map((row) => row.exists);
 }
 
-/** The declared tables that do not exist yet. */
-export async function planTablesPhase(context: PhaseContext, files: SqlFile[]): Promise<DeclaredTable[]> {
-  const declared = files.map(declaredTable);
-  if (declared.length === 0) return [];
-  const exists = await existingTables(context.client, declared);
-  return declared.filter((_, index) => !exists[index]);
-}
+type TableStep = Step & { table: string; declared: DeclaredTable };
 
-export async function runTablesPhase(context: PhaseContext, files: SqlFile[]): Promise<TablesReport> {
-  const { client, logger, signal } = context;
-  const declared = files.map(declaredTable);
-  const report: TablesReport = { created: [], existing: [] };
-  if (declared.length === 0) return report;
-
-  const exists = await existingTables(client, declared);
-  for (const [index, table] of declared.entries()) {
-    const name = qualifiedName(table);
-    if (exists[index]) {
-      report.existing.push(name);
-      continue;
-    }
-    InterruptedError.throwIfAborted(signal);
-    const started = now();
-    try {
-      await withLockRetries(context, () => table.file.name, () =>
-        inTransaction(client, async () => {
-          await client.query(table.file.sql);
-          const [created] = await existingTables(client, [table]);
-          if (!created) {
-            throw new MigrationFailedError(
-              `tables/${table.file.name} ran but did not create table ${name}: a file in tables/ must create the table it is named after`,
-              'tables',
-              table.file.name,
-            );
-          }
-        }),
-      );
-    } catch (error) {
-      if (error instanceof MigrationFailedError) throw error;
-      throw stepError(error, context, { phase: 'tables', file: table.file.name, sql: table.file.sql });
-    }
-    report.created.push(name);
-    logger.info({ file: table.file.name, table: name, durationMs: Math.round(now() - started) }, 'table created');
+/** Fails the step when the file ran but the table it is named after does not exist. */
+async function assertCreated(client: pg.Client, step: TableStep): Promise<void> {
+  const [created] = await existingTables(client, [step.declared]);
+  if (!created) {
+    throw new MigrationFailedError(
+      `tables/${step.file} ran but did not create table ${step.table}: a file in tables/ must create the table it is named after`,
+      'tables',
+      step.file,
+    );
   }
-  return report;
 }
+
+export const tables: Phase<TableStep> = {
+  name: 'tables',
+
+  async plan(context) {
+    const declared = context.files.tables.map(declaredTable);
+    if (declared.length === 0) return { steps: [] };
+    const exists = await existingTables(context.client, declared);
+    const steps = declared
+      .filter((_, index) => !exists[index])
+      .map((table): TableStep => {
+        const name = qualifiedName(table);
+        return { phase: 'tables', kind: 'table', file: table.file.name, action: `create table ${name}`, sql: table.file.sql, table: name, declared: table, transaction: 'runner' };
+      });
+    for (const step of steps) {
+      await context.dryRun(step, step.sql);
+      await assertCreated(context.client, step);
+    }
+    return { steps };
+  },
+
+  async apply(context, step) {
+    await context.client.query(step.sql);
+    await assertCreated(context.client, step);
+  },
+};

@@ -77,7 +77,10 @@ describe('migrator up', () => {
         pgCode: '42P01',
         line: 3,
         column: 15,
-        versioned: 0,
+        // What this run applied and committed before the failure: the tables and migrations 1-3.
+        tables: 2,
+        versioned: 3,
+        currentVersion: 3,
       });
       expect(String(summaryLine(result).msg)).toContain('versioned/4_broken.sql:3:15');
     } finally {

@@ -22,7 +22,6 @@ describe('upgrading the sample app', () => {
 
     expect(error).toBeUndefined();
     expect(report?.legacy).toEqual({
-      ran: ['001_accounts_lowercase_email.sql'],
       changed: ['001_accounts_lowercase_email.sql'],
       columnsAdded: ['accounts.display_name', 'accounts.settings'],
     });
@@ -51,7 +50,7 @@ describe('upgrading the sample app', () => {
     const { report, error } = await runLibrary(db, SAMPLE_MIGRATIONS);
 
     expect(error).toBeUndefined();
-    expect(report?.legacy).toEqual({ ran: ['001_accounts_lowercase_email.sql'], changed: [], columnsAdded: ['accounts.display_name'] });
+    expect(report?.legacy).toEqual({ changed: [], columnsAdded: ['accounts.display_name'] });
     expect(report?.tables.created).toEqual([]);
     expect(report?.versioned.applied).toEqual(['4_accounts_display_name.sql', '5_notes_created_at_timestamptz.sql', '6_note_status_archived.sql']);
     expect(await db.query(counts)).toEqual([{ accounts: 2, notes: 3, tags: 2, note_tags: 3 }]);

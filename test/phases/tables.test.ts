@@ -18,7 +18,7 @@ describe('table creation phase', () => {
     const { report, error } = await runLibrary(db, migrations.dir);
 
     expect(error).toBeUndefined();
-    expect(report?.tables).toEqual({ created: ['orders'], existing: ['customers'] });
+    expect(report?.tables).toEqual({ created: ['orders'] });
     const columns = await db.query<{ column_name: string }>(
       `SELECT column_name FROM information_schema.columns WHERE table_name = 'customers' ORDER BY ordinal_position`,
     );
@@ -35,27 +35,28 @@ describe('table creation phase', () => {
     const second = await runLibrary(db, migrations.dir);
 
     expect(first.report?.tables.created).toEqual(['billing.invoices', 'Order Items']);
-    expect(second.report?.tables).toEqual({ created: [], existing: ['billing.invoices', 'Order Items'] });
+    expect(second.report?.tables).toEqual({ created: [] });
   });
 
-  test('a file that does not create the table it is named after fails and is rolled back', async () => {
+  test('a file that does not create the table it is named after fails while planning, and nothing is written', async () => {
     migrations.write('tables/010_users.sql', 'CREATE TABLE people (id int);');
 
     const { error } = await runLibrary(db, migrations.dir);
 
     expect(error).toBeInstanceOf(MigrationFailedError);
     expect(error?.message).toMatch(/tables\/010_users\.sql ran but did not create table users/);
-    // Only the legacy phase's cache of declared columns, made before the tables phase ran.
-    expect(await tableNames(db)).toEqual(['migrator_declared_columns']);
+    // Not even the legacy phase's cache of declared columns: a run that fails keeps nothing.
+    expect(await tableNames(db)).toEqual([]);
   });
 
-  test('a failing declaration names the file and line, and earlier tables stay', async () => {
+  test('a failing declaration names the file and line, found while planning: no table is created', async () => {
     migrations.write('tables/010_a.sql', 'CREATE TABLE a (id int);');
     migrations.write('tables/020_b.sql', 'CREATE TABLE b (\n  id int,\n  a_id int REFERENCES missing_table\n);');
 
     const { error } = await runLibrary(db, migrations.dir);
 
     expect(error).toMatchObject({ phase: 'tables', file: '020_b.sql', failure: { pgCode: '42P01' } });
-    expect(await tableNames(db)).toEqual(['a', 'migrator_declared_columns']);
+    expect(error?.message).toMatch(/found while planning, so nothing was changed$/);
+    expect(await tableNames(db)).toEqual([]);
   });
 });

@@ -1,0 +1,169 @@
+/**
+ * A run in four stages: read → validate → plan → apply. Files are read and checked before
+ * connecting (source/); then the history is read and checked against them; then every phase
+ * plans its steps inside one planning transaction that is rolled back; only then are the steps
+ * applied, one at a time, through the step runner. Every failure found before the apply stage
+ * leaves the database exactly as it was. A database ahead of these files (an older image) gets
+ * no plan at all, so that image never writes.
+ */
+import type pg from 'pg';
+import type { OnAhead } from '../config';
+import { ValidationError } from '../errors';
+import { compareWithHistory, createHistoryStore, runsInTransaction } from '../history';
+import type { Logger } from '../log';
+import { declaredColumns } from '../phases/declared-columns';
+import { legacyScripts } from '../phases/legacy';
+import type { HistoryState, Phase, PhaseContext, PhasePlan, Step } from '../phases/phase';
+import { tables } from '../phases/tables';
+import { versioned } from '../phases/versioned';
+import type { AppliedMigration, MigrationReport, PartialReport, PhaseName, Plan } from '../results';
+import type { MigrationSet } from '../source';
+import { refuseTransactionControl } from '../source/file-checks';
+import { applyStep, plannedStep, startPlanning, withLockRetries, type RunContext } from './step-runner';
+
+/** The phases in the order they run; the legacy phase has two parts, the scripts, then the declared columns. */
+export const PHASES: ReadonlyArray<Phase> = [legacyScripts, declaredColumns as Phase, tables as Phase, versioned as Phase];
+
+export interface RunState extends HistoryState {
+  files: MigrationSet;
+  /** Applied migrations this image has no file for: the database is ahead of the image. */
+  ahead: Array<{ id: number; name: string }>;
+  lastApplied?: AppliedMigration;
+}
+
+/** Reads the history and checks it against the files: edited, missing or unknown migrations. */
+export async function readState(client: pg.Client, files: MigrationSet): Promise<RunState> {
+  const store = createHistoryStore(client, files.versionedDir);
+  const applied = await store.read();
+  const { pending, ahead } = compareWithHistory(files.versioned, applied);
+  // Only pending files: one already applied stays valid, whatever it holds.
+  for (const file of pending) {
+    if (runsInTransaction(file.sql)) refuseTransactionControl(`versioned/${file.fileName}`, file.sql);
+  }
+  return {
+    files,
+    store,
+    pending,
+    ahead: ahead.map(({ id, name }) => ({ id, name })),
+    currentVersion: Math.max(0, ...applied.map((row) => row.id)),
+    lastApplied: applied.at(-1),
+  };
+}
+
+/**
+ * When the database has migrations these files do not (a rollback deploy, an old replica): with
+ * MIGRATOR_ON_AHEAD=fail a validation error, otherwise a warning. Resolves true when ahead.
+ */
+export function refuseOrWarnAhead(state: RunState, onAhead: OnAhead, logger: Logger): boolean {
+  if (state.ahead.length === 0) return false;
+  const newest = state.ahead[state.ahead.length - 1];
+  const message =
+    `the database has ${state.ahead.length} versioned migration(s) newer than these files (up to ${newest.id} ${newest.name}): ` +
+    'an older release is running against a newer schema, so nothing is planned or changed';
+  if (onAhead === 'fail') throw new ValidationError(`${message}; MIGRATOR_ON_AHEAD=fail`);
+  logger.warn({ ahead: state.ahead }, message);
+  return true;
+}
+
+interface PlannedRunStep {
+  phase: Phase;
+  step: Step;
+}
+
+export interface RunPlan {
+  steps: PlannedRunStep[];
+  finishers: Array<NonNullable<PhasePlan<Step>['finish']>>;
+}
+
+function phaseContext(context: RunContext, state: RunState, phase: PhaseName): PhaseContext {
+  return { client: context.client, logger: context.logger.child({ phase }), signal: context.signal, files: state.files, history: state };
+}
+
+/** Every phase's steps, planned in one transaction that is rolled back; none for a database ahead of the files. */
+export async function planRun(context: RunContext, state: RunState, phases: ReadonlyArray<Phase> = PHASES): Promise<RunPlan> {
+  if (state.ahead.length > 0) return { steps: [], finishers: [] };
+  // A lock timeout rolls the planning transaction back; planning starts again from the first phase.
+  return withLockRetries(context, { stage: 'planning' }, async () => {
+    const planning = startPlanning(context);
+    const plan: RunPlan = { steps: [], finishers: [] };
+    try {
+      for (const phase of phases) {
+        const { steps, finish } = await phase.plan({ ...phaseContext(context, state, phase.name), dryRun: planning.dryRun });
+        plan.steps.push(...steps.map((step) => ({ phase, step })));
+        if (finish) plan.finishers.push(finish);
+      }
+    } catch (error) {
+      await planning.end().catch(() => undefined);
+      throw error;
+    }
+    await planning.end();
+    return plan;
+  });
+}
+
+/** The plan as commands show it. */
+export function describePlan(plan: RunPlan, state: RunState): Plan {
+  const { lastApplied } = state;
+  return {
+    steps: plan.steps.map(({ step }) => plannedStep(step)),
+    versioned: {
+      currentVersion: state.currentVersion,
+      lastApplied: lastApplied && { id: lastApplied.id, name: lastApplied.name, executedAt: lastApplied.executedAt },
+      ahead: state.ahead,
+    },
+  };
+}
+
+/** Steps per phase, for the line that announces the plan. */
+export function pendingByPhase(plan: RunPlan): Record<PhaseName, number> {
+  const pending: Record<PhaseName, number> = { legacy: 0, tables: 0, versioned: 0 };
+  for (const { step } of plan.steps) pending[step.phase]++;
+  return pending;
+}
+
+/** A report of nothing done yet, as `up` starts from. */
+export function emptyReport(state?: Pick<RunState, 'currentVersion' | 'ahead'>): PartialReport {
+  return {
+    legacy: { changed: [], columnsAdded: [] },
+    tables: { created: [] },
+    versioned: { applied: [], currentVersion: state?.currentVersion ?? 0, ahead: state?.ahead ?? [] },
+    durationMs: 0,
+  };
+}
+
+function recordApplied(report: PartialReport, step: Step): void {
+  switch (step.kind) {
+    case 'repair':
+      report.legacy.changed.push(step.file);
+      return;
+    case 'column':
+      report.legacy.columnsAdded.push(step.column ?? step.file);
+      return;
+    case 'table':
+      report.tables.created.push(step.table ?? step.file);
+      return;
+    case 'migration':
+      report.versioned.applied.push(step.file);
+      report.versioned.currentVersion = step.version ?? report.versioned.currentVersion;
+  }
+}
+
+/**
+ * Applies the plan's steps in order through the step runner, then what the phases keep for later
+ * runs. `report` grows with every step applied, so that after a failure it says what was
+ * committed and which step failed.
+ */
+export async function applyRun(context: RunContext, state: RunState, plan: RunPlan, report: PartialReport): Promise<Pick<MigrationReport, 'legacy' | 'tables' | 'versioned'>> {
+  const total = plan.steps.length;
+  for (const [index, { phase, step }] of plan.steps.entries()) {
+    try {
+      await applyStep(context, step, { index: index + 1, total }, () => phase.apply(phaseContext(context, state, phase.name), step));
+    } catch (error) {
+      report.failedStep = plannedStep(step);
+      throw error;
+    }
+    recordApplied(report, step);
+  }
+  for (const finish of plan.finishers) await finish(context.client);
+  return report;
+}

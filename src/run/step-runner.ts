@@ -1,0 +1,184 @@
+/**
+ * The one step runner: every step of every phase, of rollback and of baseline runs through it,
+ * and so does every dry run while planning. It owns what is the same for all of them: no new
+ * step once a stop was asked for, the transaction a step runs in, retries after lock_timeout,
+ * turning a failure into the error that says what happened (and so the exit code), and the
+ * progress events.
+ */
+import type pg from 'pg';
+import { now } from '../clock';
+import { errorCode, errorMessage, isConnectionLost } from '../db/client';
+import { describeLockWait, type LockWatcher } from '../db/lock-watch';
+import { describeSqlFailure, formatLocation, positionInFile } from '../db/sql-error';
+import { inTransaction } from '../db/transaction';
+import { DatabaseUnavailableError, InterruptedError, MigrationFailedError, MigratorError } from '../errors';
+import type { Logger } from '../log';
+import type { Step } from '../phases/phase';
+import { stepLabel, type MigratorEvent, type PlannedStep } from '../results';
+import { sleep } from '../sleep';
+
+export interface RunContext {
+  /** The run's one connection; it holds the migration lock when the command writes. */
+  client: pg.Client;
+  logger: Logger;
+  signal?: AbortSignal;
+  /** How many times a step (or the planning) that hit lock_timeout is tried again. */
+  lockRetries: number;
+  /** Present when a lock timeout is set: tells what a timed-out statement was waiting for. */
+  lockWatcher?: LockWatcher;
+  emit(event: MigratorEvent): void;
+}
+
+/** Where a step stands in the run, for progress events. */
+export interface Position {
+  index: number;
+  total: number;
+}
+
+const LOCK_NOT_AVAILABLE = '55P03';
+const QUERY_CANCELED = '57014';
+const ACTIVE_SQL_TRANSACTION = '25001';
+const FIRST_RETRY_DELAY_MS = 1000;
+const MAX_RETRY_DELAY_MS = 10_000;
+
+/** A step's public face, as plans and events show it (without what only the runner needs). */
+export function plannedStep({ phase, kind, file, action, sql, column, table, version, withoutTransaction }: Step): PlannedStep {
+  return {
+    phase,
+    kind,
+    file,
+    action,
+    sql,
+    ...(column !== undefined && { column }),
+    ...(table !== undefined && { table }),
+    ...(version !== undefined && { version }),
+    ...(withoutTransaction && { withoutTransaction }),
+  };
+}
+
+/** How messages name a step. */
+const nameOf = (step: Step) => step.label ?? stepLabel(step);
+
+/**
+ * Runs work; when it gave up at lock_timeout (its transaction rolled back), waits and tries
+ * again, up to lockRetries times, so that a migration yields to application traffic instead of
+ * queueing it.
+ */
+export async function withLockRetries<T>(context: RunContext, fields: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const lockTimedOut = errorCode(error) === LOCK_NOT_AVAILABLE || errorCode((error as Error | undefined)?.cause) === LOCK_NOT_AVAILABLE;
+      if (!lockTimedOut || attempt > context.lockRetries || context.signal?.aborted) throw error;
+      const retryInMs = Math.min(FIRST_RETRY_DELAY_MS * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS);
+      const wait = context.lockWatcher?.lastWait();
+      context.logger.warn(
+        { ...fields, attempt, retryInMs, ...(wait && { relation: wait.relation, blockingPids: wait.blockingPids }) },
+        `lock timeout${wait ? ` (${describeLockWait(wait)})` : ''}: rolled back, trying again`,
+      );
+      await sleep(retryInMs, context.signal);
+      InterruptedError.throwIfAborted(context.signal);
+    }
+  }
+}
+
+type Stage = 'plan' | 'apply';
+
+/** What became of a step's work when it stopped: the end of every failure and interruption message. */
+function outcomeOf(step: Step, stage: Stage): string {
+  if (stage === 'plan') return 'found while planning, so nothing was changed';
+  return step.transaction === 'none' ? 'it ran without a transaction, so statements before the failure stay applied' : 'its transaction was rolled back';
+}
+
+/** Turns an error raised while a step ran (or was dry-run) into the error that says what happened. */
+export function stepFailure(error: unknown, context: RunContext, step: Step, stage: Stage, advice?: string): Error {
+  const name = nameOf(step);
+  if (context.signal?.aborted) {
+    if (stage === 'plan') return InterruptedError.from(context.signal, 'while planning, nothing was changed');
+    const after = step.transaction === 'none' ? `it runs without a transaction, so what it did before the stop stays` : 'its transaction was rolled back';
+    return InterruptedError.from(context.signal, `during ${name}; ${after}`);
+  }
+  if (error instanceof MigratorError) return error;
+  if (isConnectionLost(error)) {
+    return new DatabaseUnavailableError(`lost the database connection while ${stage === 'plan' ? 'planning' : 'running'} ${name}: ${errorMessage(error)}; ${outcomeOf(step, stage)}`, errorCode(error), {
+      cause: error,
+    });
+  }
+  const failure = describeSqlFailure(error, step.sql);
+  let reason = errorMessage(error);
+  if (failure.pgCode === LOCK_NOT_AVAILABLE) {
+    const wait = context.lockWatcher?.lastWait();
+    if (wait) Object.assign(failure, { relation: wait.relation, blockingPids: wait.blockingPids });
+    reason += ` (${wait ? `${describeLockWait(wait)}; ` : ''}gave up after ${context.lockRetries + 1} attempts with MIGRATOR_LOCK_TIMEOUT)`;
+  } else if (failure.pgCode === QUERY_CANCELED) {
+    reason += ' (MIGRATOR_STATEMENT_TIMEOUT)';
+  }
+  const where = step.label ?? `${step.phase}/${formatLocation(step.file, failure)}`;
+  return new MigrationFailedError(`${where} failed: ${reason}; ${advice ?? outcomeOf(step, stage)}`, step.phase, step.file, failure, { cause: error });
+}
+
+/** What to do after a step that ran without a transaction failed: some of it may have happened. */
+async function noTransactionAdvice(client: pg.Client, error: unknown): Promise<string> {
+  if (errorCode(error) === ACTIVE_SQL_TRANSACTION) {
+    return 'this file runs without a transaction, but PostgreSQL runs a file of several statements as one implicit transaction, so a statement such as CREATE INDEX CONCURRENTLY must be alone in its file: split it';
+  }
+  const invalid = await client
+    .query<{ index: string }>(`SELECT indexrelid::regclass::text AS index FROM pg_index WHERE NOT indisvalid ORDER BY 1`)
+    .then((result) => result.rows.map((row) => row.index))
+    .catch(() => []);
+  return (
+    'it ran without a transaction, so statements before the failure stay applied: fix the cause, then run again (the migration must be idempotent)' +
+    (invalid.length > 0 ? `; a failed CREATE INDEX CONCURRENTLY left INVALID index(es) ${invalid.join(', ')}: DROP INDEX CONCURRENTLY them first` : '')
+  );
+}
+
+/** The planning transaction: begun by the first dry run that needs it, rolled back at the end. */
+export interface Planning {
+  dryRun(step: Step, sql: string): Promise<pg.QueryResult[]>;
+  /** Rolls back everything the dry runs did. */
+  end(): Promise<void>;
+}
+
+export function startPlanning(context: RunContext): Planning {
+  let begun = false;
+  return {
+    async dryRun(step, sql) {
+      InterruptedError.throwIfAborted(context.signal);
+      // Sent with the first dry run: one round trip less on every start.
+      const prefix = begun ? '' : 'BEGIN;';
+      begun = true;
+      try {
+        const result = (await context.client.query(prefix + sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+        return Array.isArray(result) ? result : [result];
+      } catch (error) {
+        throw stepFailure(positionInFile(error, prefix), context, step, 'plan');
+      }
+    },
+    async end() {
+      if (!begun) return;
+      begun = false;
+      await context.client.query('ROLLBACK');
+    },
+  };
+}
+
+/**
+ * Applies one step: in a transaction of the runner's when the step asks for one, tried again
+ * after lock timeouts, with an event before and after.
+ */
+export async function applyStep(context: RunContext, step: Step, position: Position, work: () => Promise<void>): Promise<void> {
+  InterruptedError.throwIfAborted(context.signal);
+  const planned = plannedStep(step);
+  context.emit({ type: 'applying', step: planned, ...position });
+  const started = now();
+  try {
+    await withLockRetries(context, { phase: step.phase, file: step.file }, () => (step.transaction === 'runner' ? inTransaction(context.client, work) : work()));
+  } catch (error) {
+    const advice = step.transaction === 'none' && !context.signal?.aborted && !isConnectionLost(error) ? await noTransactionAdvice(context.client, error) : undefined;
+    const failure = stepFailure(error, context, step, 'apply', advice);
+    context.emit({ type: 'failed', step: planned, ...position, durationMs: Math.round(now() - started), error: failure });
+    throw failure;
+  }
+  context.emit({ type: 'applied', step: planned, ...position, durationMs: Math.round(now() - started) });
+}
