@@ -3,7 +3,7 @@
  * Library code throws these; only the CLI turns them into exit codes (src/cli/exit-codes.ts).
  */
 
-import type { ConvergenceReport, PartialReport, PhaseName, Plan } from './results';
+import type { ConvergenceReport, GenerateResult, LintReport, PartialReport, PhaseName, Plan } from './results';
 
 export abstract class MigratorError extends Error {
   override readonly name: string = this.constructor.name;
@@ -81,6 +81,27 @@ export class ValidationError extends MigratorError {
   }
 }
 
+/** `lint` found problems; `lint` lists them. */
+export class LintFindingsError extends ValidationError {
+  constructor(
+    message: string,
+    readonly lint: LintReport,
+  ) {
+    super(message);
+  }
+}
+
+/** `generate --check`: the declared tables and the versioned history describe different schemas. */
+export class DeclarationsDifferError extends ValidationError {
+  constructor(
+    message: string,
+    /** migra's statements from the history's schema to the declared one. */
+    readonly differences: string[],
+  ) {
+    super(message);
+  }
+}
+
 /** `check`: the schema is valid but `up` has work to do. */
 export class SchemaNotCurrentError extends MigratorError {
   constructor(
@@ -105,8 +126,7 @@ export class SchemasDifferError extends MigratorError {
 export class NeedsReviewError extends MigratorError {
   constructor(
     message: string,
-    readonly file: string,
-    readonly reviews: number,
+    readonly result: GenerateResult,
   ) {
     super(message);
   }

@@ -1,30 +1,33 @@
-/** The library API: what the CLI uses, for apps that embed the migrator. */
+/**
+ * The library API, for apps that embed the migrator: one object with a method per command
+ * (createMigrator), the schema check an app runs at boot (assertSchemaCurrent), configuration,
+ * the errors each outcome rejects with, and the data types they return.
+ */
+export { createMigrator, type Migrator, type MigratorOptions } from './create-migrator';
+export { assertSchemaCurrent, type AssertSchemaOptions } from './commands/plan';
+export type { UpOptions } from './commands/up';
+export type { RollbackTarget } from './commands/rollback';
+export type { GenerateOptions } from './commands/generate';
 export { loadConfig, DEFAULTS, type MigratorConfig, type ConnectionSettings, type Env } from './config';
-export { migrate, type MigrateOptions } from './commands/migrate';
-export { plan } from './commands/plan';
-export { assertSchemaCurrent } from './commands/check';
-export { history, verify } from './commands/history';
-export { baseline } from './commands/baseline';
-export { rollback, type RollbackTarget } from './commands/rollback';
-export { newMigration } from './commands/new-migration';
-export { renumber } from './commands/renumber';
-export { lint, type LintFinding, type LintOptions, type LintReport } from './commands/lint';
-export { generate, type GenerateOptions, type GenerateResult } from './commands/generate';
-export { converge, type ConvergeOptions } from './commands/converge';
+export { createLogger, withFields, type Logger, type LoggerOptions } from './log';
+export { MIGRATION_LOCK_KEY } from './db/lock';
 export type {
   AppliedMigration,
   ConvergenceReport,
   ConvergenceResult,
+  GenerateResult,
+  LintFinding,
+  LintReport,
   MigrationReport,
+  MigratorEvent,
   PartialReport,
   PhaseName,
   Plan,
   PlannedStep,
   SchemaDifference,
+  StepKind,
   VerifyReport,
 } from './results';
-export { createLogger, type Logger, type LoggerOptions } from './log';
-export { MIGRATION_LOCK_KEY } from './db/lock';
 export {
   MigratorError,
   ConfigError,
@@ -33,6 +36,8 @@ export {
   DatabaseReadOnlyError,
   LockTimeoutError,
   ValidationError,
+  LintFindingsError,
+  DeclarationsDifferError,
   SchemaNotCurrentError,
   SchemasDifferError,
   BackupFailedError,

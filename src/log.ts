@@ -7,7 +7,26 @@ import pino from 'pino';
 import type { LogFormat, LogLevel } from './config';
 import { createRedactor } from './redact';
 
-export type Logger = pino.Logger;
+/**
+ * What the migrator needs of a logger: one method per level, each taking the event's fields and
+ * its message. pino's loggers have this shape, and so can any other.
+ */
+export interface Logger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/** A logger that adds `bound` to every event's fields (the phase, the scratch database). */
+export function withFields(logger: Logger, bound: Record<string, unknown>): Logger {
+  return {
+    debug: (fields, message) => logger.debug({ ...bound, ...fields }, message),
+    info: (fields, message) => logger.info({ ...bound, ...fields }, message),
+    warn: (fields, message) => logger.warn({ ...bound, ...fields }, message),
+    error: (fields, message) => logger.error({ ...bound, ...fields }, message),
+  };
+}
 
 export interface LoggerOptions {
   level?: LogLevel;
@@ -23,7 +42,8 @@ const writeStdout = (line: string) => {
   writeSync(1, line);
 };
 
-export function createLogger(options: LoggerOptions = {}): Logger {
+/** The CLI's logger, and the default of the library: pino, JSON lines to stdout unless told otherwise. */
+export function createLogger(options: LoggerOptions = {}): pino.Logger {
   const redact = createRedactor(options.secrets ?? []);
   const write = options.write ?? writeStdout;
   // Loaded only when a person asked for it: keeps the JSON path (every pod start) light.

@@ -133,3 +133,32 @@ export interface ConvergenceReport {
   converged: boolean;
   results: ConvergenceResult[];
 }
+
+/** `lint`: what it found. */
+export interface LintFinding {
+  /** versioned/<file>, or the path as given. */
+  file: string;
+  line: number;
+  column: number;
+  /** unguarded-ddl and syntax-error are ours; anything else is a squawk rule. */
+  rule: string;
+  message: string;
+  tool: 'migrator' | 'squawk';
+}
+
+export interface LintReport {
+  files: number;
+  findings: LintFinding[];
+}
+
+/** `generate`: what it found and wrote. */
+export interface GenerateResult {
+  /** migra's statements from the history's schema to the declared one (empty: they agree). */
+  differences: string[];
+  /** The up file's commented-out statements waiting for a person, each with its REVIEW line. */
+  reviews: string[];
+  /** The same for the down file (a down file undoing additions drops them, so it usually has some). */
+  downReviews: string[];
+  file?: string;
+  downFile?: string;
+}

@@ -3,28 +3,17 @@
  * functions do the work; these only translate arguments and results.
  */
 import type { ParseArgsConfig } from 'node:util';
+import type { RollbackTarget } from '../commands/rollback';
 import type { MigratorConfig } from '../config';
-import { ConfigError, NeedsReviewError, SchemasDifferError, ValidationError } from '../errors';
-import type { Logger } from '../log';
-import { baseline } from '../commands/baseline';
-import { throwIfPending } from '../commands/check';
-import { converge } from '../commands/converge';
-import { generate } from '../commands/generate';
+import { ConfigError, DeclarationsDifferError, LintFindingsError, NeedsReviewError, SchemasDifferError } from '../errors';
 import { DEFAULT_SCRATCH_IMAGE } from '../generate/scratch-server';
-import { history, verify } from '../commands/history';
-import { lint } from '../commands/lint';
-import { migrate } from '../commands/migrate';
-import { newMigration } from '../commands/new-migration';
-import { plan } from '../commands/plan';
-import { renumber } from '../commands/renumber';
-import { rollback, type RollbackTarget } from '../commands/rollback';
-import { summarize } from '../results';
+import type { Migrator } from '../create-migrator';
+import { summarize, type ConvergenceReport, type GenerateResult, type LintReport } from '../results';
 import { formatConvergence, formatHistory, formatJson, formatLint, formatPlan, formatStatus } from './output';
 
 export interface CommandContext {
   config: MigratorConfig;
-  logger: Logger;
-  signal: AbortSignal;
+  migrator: Migrator;
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
   /** Writes a command's result to stdout. */
@@ -59,7 +48,7 @@ const up: Command = {
   printsResult: (values) => values['dry-run'] === true,
   async run(context) {
     if (context.values['dry-run']) return planCommand.run({ ...context, values: {} });
-    const report = await migrate(context.config, { logger: context.logger, signal: context.signal });
+    const report = await context.migrator.up();
     return { msg: 'migrator finished', outcome: report.outcome, ...summarize(report) };
   },
 };
@@ -73,7 +62,7 @@ const statusCommand: Command = {
   positionals: [0, 0],
   printsResult: () => true,
   async run(context) {
-    const result = await plan(context.config, { logger: context.logger, signal: context.signal });
+    const result = await context.migrator.status();
     context.print(context.values.json ? formatJson(result) : formatStatus(result));
     return { msg: 'status', outcome: result.steps.length === 0 ? 'up-to-date' : 'pending', pending: result.steps.length };
   },
@@ -88,8 +77,7 @@ const checkCommand: Command = {
   positionals: [0, 0],
   printsResult: () => false,
   async run(context) {
-    const result = await plan(context.config, { logger: context.logger, signal: context.signal });
-    throwIfPending(result);
+    const result = await context.migrator.check();
     return { msg: 'the schema is current', outcome: 'up-to-date', currentVersion: result.versioned.currentVersion };
   },
 };
@@ -103,7 +91,7 @@ const planCommand: Command = {
   positionals: [0, 0],
   printsResult: () => true,
   async run(context) {
-    const result = await plan(context.config, { logger: context.logger, signal: context.signal });
+    const result = await context.migrator.plan();
     context.print(context.values.json ? formatJson(result) : formatPlan(result, Boolean(context.values.sql)));
     return { msg: 'plan', outcome: result.steps.length === 0 ? 'up-to-date' : 'pending', pending: result.steps.length };
   },
@@ -118,7 +106,7 @@ const historyCommand: Command = {
   positionals: [0, 0],
   printsResult: () => true,
   async run(context) {
-    const rows = await history(context.config, { logger: context.logger, signal: context.signal });
+    const rows = await context.migrator.history();
     context.print(context.values.json ? formatJson(rows) : formatHistory(rows));
     return { msg: 'history', outcome: 'ok', applied: rows.length };
   },
@@ -133,7 +121,7 @@ const verifyCommand: Command = {
   positionals: [0, 0],
   printsResult: () => false,
   async run(context) {
-    const report = await verify(context.config, { logger: context.logger, signal: context.signal });
+    const report = await context.migrator.verify();
     return { msg: 'files and history agree', outcome: 'ok', ...report };
   },
 };
@@ -147,7 +135,7 @@ const newCommand: Command = {
   positionals: [1, 1],
   printsResult: () => false,
   async run(context) {
-    const { file, downFile } = await newMigration(context.config.migrationsDir, context.positionals[0]);
+    const { file, downFile } = await context.migrator.newMigration(context.positionals[0]);
     return { msg: 'migration created', outcome: 'ok', file, downFile };
   },
 };
@@ -161,7 +149,7 @@ const renumberCommand: Command = {
   positionals: [1, 1],
   printsResult: () => false,
   async run(context) {
-    const { from, to } = await renumber(context.config.migrationsDir, context.positionals[0]);
+    const { from, to } = await context.migrator.renumber(context.positionals[0]);
     return { msg: 'migration renumbered', outcome: 'ok', from, to };
   },
 };
@@ -175,7 +163,7 @@ const baselineCommand: Command = {
   positionals: [1, 1],
   printsResult: () => false,
   async run(context) {
-    const recorded = await baseline(context.config, wholeNumber(context.positionals[0], '<id>'), { logger: context.logger, signal: context.signal });
+    const recorded = await context.migrator.baseline(wholeNumber(context.positionals[0], '<id>'));
     return { msg: 'baseline recorded', outcome: 'ok', recorded: recorded.length };
   },
 };
@@ -200,7 +188,7 @@ const rollbackCommand: Command = {
         return { msg: 'rollback cancelled', outcome: 'cancelled' };
       }
     }
-    const rolledBack = await rollback(context.config, target, { logger: context.logger, signal: context.signal });
+    const rolledBack = await context.migrator.rollback(target);
     return { msg: 'rollback finished', outcome: 'ok', rolledBack };
   },
 };
@@ -217,9 +205,12 @@ const lintCommand: Command = {
   positionals: [0, Number.POSITIVE_INFINITY],
   printsResult: () => true,
   async run(context) {
-    const report = await lint(context.config.migrationsDir, { files: context.positionals });
-    context.print(context.values.json ? formatJson(report.findings) : formatLint(report));
-    if (report.findings.length > 0) throw new ValidationError(`lint found ${report.findings.length} problem(s) in ${report.files} file(s)`);
+    const show = (report: LintReport) => context.print(context.values.json ? formatJson(report.findings) : formatLint(report));
+    const report = await context.migrator.lint(context.positionals).catch((error: unknown) => {
+      if (error instanceof LintFindingsError) show(error.lint);
+      throw error;
+    });
+    show(report);
     return { msg: 'lint found no problems', outcome: 'ok', files: report.files };
   },
 };
@@ -237,12 +228,12 @@ const convergeCommand: Command = {
   positionals: [0, Number.POSITIVE_INFINITY],
   printsResult: () => true,
   async run(context) {
-    const report = await converge(context.config, { dumps: context.positionals, logger: context.logger, signal: context.signal });
-    context.print(context.values.json ? formatJson(report) : formatConvergence(report));
-    const failed = report.results.filter((result) => result.differences.length > 0 || result.secondRun.length > 0);
-    if (failed.length > 0) {
-      throw new SchemasDifferError(`the schemas do not converge: ${failed.map((result) => result.database).join(', ')}`, report);
-    }
+    const show = (report: ConvergenceReport) => context.print(context.values.json ? formatJson(report) : formatConvergence(report));
+    const report = await context.migrator.converge(context.positionals).catch((error: unknown) => {
+      if (error instanceof SchemasDifferError) show(error.convergence);
+      throw error;
+    });
+    show(report);
     return { msg: 'every database converges to the fresh install', outcome: 'converged', databases: report.results.length };
   },
 };
@@ -273,19 +264,19 @@ const generateCommand: Command = {
     if (scratch !== 'server' && scratch !== 'docker') throw new ConfigError(`--scratch must be server or docker (got "${String(scratch)}")`, '--scratch');
     const scratchImage = typeof context.values['scratch-image'] === 'string' ? context.values['scratch-image'] : undefined;
     if (scratchImage !== undefined && scratch !== 'docker') throw new ConfigError('--scratch-image needs --scratch docker', '--scratch-image');
-    const result = await generate(context.config, { slug, from, check, scratch, scratchImage, logger: context.logger, signal: context.signal });
+    const showDifferences = (differences: string[]) => context.print(differences.map((statement) => `${statement.trim()}\n`).join(''));
+    const showFiles = (result: GenerateResult) => context.print(`${result.file}\n${result.downFile}\n`);
+    const result = await context.migrator.generate({ slug, from, check, scratch, scratchImage }).catch((error: unknown) => {
+      if (error instanceof DeclarationsDifferError) showDifferences(error.differences);
+      if (error instanceof NeedsReviewError) showFiles(error.result);
+      throw error;
+    });
     if (check) {
-      context.print(result.differences.map((statement) => `${statement.trim()}\n`).join(''));
-      if (result.differences.length > 0) {
-        throw new ValidationError(`the declared tables and the versioned history disagree (${result.differences.length} statement(s)): run migrator generate <slug>`);
-      }
+      showDifferences(result.differences);
       return { msg: 'the declared tables and the versioned history agree', outcome: 'ok' };
     }
     if (!result.file) return { msg: 'nothing to generate: the declared tables and the versioned history agree', outcome: 'up-to-date' };
-    context.print(`${result.file}\n${result.downFile}\n`);
-    if (result.reviews.length > 0) {
-      throw new NeedsReviewError(`migration generated with ${result.reviews.length} statement(s) commented out under REVIEW: decide, then uncomment or delete them`, result.file, result.reviews.length);
-    }
+    showFiles(result);
     return { msg: 'migration generated', outcome: 'ok', file: result.file, downFile: result.downFile };
   },
 };

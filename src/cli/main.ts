@@ -8,6 +8,8 @@ import { isatty } from 'node:tty';
 import { loadConfig, secretsOf, terminationLogPath } from '../config';
 import { useNodeCryptoForScram } from '../db/scram-crypto';
 import { MigratorError, MigrationFailedError } from '../errors';
+import { createMigrator } from '../create-migrator';
+import { logProgress } from '../run/progress-log';
 import { createLogger, type Logger } from '../log';
 import { createRedactor } from '../redact';
 import { summarize } from '../results';
@@ -54,10 +56,10 @@ async function main(): Promise<number> {
     redact = createRedactor(secretsOf(config));
     // The CLI owns its process, so it may change how node-postgres hashes; the library API leaves that to the app.
     useNodeCryptoForScram();
+    const migrator = createMigrator(config, { logger, signal: stopOnSignals(logger), onEvent: logProgress(logger) });
     const { msg, ...fields } = await command.run({
       config,
-      logger,
-      signal: stopOnSignals(logger),
+      migrator,
       values: invocation.values,
       positionals: invocation.positionals,
       print: (text) => writeSync(STDOUT, redact(text)),

@@ -1,7 +1,6 @@
 /** How command results are shown: a short text for people, JSON with --json for machines. */
 import { FRESH_INSTALL } from '../commands/converge';
-import type { LintReport } from '../commands/lint';
-import { stepLabel, type AppliedMigration, type ConvergenceReport, type Plan } from '../results';
+import { stepLabel, type AppliedMigration, type ConvergenceReport, type LintReport, type Plan } from '../results';
 
 export function formatJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;

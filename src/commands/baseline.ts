@@ -2,37 +2,28 @@
  * `baseline <id>`: records versioned migrations 1..id as applied without running them, for a
  * database whose schema was built by other means. Refuses when that would contradict the history.
  */
-import type { MigratorConfig } from '../config';
 import { ConfigError, ValidationError } from '../errors';
-import { createLogger, type Logger } from '../log';
-import type { MigratorEvent } from '../results';
+import { withFields } from '../log';
 import { readState } from '../run/pipeline';
-import { logProgress } from '../run/progress-log';
 import { applyStep } from '../run/step-runner';
 import { loadMigrationSet } from '../source';
 import { withDatabase } from '../with-database';
-
-export interface BaselineOptions {
-  logger?: Logger;
-  signal?: AbortSignal;
-  onEvent?: (event: MigratorEvent) => void;
-}
+import type { MigratorContext } from './context';
 
 /** Resolves with the file names recorded as applied. */
-export async function baseline(config: MigratorConfig, id: number, options: BaselineOptions = {}): Promise<string[]> {
-  const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
+export async function baseline({ config, logger, signal, emit }: MigratorContext, id: number): Promise<string[]> {
   const files = loadMigrationSet(config.migrationsDir);
   const last = files.versioned.length;
   if (!Number.isInteger(id) || id < 1 || id > last) {
     throw new ConfigError(`baseline needs a versioned migration id from 1 to ${last} (got ${id})`);
   }
-  return withDatabase(config, { logger, signal: options.signal, writes: true }, async ({ client, lockWatcher }) => {
+  return withDatabase(config, { logger, signal, writes: true }, async ({ client, lockWatcher }) => {
     const state = await readState(client, files);
     if (state.currentVersion >= id) {
       throw new ValidationError(`the history already records migrations up to ${state.currentVersion}: nothing to baseline up to ${id}`);
     }
     const toRecord = state.pending.filter((file) => file.id <= id);
-    const context = { client, logger: logger.child({ phase: 'versioned' }), signal: options.signal, lockRetries: config.lockRetries, lockWatcher, emit: options.onEvent ?? logProgress(logger) };
+    const context = { client, logger: withFields(logger, { phase: 'versioned' }), signal, lockRetries: config.lockRetries, lockWatcher, emit };
     await state.store.ensureTable();
     await applyStep(
       context,

@@ -10,32 +10,29 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ConnectionSettings, MigratorConfig } from '../config';
+import type { ConnectionSettings } from '../config';
 import { connectWithRetry } from '../db/connect';
 import { catalogFingerprint } from '../converge/catalog-fingerprint';
 import { compareSchemas } from '../converge/diff';
 import { restoreDump } from '../converge/restore';
 import { describeSchema, loadSchemaInspect, type SchemaFacts } from '../converge/schema';
 import { scratchDatabases } from '../converge/scratch';
-import { ConfigError, InterruptedError } from '../errors';
-import { createLogger, type Logger } from '../log';
+import { ConfigError, InterruptedError, SchemasDifferError } from '../errors';
+import { withFields } from '../log';
 import type { ConvergenceReport, ConvergenceResult, MigrationReport } from '../results';
 import { loadMigrationSet } from '../source';
-import { migrate } from './migrate';
-
-export interface ConvergeOptions {
-  /** Plain SQL dumps of databases as earlier releases left them. */
-  dumps?: string[];
-  logger?: Logger;
-  signal?: AbortSignal;
-}
+import type { MigratorContext } from './context';
+import { up } from './up';
 
 export const FRESH_INSTALL = 'fresh install';
 
-export async function converge(config: MigratorConfig, options: ConvergeOptions = {}): Promise<ConvergenceReport> {
-  const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
-  const { signal } = options;
-  const dumps = (options.dumps ?? []).map((dump) => path.resolve(dump));
+/**
+ * dumps: plain SQL dumps of databases as earlier releases left them. Resolves with the report when
+ * every database converges; rejects with SchemasDifferError (carrying the report) when one does not.
+ */
+export async function converge(context: MigratorContext, dumpFiles: string[] = []): Promise<ConvergenceReport> {
+  const { config, logger, signal } = context;
+  const dumps = dumpFiles.map((dump) => path.resolve(dump));
   const missing = dumps.find((dump) => !existsSync(dump));
   if (missing) throw new ConfigError(`no dump at ${missing}`);
   const schemainspect = loadSchemaInspect('converge');
@@ -50,15 +47,14 @@ export async function converge(config: MigratorConfig, options: ConvergeOptions 
   const build = async (label: string, dump?: string): Promise<{ schema: SchemaFacts; secondRun: string[] }> => {
     InterruptedError.throwIfAborted(signal);
     const connection: ConnectionSettings = { ...config.connection, database: await scratch.create() };
-    const runConfig: MigratorConfig = { ...config, connection, backupCommand: undefined };
-    const run = { logger: logger.child({ database: label }), signal };
+    const run: MigratorContext = { ...context, config: { ...config, connection, backupCommand: undefined }, logger: withFields(logger, { database: label }) };
     try {
       if (dump) await restoreDump(dump, connection, signal);
-      await migrate(runConfig, run);
+      await up(run);
       const client = await connectWithRetry(connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
       try {
         const before = await catalogFingerprint(client);
-        const again = await migrate(runConfig, run);
+        const again = await up(run);
         const touched = (await catalogFingerprint(client)) !== before;
         return { schema: await describeSchema(schemainspect, client, config.ignoreTables), secondRun: secondRunProblems(again, touched) };
       } finally {
@@ -77,8 +73,10 @@ export async function converge(config: MigratorConfig, options: ConvergeOptions 
       const upgraded = await build(path.basename(dump), dump);
       results.push({ database: path.basename(dump), differences: compareSchemas(fresh.schema, upgraded.schema), secondRun: upgraded.secondRun });
     }
-    const converged = results.every((result) => result.differences.length === 0 && result.secondRun.length === 0);
-    return { converged, results };
+    const failed = results.filter((result) => result.differences.length > 0 || result.secondRun.length > 0);
+    const report = { converged: failed.length === 0, results };
+    if (failed.length > 0) throw new SchemasDifferError(`the schemas do not converge: ${failed.map((result) => result.database).join(', ')}`, report);
+    return report;
   } finally {
     await scratch.dropAll();
     await admin.end().catch(() => undefined);

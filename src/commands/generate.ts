@@ -17,21 +17,22 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import type { ConnectionSettings, MigratorConfig } from '../config';
+import type { ConnectionSettings } from '../config';
 import { connectWithRetry } from '../db/connect';
 import { restoreDump } from '../converge/restore';
 import { inspect, loadSchemaInspect, type SchemaInspect } from '../converge/schema';
 import { scratchDatabases } from '../converge/scratch';
-import { ConfigError, InterruptedError } from '../errors';
-import type { PhaseName } from '../results';
+import { ConfigError, DeclarationsDifferError, InterruptedError, NeedsReviewError } from '../errors';
+import type { GenerateResult, PhaseName } from '../results';
 import { guardStatements, type GuardedMigration } from '../generate/guard';
 import { DEFAULT_SCRATCH_IMAGE, startScratchServer } from '../generate/scratch-server';
-import { createLogger, type Logger } from '../log';
+import { withFields } from '../log';
 import { requireOptional } from '../optional-module';
 import { HISTORY_TABLE } from '../history';
 import { DECLARED_COLUMNS_TABLE } from '../phases/declared-columns';
 import { loadMigrationSet } from '../source';
-import { migrate } from './migrate';
+import type { MigratorContext } from './context';
+import { up } from './up';
 import { nextMigrationFiles, writeMigrationFiles, type MigrationFiles } from './new-migration';
 
 type Migra = typeof import('@pgkit/migra');
@@ -48,19 +49,6 @@ export interface GenerateOptions {
   scratch?: 'server' | 'docker';
   /** The container's image with `scratch: 'docker'` (default postgres:17): match your servers' major version. */
   scratchImage?: string;
-  logger?: Logger;
-  signal?: AbortSignal;
-}
-
-export interface GenerateResult {
-  /** migra's statements from the history's schema to the declared one (empty: they agree). */
-  differences: string[];
-  /** The up file's commented-out statements waiting for a person, each with its REVIEW line. */
-  reviews: string[];
-  /** The same for the down file (a down file undoing additions drops them, so it usually has some). */
-  downReviews: string[];
-  file?: string;
-  downFile?: string;
 }
 
 /** Tables the migrator itself keeps: they are no part of either schema. */
@@ -92,8 +80,24 @@ async function loadTools(): Promise<Tools> {
   return { schemainspect, migra, parse: (sql) => libpgQuery.parseSync(sql) };
 }
 
-export async function generate(config: MigratorConfig, options: GenerateOptions): Promise<GenerateResult> {
-  const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
+/**
+ * Resolves with what was found and written. Rejects with DeclarationsDifferError when checking and
+ * the schemas differ, and with NeedsReviewError (carrying the result) when the written migration
+ * has statements commented out for a person to decide.
+ */
+export async function generate(context: MigratorContext, options: GenerateOptions): Promise<GenerateResult> {
+  const result = await findAndWrite(context, options);
+  if (options.check && result.differences.length > 0) {
+    throw new DeclarationsDifferError(`the declared tables and the versioned history disagree (${result.differences.length} statement(s)): run migrator generate <slug>`, result.differences);
+  }
+  if (result.reviews.length > 0) {
+    throw new NeedsReviewError(`migration generated with ${result.reviews.length} statement(s) commented out under REVIEW: decide, then uncomment or delete them`, result);
+  }
+  return result;
+}
+
+async function findAndWrite(context: MigratorContext, options: GenerateOptions): Promise<GenerateResult> {
+  const { config, logger, signal } = context;
   const from = options.from && path.resolve(options.from);
   if (from && !existsSync(from)) throw new ConfigError(`no dump at ${from}`, '--from');
   const target = options.check ? undefined : nextMigrationFiles(config.migrationsDir, options.slug ?? '');
@@ -101,10 +105,10 @@ export async function generate(config: MigratorConfig, options: GenerateOptions)
   // Read and checked first: a bad file stops the run before any scratch database exists.
   loadMigrationSet(config.migrationsDir);
 
-  if (options.scratch !== 'docker') return compare(config, { ...options, from, logger }, target, tools);
-  const server = await startScratchServer(options.scratchImage ?? DEFAULT_SCRATCH_IMAGE, logger, options.signal);
+  if (options.scratch !== 'docker') return compare(context, { ...options, from }, target, tools);
+  const server = await startScratchServer(options.scratchImage ?? DEFAULT_SCRATCH_IMAGE, logger, signal);
   try {
-    return await compare({ ...config, connection: server.connection }, { ...options, from, logger }, target, tools);
+    return await compare({ ...context, config: { ...config, connection: server.connection } }, { ...options, from }, target, tools);
   } finally {
     await server.stop();
   }
@@ -112,12 +116,13 @@ export async function generate(config: MigratorConfig, options: GenerateOptions)
 
 /** Builds both scratch databases on config's server, diffs them and writes the files (unless checking). */
 async function compare(
-  config: MigratorConfig,
-  options: GenerateOptions & { logger: Logger },
+  context: MigratorContext,
+  options: GenerateOptions,
   target: MigrationFiles | undefined,
   { schemainspect, migra, parse }: Tools,
 ): Promise<GenerateResult> {
-  const { logger, signal, from } = options;
+  const { config, logger, signal } = context;
+  const { from } = options;
   const admin = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
   admin.on('error', (error) => logger.debug({ error: error.message }, 'database connection error'));
   const scratch = scratchDatabases(admin, logger);
@@ -129,7 +134,7 @@ async function compare(
     const connection: ConnectionSettings = { ...config.connection, database: await scratch.create() };
     try {
       if (dump) await restoreDump(dump, connection, signal);
-      await migrate({ ...config, connection, backupCommand: undefined }, { logger: logger.child({ database: label }), signal, phases: [phase] });
+      await up({ ...context, config: { ...config, connection, backupCommand: undefined }, logger: withFields(logger, { database: label }) }, { phases: [phase] });
       const client = await connectWithRetry(connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
       clients.push(client);
       const { rows } = await client.query<{ name: string }>(LEFT_OUT_SQL, [[...OWN_TABLES, ...config.ignoreTables]]);

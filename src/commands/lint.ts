@@ -9,28 +9,14 @@ import path from 'node:path';
 import { lineAndColumn } from '../db/sql-error';
 import { findUnguardedDdl } from '../lint/unguarded-ddl';
 import { runSquawk, squawkProgram } from '../lint/squawk';
+import { LintFindingsError } from '../errors';
 import { requireOptional } from '../optional-module';
+import type { LintFinding, LintReport } from '../results';
 import { runsInTransaction } from '../history';
 import { loadMigrationSet } from '../source';
 import { decodeSqlText, readBytes } from '../source/sql-text';
 
 type LibpgQuery = typeof import('libpg-query');
-
-export interface LintFinding {
-  /** versioned/<file>, or the path as given. */
-  file: string;
-  line: number;
-  column: number;
-  /** unguarded-ddl and syntax-error are ours; anything else is a squawk rule. */
-  rule: string;
-  message: string;
-  tool: 'migrator' | 'squawk';
-}
-
-export interface LintReport {
-  files: number;
-  findings: LintFinding[];
-}
 
 export interface LintOptions {
   /** SQL files to check instead of every versioned migration (e.g. only the ones a branch adds). */
@@ -43,6 +29,7 @@ interface Target {
   sql: string;
 }
 
+/** Resolves with the report when nothing is found; rejects with LintFindingsError (carrying it) otherwise. */
 export async function lint(migrationsDir: string, options: LintOptions = {}): Promise<LintReport> {
   const libpgQuery = requireOptional<LibpgQuery>('libpg-query', 'lint');
   const program = squawkProgram();
@@ -62,7 +49,9 @@ export async function lint(migrationsDir: string, options: LintOptions = {}): Pr
     if (!unparsable.has(file)) findings.push({ ...finding, file, tool: 'squawk' });
   }
   findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
-  return { files: targets.length, findings };
+  const report = { files: targets.length, findings };
+  if (findings.length > 0) throw new LintFindingsError(`lint found ${findings.length} problem(s) in ${targets.length} file(s)`, report);
+  return report;
 }
 
 /** Every versioned migration (.js ones as the SQL they generate; squawk sees .sql files only). */

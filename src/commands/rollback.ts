@@ -6,36 +6,27 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { MigratorConfig } from '../config';
 import { ConfigError, ValidationError } from '../errors';
-import { createLogger, type Logger } from '../log';
+import { withFields } from '../log';
 import type { Step } from '../phases/phase';
-import type { MigratorEvent } from '../results';
 import { readState } from '../run/pipeline';
-import { logProgress } from '../run/progress-log';
 import { applyStep } from '../run/step-runner';
 import { loadMigrationSet } from '../source';
 import { refuseTransactionControl } from '../source/file-checks';
 import { decodeSqlText } from '../source/sql-text';
 import { withDatabase } from '../with-database';
+import type { MigratorContext } from './context';
 import { DOWN_FOLDER } from './new-migration';
 
 export type RollbackTarget = { steps: number } | { to: number };
 
-export interface RollbackOptions {
-  logger?: Logger;
-  signal?: AbortSignal;
-  onEvent?: (event: MigratorEvent) => void;
-}
-
 /** Resolves with the file names rolled back, newest first. */
-export async function rollback(config: MigratorConfig, target: RollbackTarget, options: RollbackOptions = {}): Promise<string[]> {
-  const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
+export async function rollback({ config, logger, signal, emit }: MigratorContext, target: RollbackTarget): Promise<string[]> {
   const files = loadMigrationSet(config.migrationsDir);
   if ('steps' in target && (!Number.isInteger(target.steps) || target.steps < 1)) throw new ConfigError('--steps needs a whole number of at least 1');
   if ('to' in target && (!Number.isInteger(target.to) || target.to < 0)) throw new ConfigError('--to needs a version id, 0 or more');
 
-  return withDatabase(config, { logger, signal: options.signal, writes: true }, async ({ client, lockWatcher }) => {
+  return withDatabase(config, { logger, signal, writes: true }, async ({ client, lockWatcher }) => {
     const state = await readState(client, files);
     const pending = new Set(state.pending);
     const applied = files.versioned.filter((file) => !pending.has(file)).map((file) => file.id);
@@ -63,7 +54,7 @@ export async function rollback(config: MigratorConfig, target: RollbackTarget, o
       return { phase: 'versioned', kind: 'rollback', file: `${DOWN_FOLDER}/${file.fileName}`, action: `roll back version ${file.id}`, sql, version: file.id, transaction: 'runner', id: file.id };
     });
 
-    const context = { client, logger: logger.child({ phase: 'versioned' }), signal: options.signal, lockRetries: config.lockRetries, lockWatcher, emit: options.onEvent ?? logProgress(logger) };
+    const context = { client, logger: withFields(logger, { phase: 'versioned' }), signal, lockRetries: config.lockRetries, lockWatcher, emit };
     for (const [index, step] of steps.entries()) {
       await applyStep(context, step, { index: index + 1, total: steps.length }, async () => {
         await client.query(step.sql);

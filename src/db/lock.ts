@@ -36,7 +36,7 @@ export async function acquireMigrationLock(client: pg.Client, waitMs: number, lo
         `SELECT set_config('lock_timeout', '${Math.round(waitMs)}ms', true), set_config('statement_timeout', '0', true);
          SELECT pg_advisory_lock(${KEY_SQL})`,
       );
-      logger.debug('acquired migration lock after waiting');
+      logger.debug({}, 'acquired migration lock after waiting');
       return;
     } catch (error) {
       if (errorCode(error) !== '55P03') throw error;

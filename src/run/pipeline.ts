@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { OnAhead } from '../config';
 import { ValidationError } from '../errors';
 import { compareWithHistory, createHistoryStore, runsInTransaction } from '../history';
-import type { Logger } from '../log';
+import { withFields, type Logger } from '../log';
 import { declaredColumns } from '../phases/declared-columns';
 import { legacyScripts } from '../phases/legacy';
 import type { HistoryState, Phase, PhaseContext, PhasePlan, Step } from '../phases/phase';
@@ -76,7 +76,7 @@ export interface RunPlan {
 }
 
 function phaseContext(context: RunContext, state: RunState, phase: PhaseName): PhaseContext {
-  return { client: context.client, logger: context.logger.child({ phase }), signal: context.signal, files: state.files, history: state };
+  return { client: context.client, logger: withFields(context.logger, { phase }), signal: context.signal, files: state.files, history: state };
 }
 
 /** Every phase's steps, planned in one transaction that is rolled back; none for a database ahead of the files. */

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { assertSchemaCurrent } from '../../src/commands/check';
+import { assertSchemaCurrent } from '../../src/index';
 import { SchemaNotCurrentError } from '../../src/errors';
 import { runsInTransaction } from '../../src/history';
 import { runMigrator, summaryLine } from '../support/cli';

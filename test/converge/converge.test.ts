@@ -4,7 +4,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { converge } from '../../src/commands/converge';
+import { SchemasDifferError } from '../../src/errors';
+import { createMigrator } from '../../src/create-migrator';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
 import { parseLines, runMigrator, type CliResult } from '../support/cli';
@@ -96,9 +97,9 @@ describe('migrator converge', () => {
       `${readFileSync(RELEASE_DUMPS.v2, 'utf8')}\nCREATE TABLE public.audit_log (id bigint PRIMARY KEY, entry jsonb);\nCREATE INDEX audit_log_entry_idx ON public.audit_log USING gin (entry);\n`,
     );
     const check = (ignore: string) =>
-      converge(loadConfig({ ...env, MIGRATOR_IGNORE_TABLES: ignore }), { dumps: [dump], logger: createLogger({ level: 'silent' }) });
+      createMigrator(loadConfig({ ...env, MIGRATOR_IGNORE_TABLES: ignore }), { logger: createLogger({ level: 'silent' }) }).converge([dump]);
 
-    const compared = await check('');
+    const compared = await check('').catch((error: unknown) => (error as SchemasDifferError).convergence);
     const ignored = await check('spatial_ref_sys, public.audit_log');
 
     expect(compared.converged).toBe(false);

@@ -1,0 +1,12 @@
+/** What every command of the library works with: the configuration, where its lines go, how it is stopped, and who hears its progress. */
+import type { MigratorConfig } from '../config';
+import type { Logger } from '../log';
+import type { MigratorEvent } from '../results';
+
+export interface MigratorContext {
+  config: MigratorConfig;
+  logger: Logger;
+  /** Aborting cancels the running statement (rolled back), releases the lock and rejects. */
+  signal?: AbortSignal;
+  emit(event: MigratorEvent): void;
+}

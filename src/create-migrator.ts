@@ -1,0 +1,88 @@
+/**
+ * The library object: one method per command. A method resolves only when its command succeeded
+ * (the CLI then exits 0) and otherwise rejects with the MigratorError subclass whose exit code the
+ * CLI returns; an error of a command that produces a result (check's plan, lint's findings,
+ * converge's report) carries it.
+ */
+import { baseline } from './commands/baseline';
+import type { MigratorContext } from './commands/context';
+import { converge } from './commands/converge';
+import { generate, type GenerateOptions } from './commands/generate';
+import { history, verify } from './commands/history';
+import { lint } from './commands/lint';
+import { newMigration } from './commands/new-migration';
+import { check, plan } from './commands/plan';
+import { renumber } from './commands/renumber';
+import { rollback, type RollbackTarget } from './commands/rollback';
+import { up, type UpOptions } from './commands/up';
+import type { MigratorConfig } from './config';
+import { createLogger, type Logger } from './log';
+import type {
+  AppliedMigration,
+  ConvergenceReport,
+  GenerateResult,
+  LintReport,
+  MigrationReport,
+  MigratorEvent,
+  Plan,
+  VerifyReport,
+} from './results';
+import { logProgress } from './run/progress-log';
+
+export interface MigratorOptions {
+  /** Where log lines go (default: pino JSON lines on stdout, at config.log.level). */
+  logger?: Logger;
+  /** Aborting stops the run: the running statement is cancelled and rolled back, the lock released. */
+  signal?: AbortSignal;
+  /** Progress as it happens: the plan, each step starting and finishing (default: log lines on `logger`). */
+  onEvent?: (event: MigratorEvent) => void;
+}
+
+export interface Migrator {
+  /** Applies everything pending: legacy repairs, declared columns, missing tables, versioned migrations. */
+  up(options?: UpOptions): Promise<MigrationReport>;
+  /** Every step `up` would take now; changes nothing. */
+  plan(): Promise<Plan>;
+  /** The same plan, for the status overview. */
+  status(): Promise<Plan>;
+  /** Resolves when the schema is current; rejects with SchemaNotCurrentError (carrying the plan) when `up` has work to do. */
+  check(): Promise<Plan>;
+  /** Applied versioned migrations, oldest first. */
+  history(): Promise<AppliedMigration[]>;
+  /** Resolves with counts when files and history agree; rejects with ValidationError otherwise. */
+  verify(): Promise<VerifyReport>;
+  /** Records versioned migrations 1..id as applied without running them. */
+  baseline(id: number): Promise<string[]>;
+  /** Runs down files newest first and removes their history rows. */
+  rollback(target: RollbackTarget): Promise<string[]>;
+  /** Writes the next versioned migration and its down file from the template. */
+  newMigration(slug: string): Promise<{ file: string; downFile: string }>;
+  /** Gives a versioned file (and its down file) the next free id. */
+  renumber(fileName: string): Promise<{ from: string; to: string }>;
+  /** Rejects with LintFindingsError when a versioned migration (or one of `files`) has findings. */
+  lint(files?: string[]): Promise<LintReport>;
+  /** Writes the next migration from the difference between declared tables and versioned history. */
+  generate(options: GenerateOptions): Promise<GenerateResult>;
+  /** Checks that databases from earlier releases (dumps) end at a fresh install's schema. */
+  converge(dumps?: string[]): Promise<ConvergenceReport>;
+}
+
+export function createMigrator(config: MigratorConfig, options: MigratorOptions = {}): Migrator {
+  const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
+  const context: MigratorContext = { config, logger, signal: options.signal, emit: options.onEvent ?? logProgress(logger) };
+  return {
+    up: (upOptions) => up(context, upOptions),
+    plan: () => plan(context),
+    status: () => plan(context),
+    check: () => check(context),
+    history: () => history(context),
+    verify: () => verify(context),
+    baseline: (id) => baseline(context, id),
+    rollback: (target) => rollback(context, target),
+    newMigration: (slug) => newMigration(config.migrationsDir, slug),
+    renumber: (fileName) => renumber(config.migrationsDir, fileName),
+    lint: (files) => lint(config.migrationsDir, { files }),
+    generate: (generateOptions) => generate(context, generateOptions),
+    converge: (dumps) => converge(context, dumps),
+  };
+}
