@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors';
 import { COMMANDS, type Command } from './commands';
+import { EXIT_MEANING } from './exit-codes';
 
 export type Invocation =
   | { kind: 'help'; text: string }
@@ -23,9 +24,11 @@ Options:
   -v, --version  print the version
 
 Configuration comes from environment variables (and a .env file); see README.md.
-Exit codes: 0 done, 1 migration failed, 2 usage or config error, 3 pending work (check),
-4 database unavailable, 5 lock not obtained, 6 validation failed (or lint found problems),
-7 backup failed, 8 schemas differ (converge), 130/143 interrupted.`;
+
+Exit codes:
+${Object.entries(EXIT_MEANING)
+  .map(([code, meaning]) => `  ${code.padStart(3)}  ${meaning}`)
+  .join('\n')}`;
 }
 
 function commandUsage(command: Command): string {

@@ -1,4 +1,7 @@
-/** The one place where outcomes become exit codes. Documented in README.md ("Exit codes"). */
+/**
+ * The one place where outcomes become exit codes, and the one table of what each means: --help,
+ * the termination message and README.md ("Exit codes") all say what this says.
+ */
 import {
   BackupFailedError,
   ConfigError,
@@ -28,16 +31,18 @@ export const EXIT = {
   interruptedBySigterm: 143,
 } as const;
 
-/** What each code means, for people (the termination message). */
+/** What each code means, for people. */
 export const EXIT_MEANING: Record<number, string> = {
-  [EXIT.migrationFailed]: 'a migration failed and was rolled back',
+  [EXIT.success]: 'done (check: the schema is current)',
+  [EXIT.migrationFailed]: 'a migration failed',
   [EXIT.usage]: 'usage or configuration error',
-  [EXIT.pendingWork]: 'the schema is not current',
+  [EXIT.pendingWork]: 'the schema is not current (check)',
   [EXIT.databaseUnavailable]: 'the database was unavailable',
   [EXIT.lockTimeout]: 'the migration lock was not obtained in time',
-  [EXIT.validationFailed]: 'migration files and history disagree',
+  [EXIT.validationFailed]: 'migration files are invalid or disagree with the history (lint: problems found)',
   [EXIT.backupFailed]: 'the backup before migrating failed',
-  [EXIT.needsReview]: 'a migration was generated with parts commented out for review',
+  [EXIT.schemasDiffer]: 'the schemas do not converge (converge)',
+  [EXIT.needsReview]: 'a migration was generated with parts commented out for review (generate)',
   [EXIT.interruptedBySigint]: 'interrupted (SIGINT)',
   [EXIT.interruptedBySigterm]: 'interrupted (SIGTERM)',
 };

@@ -12,7 +12,7 @@ import { createMigrator } from '../create-migrator';
 import { logProgress } from '../run/progress-log';
 import { createLogger, type Logger } from '../log';
 import { createRedactor } from '../redact';
-import { summarize } from '../results';
+import { stepLabel, summarize, type PartialReport } from '../results';
 import { packageVersion } from '../version';
 import { parseInvocation } from './args';
 import { environment } from './env';
@@ -79,7 +79,7 @@ async function main(): Promise<number> {
         outcome: exitCode === EXIT.pendingWork ? 'pending' : 'failed',
         exitCode,
         ...errorFields(error),
-        ...(error instanceof MigratorError && error.report ? summarize(error.report) : {}),
+        ...(error instanceof MigratorError && error.report ? failureReport(error.report) : {}),
         peakRssMb: peakRssMb(),
       },
       message,
@@ -119,6 +119,11 @@ function errorFields(error: unknown): Record<string, unknown> {
     if (value !== undefined) fields[key] = value;
   }
   return fields;
+}
+
+/** What a failed run had committed before it stopped, and the step that failed. */
+function failureReport(report: PartialReport): Record<string, unknown> {
+  return { ...summarize(report), ...(report.failedStep && { failedStep: stepLabel(report.failedStep) }) };
 }
 
 function peakRssMb(): number {

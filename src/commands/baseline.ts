@@ -7,7 +7,7 @@ import { withFields } from '../log';
 import { readState } from '../run/pipeline';
 import { applyStep } from '../run/step-runner';
 import { loadMigrationSet } from '../source';
-import { withDatabase } from '../with-database';
+import { withDatabase } from '../db/with-database';
 import type { MigratorContext } from './context';
 
 /** Resolves with the file names recorded as applied. */

@@ -2,7 +2,7 @@
 import { compareWithHistory, createHistoryStore } from '../history';
 import type { AppliedMigration, VerifyReport } from '../results';
 import { loadMigrationSet } from '../source';
-import { withDatabase } from '../with-database';
+import { withDatabase } from '../db/with-database';
 import type { MigratorContext } from './context';
 
 /** Applied versioned migrations, oldest first. */

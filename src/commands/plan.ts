@@ -11,7 +11,7 @@ import { createLogger, withFields, type Logger } from '../log';
 import { stepLabel, type Plan } from '../results';
 import { describePlan, planRun, readState, refuseOrWarnAhead } from '../run/pipeline';
 import { loadMigrationSet, type MigrationSet } from '../source';
-import { withDatabase } from '../with-database';
+import { withDatabase } from '../db/with-database';
 import type { MigratorContext } from './context';
 
 export async function plan({ config, logger, signal }: MigratorContext): Promise<Plan> {

@@ -14,7 +14,7 @@ import { applyStep } from '../run/step-runner';
 import { loadMigrationSet } from '../source';
 import { refuseTransactionControl } from '../source/file-checks';
 import { decodeSqlText } from '../source/sql-text';
-import { withDatabase } from '../with-database';
+import { withDatabase } from '../db/with-database';
 import type { MigratorContext } from './context';
 import { DOWN_FOLDER } from './new-migration';
 

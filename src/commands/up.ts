@@ -10,7 +10,7 @@ import type { MigrationReport, PartialReport, PhaseName } from '../results';
 import { applyRun, describePlan, emptyReport, pendingByPhase, planRun, PHASES, readState, refuseOrWarnAhead } from '../run/pipeline';
 import type { RunContext } from '../run/step-runner';
 import { loadMigrationSet } from '../source';
-import { withDatabase } from '../with-database';
+import { withDatabase } from '../db/with-database';
 import { runBackup } from './backup';
 import type { MigratorContext } from './context';
 

@@ -2,10 +2,10 @@
  * Everything a run will execute, read and checked before the database is touched, so that a bad
  * file in any phase stops the run with the database exactly as it was.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { refuseTransactionControl } from './file-checks';
 import { readSqlFiles, type SqlFile } from './sql-files';
+import { readFolder } from './sql-text';
 import type { VersionedFile } from '../history';
 import { loadVersionedFiles } from './versioned-files';
 
@@ -26,7 +26,7 @@ export interface MigrationSet {
  */
 export function loadMigrationSet(migrationsDir: string): MigrationSet {
   const versionedDir = path.join(migrationsDir, 'versioned');
-  const hasVersioned = existsSync(versionedDir);
+  const versionedNames = readFolder(versionedDir, 'versioned');
   const legacy = readSqlFiles(migrationsDir, 'legacy');
   const tables = readSqlFiles(migrationsDir, 'tables');
   for (const file of legacy) refuseTransactionControl(`legacy/${file.name}`, file.sql);
@@ -34,7 +34,7 @@ export function loadMigrationSet(migrationsDir: string): MigrationSet {
   return {
     legacy,
     tables,
-    versioned: hasVersioned ? loadVersionedFiles(versionedDir) : [],
-    versionedDir: hasVersioned ? versionedDir : undefined,
+    versioned: versionedNames ? loadVersionedFiles(versionedDir, versionedNames) : [],
+    versionedDir: versionedNames ? versionedDir : undefined,
   };
 }

@@ -1,7 +1,7 @@
 /** Reading a phase's folder of plain SQL files. */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { decodeSqlText, readBytes } from './sql-text';
+import { decodeSqlText, readBytes, readFolder } from './sql-text';
 
 export interface SqlFile {
   /** File name within its folder, e.g. 010_users.sql. */
@@ -15,13 +15,8 @@ export interface SqlFile {
  */
 export function readSqlFiles(migrationsDir: string, folder: string): SqlFile[] {
   const dir = path.join(migrationsDir, folder);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const names = readFolder(dir, folder);
+  if (names === undefined) return [];
   const sqlNames = names.filter((name) => name.toLowerCase().endsWith('.sql')).sort();
   return sqlNames.map((name) => {
     const label = `${folder}/${name}`;

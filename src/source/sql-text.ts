@@ -3,6 +3,7 @@
  * stray byte is part of the file's hash, so silently fixing it would make two runs disagree.
  */
 import { isUtf8 } from 'node:buffer';
+import { readdirSync } from 'node:fs';
 import { ValidationError } from '../errors';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -20,6 +21,17 @@ export function decodeSqlText(label: string, bytes: Buffer): string {
   }
   if (text.trim() === '') throw new ValidationError(`${label} is empty`, label);
   return text;
+}
+
+/** The names in a phase's folder (label: e.g. "legacy"), undefined when it does not exist, a clear error when it cannot be read. */
+export function readFolder(dir: string, label: string): string[] | undefined {
+  try {
+    return readdirSync(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new ValidationError(`cannot read the folder ${label}/ (${code ?? (error as Error).message}): ${dir}`, label);
+  }
 }
 
 /** A file read as a migration, with a clear error when it cannot be read. */

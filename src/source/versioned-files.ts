@@ -3,15 +3,16 @@
  * read once, with our own checks and messages that name the files: ids unique and consecutive
  * from 1, text valid.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ValidationError } from '../errors';
 import { isMigrationFile, MAX_NAME_LENGTH, migrationHash, parseMigrationFileName, type VersionedFile } from '../history';
 import { decodeSqlText, readBytes } from './sql-text';
 
 /** dir must be normalized (as path.join returns it): file paths are joined to it by hand. */
-export function loadVersionedFiles(dir: string): VersionedFile[] {
-  const names = readdirSync(dir).filter(isMigrationFile).sort();
+/** names: the entries of dir. */
+export function loadVersionedFiles(dir: string, entries: string[]): VersionedFile[] {
+  const names = entries.filter(isMigrationFile).sort();
   const parsed = names.map((fileName) => {
     const parts = parseMigrationFileName(fileName);
     if (!parts) {

@@ -26,7 +26,7 @@ describe('termination message', () => {
 
     expect(result.code).toBe(1);
     const message = readFileSync(file, 'utf8');
-    expect(message).toMatch(/^pg-init-migrator up failed with exit code 1 \(a migration failed and was rolled back\): versioned\/3_broken\.sql:2:15 failed: relation "nowhere" does not exist/);
+    expect(message).toMatch(/^pg-init-migrator up failed with exit code 1 \(a migration failed\): versioned\/3_broken\.sql:2:15 failed: relation "nowhere" does not exist/);
     expect(message).not.toContain(db.password);
   });
 

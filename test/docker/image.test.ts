@@ -35,7 +35,7 @@ function databaseEnv(db: TestDatabase): Record<string, string> {
 }
 
 /** `docker run --rm --read-only` of the image, with the environment passed by name (values stay off the command line). */
-function runImage(env: Record<string, string>, volumes: string[] = []): Promise<CommandResult> {
+function runImage(env: Record<string, string>, volumes: string[] = [], args: string[] = []): Promise<CommandResult> {
   return docker(
     [
       'run', '--rm', '--read-only',
@@ -43,6 +43,7 @@ function runImage(env: Record<string, string>, volumes: string[] = []): Promise<
       ...Object.keys(env).flatMap((name) => ['-e', name]),
       ...volumes.flatMap((volume) => ['-v', volume]),
       image,
+      ...args,
     ],
     env,
   );
@@ -106,6 +107,27 @@ describe('the image against PostgreSQL', () => {
 
     expect(second.code).toBe(0);
     expect(summaryLine(second)).toMatchObject({ outcome: 'up-to-date', legacy: 0, tables: 0, versioned: 0, exitCode: 0 });
+  });
+
+  test('rollback and baseline write the history on a read-only root filesystem, as a non-root user', async () => {
+    expect((await runImage(databaseEnv(db))).code).toBe(0);
+
+    const rolledBack = await runImage(databaseEnv(db), [], ['rollback', '--steps', '1', '--yes']);
+
+    expect(rolledBack.code).toBe(0);
+    expect(summaryLine(rolledBack)).toMatchObject({ outcome: 'ok', rolledBack: ['6_note_status_archived.sql'] });
+    expect((await appliedVersions(db)).map((row) => row.id)).toEqual([1, 2, 3, 4, 5]);
+
+    // A database whose schema came from elsewhere: the history table is created by the image itself.
+    const adopted = await createDatabase();
+    try {
+      const recorded = await runImage(databaseEnv(adopted), [], ['baseline', '6']);
+      expect(recorded.code).toBe(0);
+      expect(summaryLine(recorded)).toMatchObject({ outcome: 'ok', recorded: 6 });
+      expect((await appliedVersions(adopted)).map((row) => row.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    } finally {
+      await adopted.drop();
+    }
   });
 
   test('a broken migration mounted at /app/migrations exits 1 naming the file; earlier steps are kept', async () => {

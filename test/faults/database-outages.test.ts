@@ -5,6 +5,7 @@
 import { createServer } from 'node:net';
 import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import pg from 'pg';
+import { MIGRATION_LOCK_KEY } from '../../src/db/lock';
 import { TEST_IMAGE } from '../support/global-setup';
 import { runMigrator, startMigrator, summaryLine, waitForLine } from '../support/cli';
 import { fixturePath, tempMigrations } from '../support/fixtures';
@@ -91,6 +92,30 @@ describe('database outages', () => {
       expect(await query(port, 'SELECT id FROM migrations WHERE id > 0 ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
     } finally {
       migrations.remove();
+    }
+  });
+
+  test('a restart while waiting for the lock another session holds: exit 4, nothing changed', async () => {
+    const port = await freePort();
+    container = await startPostgres(port);
+    const holder = new pg.Client({ host: '127.0.0.1', port, user: 'test', password: PASSWORD, database: 'app' });
+    holder.on('error', () => undefined);
+    await holder.connect();
+    await holder.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATION_LOCK_KEY]);
+    try {
+      const url = `postgres://test:${PASSWORD}@127.0.0.1:${port}/app`;
+      const run = startMigrator(['up'], { env: { DATABASE_URL: url, MIGRATIONS_DIR: fixturePath('basic'), MIGRATOR_LOCK_WAIT: '120' } });
+      await waitForLine(run.child, (line) => line.msg === 'another migrator holds the lock, waiting for it');
+      await container.restart();
+
+      const result = await run.done;
+
+      expect(result.code).toBe(4);
+      expect(summaryLine(result)).toMatchObject({ errorType: 'DatabaseUnavailableError', versioned: 0, tables: 0 });
+      expect(String(summaryLine(result).msg)).toMatch(/^lost the database connection \(.+\) while waiting for the migration lock, so nothing was changed$/);
+      expect(await query(port, `SELECT to_regclass('migrations') AS history`)).toEqual([{ history: null }]);
+    } finally {
+      await holder.end().catch(() => undefined);
     }
   });
 });

@@ -19,6 +19,8 @@ export interface CliOptions {
   cwd?: string;
   /** Another build of the CLI to run (default: this checkout's dist/cli/main.js). */
   cli?: string;
+  /** Run as this user id (the suite may run as root, for whom every file is readable). */
+  uid?: number;
 }
 
 /** A minimal environment: nothing from the developer's shell leaks into the run under test. */
@@ -32,6 +34,7 @@ export function startMigrator(args: string[], options: CliOptions = {}): { child
     cwd: options.cwd ?? path.resolve(__dirname, '..', '..'),
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.uid !== undefined && { uid: options.uid }),
   });
   let stdout = '';
   let stderr = '';

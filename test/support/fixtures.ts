@@ -13,6 +13,9 @@ export const SAMPLE_MIGRATIONS = path.resolve(__dirname, '..', '..', 'migrations
 /** Dumps of the sample app's database as releases 1 and 2 left it. */
 export const RELEASE_DUMPS = { v1: fixturePath('releases/v1.sql'), v2: fixturePath('releases/v2.sql') };
 
+/** The sample app's migrations folder as release 2 shipped it (its image, run against a newer database). */
+export const RELEASE_2_MIGRATIONS = fixturePath('releases/v2-migrations');
+
 export interface TempMigrations {
   dir: string;
   /** Writes (or overwrites) a file relative to the migrations folder, e.g. "versioned/3_x.sql". */

@@ -4,15 +4,15 @@
  * Aborting the signal cancels whatever statement is running on the server.
  */
 import type pg from 'pg';
-import type { MigratorConfig } from './config';
-import { cancelBackend } from './db/cancel';
-import { backendPid } from './db/client';
-import { connectWithRetry } from './db/connect';
-import { acquireMigrationLock, releaseMigrationLock } from './db/lock';
-import { watchLockWaits, type LockWatcher } from './db/lock-watch';
-import { prepareSession } from './db/session';
-import { InterruptedError } from './errors';
-import type { Logger } from './log';
+import type { MigratorConfig } from '../config';
+import { cancelBackend } from './cancel';
+import { backendPid, errorCode, errorMessage, isConnectionLost } from './client';
+import { connectWithRetry } from './connect';
+import { acquireMigrationLock, releaseMigrationLock } from './lock';
+import { watchLockWaits, type LockWatcher } from './lock-watch';
+import { prepareSession } from './session';
+import { DatabaseUnavailableError, InterruptedError, MigratorError } from '../errors';
+import type { Logger } from '../log';
 
 const CANCEL_REPEAT_MS = 500;
 
@@ -45,6 +45,9 @@ export async function withDatabase<T>(
     void cancelBackend(config.connection, pid);
     cancelling = setInterval(() => void cancelBackend(config.connection, pid), CANCEL_REPEAT_MS);
   };
+  // What the session was doing, for the message when its connection is lost outside a step
+  // (a step's own failure says what became of it).
+  let doing = 'preparing the session, so nothing was changed';
   try {
     client = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
     // An idle connection that breaks emits 'error'; the next query then fails and is reported.
@@ -52,9 +55,12 @@ export async function withDatabase<T>(
     signal?.addEventListener('abort', cancel, { once: true });
     InterruptedError.throwIfAborted(signal);
     const session = await prepareSession(client, { ...config, requireWritable: options.writes }, logger);
+    doing = 'reading the database';
     if (!options.writes) return await work({ client });
 
+    doing = 'waiting for the migration lock, so nothing was changed';
     await acquireMigrationLock(client, config.lockWaitMs, logger, session.locked);
+    doing = 'holding the migration lock, between steps';
     try {
       const pid = backendPid(client);
       if (config.lockTimeoutMs && pid !== undefined) {
@@ -65,7 +71,11 @@ export async function withDatabase<T>(
       await releaseMigrationLock(client).catch(() => undefined);
     }
   } catch (error) {
-    throw signal?.aborted && !(error instanceof InterruptedError) ? InterruptedError.from(signal) : error;
+    if (signal?.aborted && !(error instanceof InterruptedError)) throw InterruptedError.from(signal);
+    if (!(error instanceof MigratorError) && isConnectionLost(error)) {
+      throw new DatabaseUnavailableError(`lost the database connection (${errorMessage(error)}) while ${doing}`, errorCode(error), { cause: error });
+    }
+    throw error;
   } finally {
     signal?.removeEventListener('abort', cancel);
     clearInterval(cancelling);
