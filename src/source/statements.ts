@@ -7,16 +7,22 @@
  */
 
 export interface Statement {
-  /** Offset of the statement's first word in the text (0-based, in UTF-16 code units). */
+  /** Offset of the statement's first token in the text (0-based, in UTF-16 code units). */
   offset: number;
+  /** Offset just past its last character: its terminating semicolon, or the end of the text. */
+  end: number;
   /** The 1-based line it starts on. */
   line: number;
-  /** Its first bare words (outside quotes and comments), upper-cased: enough to tell what kind of statement it is. */
-  words: string[];
+  /**
+   * Its first tokens, enough to tell what kind of statement it is and what it names: bare words
+   * upper-cased, quoted identifiers as written ("Order Items"), a string literal as '', any other
+   * character as itself.
+   */
+  tokens: string[];
 }
 
-/** How many leading words are kept per statement. */
-const WORDS_KEPT = 6;
+/** How many leading tokens are kept per statement. */
+const TOKENS_KEPT = 16;
 
 const NEWLINE = 10;
 const SEMICOLON = 59;
@@ -36,17 +42,22 @@ const isWordPart = (code: number) => isWordStart(code) || (code >= 48 && code <=
 export function splitStatements(sql: string): Statement[] {
   const statements: Statement[] = [];
   let line = 1;
-  let current: (Statement & { routine: string; beginDepth: number }) | undefined;
+  let current: (Omit<Statement, 'end'> & { words: number; routine: string; beginDepth: number }) | undefined;
   let parenDepth = 0;
 
   const skipTo = (end: number, from: number) => {
     for (let i = from; i < end; i++) if (sql.charCodeAt(i) === NEWLINE) line++;
     return end;
   };
-  /** Marks the start of a statement at a token that is not a comment. */
-  const touch = (offset: number) => {
-    current ??= { offset, line, words: [], routine: '', beginDepth: 0 };
+  /** Marks the start of a statement at a token that is not a comment, and keeps the token. */
+  const touch = (offset: number, token: string) => {
+    current ??= { offset, line, tokens: [], words: 0, routine: '', beginDepth: 0 };
+    if (current.tokens.length < TOKENS_KEPT) current.tokens.push(token);
     return current;
+  };
+  const finish = (end: number) => {
+    if (current) statements.push({ offset: current.offset, end, line: current.line, tokens: current.tokens });
+    current = undefined;
   };
 
   let i = 0;
@@ -64,15 +75,16 @@ export function splitStatements(sql: string): Statement[] {
     } else if (code === SLASH && next === STAR) {
       i = skipTo(blockCommentEnd(sql, i), i);
     } else if (code === QUOTE) {
-      touch(i);
+      touch(i, "''");
       const escapes = i > 0 && (sql.charCodeAt(i - 1) | 32) === 101 && !isWordPart(sql.charCodeAt(i - 2));
       i = skipTo(quotedEnd(sql, i, QUOTE, escapes), i);
     } else if (code === DOUBLE_QUOTE) {
-      touch(i);
-      i = skipTo(quotedEnd(sql, i, DOUBLE_QUOTE, false), i);
+      const end = quotedEnd(sql, i, DOUBLE_QUOTE, false);
+      touch(i, sql.slice(i, Math.min(end, i + 128)));
+      i = skipTo(end, i);
     } else if (code === DOLLAR && !(i > 0 && isWordPart(sql.charCodeAt(i - 1)))) {
-      touch(i);
       const tag = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(sql.slice(i, i + 64));
+      touch(i, tag ? "''" : '$');
       if (tag) {
         const close = sql.indexOf(tag[0], i + tag[0].length);
         i = skipTo(close === -1 ? sql.length : close + tag[0].length, i);
@@ -80,25 +92,24 @@ export function splitStatements(sql: string): Statement[] {
         i++;
       }
     } else if (isWordStart(code)) {
-      const statement = touch(i);
       let end = i + 1;
       while (end < sql.length && isWordPart(sql.charCodeAt(end))) end++;
       const word = sql.slice(i, end).toUpperCase();
-      if (statement.words.length < WORDS_KEPT) statement.words.push(word);
+      const statement = touch(i, word);
+      statement.words++;
       trackRoutineBody(statement, word);
       i = end;
     } else if (code === SEMICOLON && parenDepth === 0 && (current?.beginDepth ?? 0) === 0) {
-      if (current) statements.push({ offset: current.offset, line: current.line, words: current.words });
-      current = undefined;
+      finish(i + 1);
       i++;
     } else {
       if (code === OPEN_PAREN) parenDepth++;
       else if (code === CLOSE_PAREN && parenDepth > 0) parenDepth--;
-      touch(i);
+      touch(i, sql[i]);
       i++;
     }
   }
-  if (current) statements.push({ offset: current.offset, line: current.line, words: current.words });
+  finish(sql.length);
   return statements;
 }
 
@@ -107,9 +118,9 @@ export function splitStatements(sql: string): Statement[] {
  * FUNCTION or PROCEDURE, BEGIN opens a block that END closes (CASE too, once inside one), and
  * semicolons inside it do not end the statement.
  */
-function trackRoutineBody(statement: { words: string[]; routine: string; beginDepth: number }, word: string): void {
-  if (statement.routine === '' && statement.words.length <= 4) {
-    const lead = statement.words.join(' ');
+function trackRoutineBody(statement: { tokens: string[]; words: number; routine: string; beginDepth: number }, word: string): void {
+  if (statement.routine === '' && statement.words <= 4) {
+    const lead = statement.tokens.slice(0, statement.words).join(' ');
     if (/^CREATE (OR REPLACE )?(FUNCTION|PROCEDURE)$/.test(lead)) statement.routine = lead;
     return;
   }
@@ -163,7 +174,7 @@ function quotedEnd(sql: string, start: number, quote: number, backslashEscapes: 
  * would end early (and in a dry run, commit).
  */
 export function transactionControl(statement: Statement): string | undefined {
-  const [first, second, third] = statement.words;
+  const [first, second, third] = statement.tokens;
   switch (first) {
     case 'BEGIN':
     case 'COMMIT':
@@ -180,4 +191,47 @@ export function transactionControl(statement: Statement): string | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * A statement PostgreSQL refuses to run inside a transaction block, as its first words say;
+ * undefined for the others. Such a statement must be alone in a versioned file that opts out of
+ * the transaction: PostgreSQL runs a query of several statements as one implicit transaction.
+ */
+export function refusesTransaction(statement: Statement): string | undefined {
+  const words = statement.tokens;
+  const [first, second] = words;
+  const concurrently = words.indexOf('CONCURRENTLY');
+  if (first === 'CREATE' && concurrently > 0 && words.slice(1, concurrently).every((word) => word === 'INDEX' || word === 'UNIQUE')) return 'CREATE INDEX CONCURRENTLY';
+  if (first === 'DROP' && second === 'INDEX' && words[2] === 'CONCURRENTLY') return 'DROP INDEX CONCURRENTLY';
+  if (first === 'REINDEX' && concurrently > 0) return 'REINDEX CONCURRENTLY';
+  if (first === 'ALTER' && words.includes('DETACH') && concurrently > 0) return 'DETACH PARTITION CONCURRENTLY';
+  if (first === 'VACUUM') return 'VACUUM';
+  if (first === 'CREATE' && second === 'DATABASE') return 'CREATE DATABASE';
+  return undefined;
+}
+
+/** An identifier as PostgreSQL reads it: a quoted one as written, a bare one folded to lower case. */
+function identifier(token: string | undefined): string | undefined {
+  if (token === undefined) return undefined;
+  if (token.startsWith('"')) return token.slice(1, -1).replace(/""/g, '"');
+  return /^[A-Z_\u0080-\uffff][A-Z0-9_$\u0080-\uffff]*$/.test(token) ? token.toLowerCase() : undefined;
+}
+
+/** The index a CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON [ONLY] [schema.]table statement builds. */
+export function concurrentIndex(statement: Statement): { index: string; schema?: string; table?: string } | undefined {
+  if (refusesTransaction(statement) !== 'CREATE INDEX CONCURRENTLY') return undefined;
+  const words = statement.tokens;
+  let at = words.indexOf('CONCURRENTLY') + 1;
+  if (words[at] === 'IF' && words[at + 1] === 'NOT' && words[at + 2] === 'EXISTS') at += 3;
+  if (words[at] === 'ON') return undefined;
+  const index = identifier(words[at]);
+  if (index === undefined) return undefined;
+  at++;
+  if (words[at] !== 'ON') return { index };
+  at++;
+  if (words[at] === 'ONLY') at++;
+  const first = identifier(words[at]);
+  if (words[at + 1] === '.') return { index, schema: first, table: identifier(words[at + 2]) };
+  return { index, table: first };
 }

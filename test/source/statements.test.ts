@@ -3,7 +3,7 @@
  * (libpg-query, the server's grammar compiled to WebAssembly) on the cases that fool naive splitting.
  */
 import { loadModule, parseSync } from 'libpg-query';
-import { splitStatements, transactionControl } from '../../src/source/statements';
+import { concurrentIndex, refusesTransaction, splitStatements, transactionControl } from '../../src/source/statements';
 
 const TRICKY = [
   ['comments', "-- a; comment\nSELECT 1; /* a; /* nested; */ still; */ SELECT 2;\n-- trailing"],
@@ -36,11 +36,12 @@ describe('splitStatements', () => {
     expect(splitStatements(sql).map((statement) => statement.offset)).toEqual(serverOffsets(sql));
   });
 
-  test('counts lines and keeps the first words upper-cased', () => {
-    const statements = splitStatements("-- header\nupdate t\n  set v = 'a\nb';\n\ncommit;");
+  test('counts lines and keeps the first tokens: words upper-cased, quoted names as written', () => {
+    const statements = splitStatements('-- header\nupdate t\n  set v = \'a\nb\';\n\ncommit;\nCREATE TABLE "My Table" (id int)');
     expect(statements).toEqual([
-      { offset: 10, line: 2, words: ['UPDATE', 'T', 'SET', 'V'] },
-      { offset: 37, line: 6, words: ['COMMIT'] },
+      { offset: 10, end: 35, line: 2, tokens: ['UPDATE', 'T', 'SET', 'V', '=', "''"] },
+      { offset: 37, end: 44, line: 6, tokens: ['COMMIT'] },
+      { offset: 45, end: 77, line: 7, tokens: ['CREATE', 'TABLE', '"My Table"', '(', 'ID', 'INT', ')'] },
     ]);
   });
 
@@ -78,5 +79,32 @@ describe('transactionControl', () => {
     'START_DATE;',
   ])('%s does not', (sql) => {
     expect(transactionControl(splitStatements(sql)[0])).toBeUndefined();
+  });
+});
+
+describe('refusesTransaction and concurrentIndex', () => {
+  const first = (sql: string) => splitStatements(sql)[0];
+
+  test.each([
+    ['CREATE INDEX CONCURRENTLY i ON t (c);', 'CREATE INDEX CONCURRENTLY'],
+    ['create unique index concurrently if not exists i on t (c);', 'CREATE INDEX CONCURRENTLY'],
+    ['DROP INDEX CONCURRENTLY IF EXISTS i;', 'DROP INDEX CONCURRENTLY'],
+    ['REINDEX INDEX CONCURRENTLY i;', 'REINDEX CONCURRENTLY'],
+    ['ALTER TABLE t DETACH PARTITION p CONCURRENTLY;', 'DETACH PARTITION CONCURRENTLY'],
+    ['VACUUM t;', 'VACUUM'],
+    ['CREATE INDEX i ON t (c);', undefined],
+    ['REFRESH MATERIALIZED VIEW CONCURRENTLY v;', undefined],
+    ["SELECT 'CREATE INDEX CONCURRENTLY';", undefined],
+  ])('%s', (sql, refused) => {
+    expect(refusesTransaction(first(sql))).toBe(refused);
+  });
+
+  test.each([
+    ['CREATE INDEX CONCURRENTLY IF NOT EXISTS notes_account_id_idx ON notes (account_id);', { index: 'notes_account_id_idx', table: 'notes' }],
+    ['create unique index concurrently "Odd Name" on only app.Items (c);', { index: 'Odd Name', schema: 'app', table: 'items' }],
+    ['CREATE INDEX CONCURRENTLY ON t (c);', undefined],
+    ['CREATE INDEX i ON t (c);', undefined],
+  ])('%s builds', (sql, built) => {
+    expect(concurrentIndex(first(sql))).toEqual(built);
   });
 });
