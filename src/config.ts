@@ -100,6 +100,8 @@ export const DEFAULTS = {
   applicationName: 'pg-init-migrator',
 } as const;
 
+const DATABASE_URL_EXAMPLE = 'postgres://user:password@host:5432/database';
+
 export function loadConfig(env: Env, options: LoadConfigOptions = {}): MigratorConfig {
   const cwd = options.cwd ?? process.cwd();
   return {
@@ -206,10 +208,7 @@ interface UrlParts {
 
 function parseDatabaseUrl(raw: string): UrlParts {
   // Never echo the value: it normally holds a password.
-  const invalid = new ConfigError(
-    'DATABASE_URL must be a URL like postgres://user:password@host:5432/database',
-    'DATABASE_URL',
-  );
+  const invalid = new ConfigError(`DATABASE_URL must be a URL like ${DATABASE_URL_EXAMPLE}`, 'DATABASE_URL');
   let url: URL;
   try {
     // libpq allows an empty host (postgres://user@/db?host=/socket); URL does not, so name the default.
@@ -307,6 +306,14 @@ function tlsOptions(
 /** Where Kubernetes reads a container's termination message (MIGRATOR_TERMINATION_LOG). */
 export function terminationLogPath(env: Env): string {
   return value(env, 'MIGRATOR_TERMINATION_LOG') ?? '/dev/termination-log';
+}
+
+/**
+ * Text printed as it is even where it contains the password: the names every connection message
+ * shows (a password equal to one of them is visible there anyway) and the migrator's own example.
+ */
+export function publicTextOf(connection?: ConnectionSettings): string[] {
+  return [DATABASE_URL_EXAMPLE, ...(connection ? [connection.user, connection.database, connection.host] : [])];
 }
 
 /** The values that must never appear in output. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig, secretsOf } from '../src/config';
 import { environment } from '../src/cli/env';
 import { ConfigError } from '../src/errors';
-import { createRedactor } from '../src/redact';
+import { createRedactor, redactValues } from '../src/redact';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'migrator-config-'));
 const base = { MIGRATIONS_DIR: dir };
@@ -100,11 +100,49 @@ describe('environment', () => {
 });
 
 describe('createRedactor', () => {
-  test('masks secrets in plain, JSON-escaped and URL-encoded form, and any URL password', () => {
+  test('masks a secret in plain, JSON-escaped and URL-encoded form, and any URL password', () => {
     const redact = createRedactor(['pa"ss word']);
     expect(redact('pa"ss word')).toBe('[REDACTED]');
     expect(redact(JSON.stringify({ e: 'pa"ss word' }))).toBe('{"e":"[REDACTED]"}');
     expect(redact('pa%22ss%20word')).toBe('[REDACTED]');
     expect(redact('see postgres://me:other-secret@db:5432/app')).toBe('see postgres://me:[REDACTED]@db:5432/app');
+  });
+
+  test('a long or non-word password is masked even inside a word', () => {
+    expect(createRedactor(['Zq8rTw2mVx7pLk'])('xZq8rTw2mVx7pLky')).toBe('x[REDACTED]y');
+    expect(createRedactor(['p@ss'])('top@ssecret')).toBe('to[REDACTED]ecret');
+  });
+
+  test('a short word password is masked where it stands as a word, not inside longer words', () => {
+    const redact = createRedactor(['app']);
+    expect(redact('applied, apps, app_x, my-app-db, app.example.com, 1.app')).toBe('applied, apps, app_x, my-app-db, app.example.com, 1.app');
+    expect(redact(`invalid input syntax for type integer: "app"; pw=app. (app) 'app'`)).toBe(
+      `invalid input syntax for type integer: "[REDACTED]"; pw=[REDACTED]. ([REDACTED]) '[REDACTED]'`,
+    );
+    expect(createRedactor(['postgres'])('-- postgres-migrations disable-transaction; see postgres://u:postgres@h')).toBe(
+      '-- postgres-migrations disable-transaction; see postgres://u:[REDACTED]@h',
+    );
+  });
+
+  test('public text (names the migrator prints anyway, its own examples) is left as it is', () => {
+    const redact = createRedactor(['postgres', 'password'], { publicText: ['postgres', 'postgres://user:password@host:5432/database'] });
+    expect(redact('postgres@127.0.0.1:5432/postgres, a URL like postgres://user:password@host:5432/database')).toBe(
+      'postgres@127.0.0.1:5432/postgres, a URL like postgres://user:password@host:5432/database',
+    );
+    expect(redact('password authentication failed, got "password"')).toBe('[REDACTED] authentication failed, got "[REDACTED]"');
+  });
+});
+
+describe('redactValues', () => {
+  test('masks string values at any depth; keys, numbers, dates and kept fields stay', () => {
+    const redact = createRedactor(['x']);
+    const when = new Date(0);
+    expect(redactValues({ x: 'x', exitCode: 2, list: ['x', { x: 'a x b' }], when, outcome: 'x' }, redact, new Set(['outcome']))).toEqual({
+      x: '[REDACTED]',
+      exitCode: 2,
+      list: ['[REDACTED]', { x: 'a [REDACTED] b' }],
+      when,
+      outcome: 'x',
+    });
   });
 });

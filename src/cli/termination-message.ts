@@ -4,14 +4,14 @@
  * written, and that must not change the outcome.
  */
 import { writeFileSync } from 'node:fs';
-import type { Redactor } from '../redact';
 import { EXIT_MEANING } from './exit-codes';
 
 /** Kubernetes keeps at most 4096 bytes of the message. */
 const MAX_BYTES = 4096;
 
-export function writeTerminationMessage(file: string, command: string, exitCode: number, message: string, redact: Redactor): void {
-  const paragraph = redact(`pg-init-migrator ${command} failed with exit code ${exitCode} (${EXIT_MEANING[exitCode] ?? 'unexpected error'}): ${message}`);
+/** `message` comes masked: the paragraph around it is the migrator's own words and stays as it is. */
+export function writeTerminationMessage(file: string, command: string, exitCode: number, message: string): void {
+  const paragraph = `pg-init-migrator ${command} failed with exit code ${exitCode} (${EXIT_MEANING[exitCode] ?? 'unexpected error'}): ${message}`;
   try {
     writeFileSync(file, Buffer.from(paragraph).subarray(0, MAX_BYTES));
   } catch {
