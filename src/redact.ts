@@ -115,3 +115,30 @@ function mask(text: string, ranges: Range[]): string {
   }
   return result + text.slice(done);
 }
+
+/** The longest line kept whole; past it (a tool writing binary, not text) the line is masked and passed on in parts. */
+const MAX_LINE_CHARACTERS = 64 * 1024;
+
+/**
+ * Masks a child process's output line by line as it arrives, so that a secret split across two
+ * chunks is still found whole; end() passes on an unfinished last line.
+ */
+export function lineRedactor(redact: Redactor, write: (text: string) => void): { write(chunk: Buffer): void; end(): void } {
+  const decoder = new TextDecoder();
+  let pending = '';
+  const flush = (upTo: number) => {
+    if (upTo > 0) write(redact(pending.slice(0, upTo)));
+    pending = pending.slice(upTo);
+  };
+  return {
+    write(chunk) {
+      pending += decoder.decode(chunk, { stream: true });
+      flush(pending.lastIndexOf('\n') + 1);
+      if (pending.length > MAX_LINE_CHARACTERS) flush(pending.length);
+    },
+    end() {
+      pending += decoder.decode();
+      flush(pending.length);
+    },
+  };
+}
