@@ -1,5 +1,5 @@
 /** Configuration parsing: no database needed, so these stay plain unit tests. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, secretsOf } from '../src/config';
@@ -83,6 +83,34 @@ describe('loadConfig', () => {
   test('MIGRATOR_IGNORE_TABLES: table or schema.table, comma-separated, blanks ignored', () => {
     expect(loadConfig(base).ignoreTables).toEqual([]);
     expect(loadConfig({ ...base, MIGRATOR_IGNORE_TABLES: ' spatial_ref_sys , audit.Log Entries ,' }).ignoreTables).toEqual(['spatial_ref_sys', 'audit.Log Entries']);
+  });
+
+  test('options, application_name ("+" stays a plus) and connect_timeout in the URL win over PGOPTIONS, PGAPPNAME, PGCONNECT_TIMEOUT', () => {
+    const fromUrl = loadConfig({ ...base, DATABASE_URL: 'postgres://db/app?options=-c%20search_path%3Dapp&application_name=a+b&connect_timeout=1', PGOPTIONS: '-c x=y', PGAPPNAME: 'env' });
+    expect(fromUrl.connection).toMatchObject({ options: '-c search_path=app', applicationName: 'a+b', connectTimeoutMs: 2000 });
+    const fromEnv = loadConfig({ ...base, PGOPTIONS: '-c x=y', PGAPPNAME: 'env', PGCONNECT_TIMEOUT: '0' });
+    expect(fromEnv.connection).toMatchObject({ options: '-c x=y', applicationName: 'env', connectTimeoutMs: undefined });
+  });
+
+  test('sslmode=require checks the chain when ~/.postgresql/root.crt is there, and takes the client certificate beside it', () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'migrator-home-'));
+    const env = { ...base, HOME: home, PGSSLMODE: 'require' };
+    expect(loadConfig(env).connection.ssl).toEqual({ rejectUnauthorized: false });
+    mkdirSync(path.join(home, '.postgresql'));
+    for (const name of ['root.crt', 'postgresql.crt', 'postgresql.key']) writeFileSync(path.join(home, '.postgresql', name), name);
+    const { ssl, sslFiles } = loadConfig(env).connection;
+    expect(ssl).toMatchObject({ ca: 'root.crt', cert: 'postgresql.crt', key: 'postgresql.key', rejectUnauthorized: true });
+    expect((ssl as { checkServerIdentity: () => unknown }).checkServerIdentity()).toBeUndefined();
+    expect(sslFiles).toEqual({ rootCert: path.join(home, '.postgresql', 'root.crt'), cert: path.join(home, '.postgresql', 'postgresql.crt'), key: path.join(home, '.postgresql', 'postgresql.key') });
+  });
+
+  test('a password file is read only when no password is given, and only its matching line counts', () => {
+    const file = path.join(dir, 'pgpass');
+    writeFileSync(file, '#db:5432:app:me:commented\ndb:5432:other:me:not-this\ndb:*:app:me:p\\:w\n*:*:*:*:fallback\n', { mode: 0o600 });
+    expect(loadConfig({ ...base, DATABASE_URL: 'postgres://me@db/app', PGPASSFILE: file }).connection.password).toBe('p:w');
+    expect(loadConfig({ ...base, DATABASE_URL: 'postgres://you@db/app', PGPASSFILE: file }).connection.password).toBe('fallback');
+    expect(loadConfig({ ...base, DATABASE_URL: 'postgres://me:given@db/app', PGPASSFILE: file }).connection.password).toBe('given');
+    expect(secretsOf(loadConfig({ ...base, DATABASE_URL: 'postgres://me@db/app', PGPASSFILE: file }))).toEqual(['p:w']);
   });
 
   test('fractional seconds are allowed', () => {

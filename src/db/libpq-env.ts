@@ -19,6 +19,14 @@ export function toolEnvironment(connection: ConnectionSettings, purpose: string,
     PGSSLMODE: connection.sslMode,
     PGAPPNAME: `${connection.applicationName}-${purpose}`,
   });
-  if (connection.password !== undefined) env.PGPASSWORD = connection.password;
+  const optional = {
+    PGPASSWORD: connection.password,
+    PGSSLROOTCERT: connection.sslFiles?.rootCert,
+    PGSSLCERT: connection.sslFiles?.cert,
+    PGSSLKEY: connection.sslFiles?.key,
+    PGOPTIONS: connection.options,
+    PGCONNECT_TIMEOUT: connection.connectTimeoutMs === undefined ? undefined : String(connection.connectTimeoutMs / 1000),
+  };
+  for (const [name, setting] of Object.entries(optional)) if (setting !== undefined) env[name] = setting;
   return env;
 }
