@@ -2,7 +2,8 @@
  * Configuration: environment in, validated typed settings out.
  * This module and the ones it delegates to (connection-settings.ts for the connection) are the
  * only ones that interpret environment variables; everything else receives a MigratorConfig.
- * Invalid values raise ConfigError naming the variable (the CLI exits 2).
+ * Invalid values, and variables that look like ours but are not, raise ConfigError naming the
+ * variable (the CLI exits 2).
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import {
   connectionFromEnv,
   type ConnectionSettings,
 } from './connection-settings';
+import { didYouMean } from './did-you-mean';
 import { value, type Env } from './env-value';
 import { ConfigError } from './errors';
 
@@ -54,7 +56,10 @@ export interface LoadConfigOptions {
   stdoutIsTTY?: boolean;
 }
 
-/** Every environment variable the migrator reads (all documented in README.md, Configuration). */
+/**
+ * Every environment variable the migrator reads: the one list that the check for misspelled
+ * variables uses and that README.md's Configuration table must match (a test holds them equal).
+ */
 export const CONFIG_VARIABLES: readonly string[] = [
   'DATABASE_URL',
   'DATABASE_URL_FILE',
@@ -74,6 +79,9 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'LOG_FORMAT',
 ];
 
+/** Names that are ours or look like ours (MIGRATOR_*, MIGRATIONS_DIR and its misspellings): one we do not read is a mistake. */
+const OUR_PREFIX = /^MIGRAT(OR|IONS?)_/;
+
 export const DEFAULTS = {
   migrationsDir: './migrations',
   waitTimeoutSeconds: 60,
@@ -84,6 +92,7 @@ export const DEFAULTS = {
 
 export function loadConfig(env: Env, options: LoadConfigOptions = {}): MigratorConfig {
   const cwd = options.cwd ?? process.cwd();
+  refuseUnknownVariables(env);
   return {
     connection: connectionFromEnv(env, cwd),
     migrationsDir: migrationsDirFromEnv(env, cwd),
@@ -100,6 +109,16 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): MigratorC
       format: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, options.stdoutIsTTY ? 'pretty' : 'json'),
     },
   };
+}
+
+/** MIGRATOR_LOCK_TIMOUT would otherwise be ignored, and the run would go on without the lock timeout it was meant to set. */
+function refuseUnknownVariables(env: Env): void {
+  const unknown = Object.keys(env)
+    .filter((name) => OUR_PREFIX.test(name) && !CONFIG_VARIABLES.includes(name))
+    .sort();
+  if (unknown.length > 0) {
+    throw new ConfigError(`${unknown[0]} is not a variable the migrator reads${didYouMean(unknown[0], CONFIG_VARIABLES)}`, unknown[0]);
+  }
 }
 
 /** A comma-separated list; blanks around entries are ignored. */

@@ -1,8 +1,8 @@
 /** Configuration parsing: no database needed, so these stay plain unit tests. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, secretsOf } from '../src/config';
+import { CONFIG_VARIABLES, loadConfig, secretsOf } from '../src/config';
 import { environment } from '../src/cli/env';
 import { ConfigError } from '../src/errors';
 import { createRedactor, redactValues } from '../src/redact';
@@ -115,6 +115,19 @@ describe('loadConfig', () => {
 
   test('fractional seconds are allowed', () => {
     expect(loadConfig({ ...base, MIGRATOR_WAIT_TIMEOUT: '0.5', MIGRATOR_LOCK_WAIT: '0' })).toMatchObject({ waitTimeoutMs: 500, lockWaitMs: 0 });
+  });
+});
+
+describe('CONFIG_VARIABLES', () => {
+  test("is exactly the list of README.md's Configuration table", () => {
+    const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const start = readme.indexOf('\n## Configuration\n');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    const documented = section
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .flatMap((line) => [...line.split('|')[1].matchAll(/`([A-Z_]+)`/g)].map((match) => match[1]));
+    expect([...documented].sort()).toEqual([...CONFIG_VARIABLES].sort());
   });
 });
 

@@ -36,6 +36,8 @@ describe('connection settings', () => {
       ['PGTZ', { PGTZ: 'UTC' }, /^PGTZ is not supported: set server settings with PGOPTIONS instead/],
       ['an unknown PGSSLMODE', { PGSSLMODE: 'no-verify' }, /^PGSSLMODE must be one of/],
       ['two hosts', { DATABASE_URL: '?host=a,b' }, /^DATABASE_URL: host lists several hosts: the migrator connects to one$/],
+      ['a misspelled MIGRATOR_ variable', { MIGRATOR_LOCK_TIMOUT: '5' }, /^MIGRATOR_LOCK_TIMOUT is not a variable the migrator reads \(did you mean MIGRATOR_LOCK_TIMEOUT\?\)$/],
+      ['a misspelled MIGRATIONS_DIR', { MIGRATION_DIR: 'migrations' }, /^MIGRATION_DIR is not a variable the migrator reads \(did you mean MIGRATIONS_DIR\?\)$/],
     ])('%s', async (_label, settings, message) => {
       const { DATABASE_URL: query, ...variables } = settings as Record<string, string>;
       const result = await run({ ...variables, ...(query === undefined ? {} : { DATABASE_URL: `${db.url}${query}` }) });
