@@ -11,6 +11,7 @@ import {
   CONNECTION_DEFAULTS,
   DATABASE_URL_EXAMPLE,
   LIBPQ_VARIABLES,
+  MAX_TIMEOUT_MS,
   connectionFromEnv,
   type ConnectionSettings,
 } from './connection-settings';
@@ -143,14 +144,22 @@ function seconds(env: Env, name: string, fallback: number): number {
   return optionalSeconds(env, name) ?? fallback * 1000;
 }
 
-/** A duration in seconds (fractions allowed), as milliseconds; undefined when not set. */
+/**
+ * A duration in seconds (fractions allowed), as milliseconds; undefined when not set. PostgreSQL's
+ * lock_timeout and statement_timeout and node's timers all stop at MAX_TIMEOUT_MS: a longer one
+ * would fail at run time (PostgreSQL) or fire at once (node).
+ */
 function optionalSeconds(env: Env, name: string): number | undefined {
   const raw = value(env, name);
   if (raw === undefined) return undefined;
   if (!/^\d+(\.\d+)?$/.test(raw)) {
     throw new ConfigError(`${name} must be a number of seconds, 0 or more (got "${raw}")`, name);
   }
-  return Math.round(Number(raw) * 1000);
+  const ms = Math.round(Number(raw) * 1000);
+  if (ms > MAX_TIMEOUT_MS) {
+    throw new ConfigError(`${name} must be at most ${MAX_TIMEOUT_MS / 1000} seconds, the ${MAX_TIMEOUT_MS} ms PostgreSQL's and node's timers stop at (got "${raw}")`, name);
+  }
+  return ms;
 }
 
 function count(env: Env, name: string, fallback: number): number {

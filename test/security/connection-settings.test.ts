@@ -38,6 +38,8 @@ describe('connection settings', () => {
       ['two hosts', { DATABASE_URL: '?host=a,b' }, /^DATABASE_URL: host lists several hosts: the migrator connects to one$/],
       ['a misspelled MIGRATOR_ variable', { MIGRATOR_LOCK_TIMOUT: '5' }, /^MIGRATOR_LOCK_TIMOUT is not a variable the migrator reads \(did you mean MIGRATOR_LOCK_TIMEOUT\?\)$/],
       ['a misspelled MIGRATIONS_DIR', { MIGRATION_DIR: 'migrations' }, /^MIGRATION_DIR is not a variable the migrator reads \(did you mean MIGRATIONS_DIR\?\)$/],
+      ['a lock timeout PostgreSQL cannot take', { MIGRATOR_LOCK_TIMEOUT: '2147484' }, /^MIGRATOR_LOCK_TIMEOUT must be at most 2147483\.647 seconds/],
+      ['a statement timeout PostgreSQL cannot take', { MIGRATOR_STATEMENT_TIMEOUT: '9999999999' }, /^MIGRATOR_STATEMENT_TIMEOUT must be at most 2147483\.647 seconds/],
     ])('%s', async (_label, settings, message) => {
       const { DATABASE_URL: query, ...variables } = settings as Record<string, string>;
       const result = await run({ ...variables, ...(query === undefined ? {} : { DATABASE_URL: `${db.url}${query}` }) });
@@ -47,6 +49,15 @@ describe('connection settings', () => {
       expect(summary.msg).toMatch(message);
       expect(summary.variable).toBe(Object.keys(settings)[0]);
     });
+  });
+
+  test('the largest timeouts PostgreSQL takes are accepted and in force', async () => {
+    migrations.write('versioned/1_timeouts.sql', `CREATE TABLE timeouts AS SELECT current_setting('lock_timeout') AS lock_timeout, current_setting('statement_timeout') AS statement_timeout;\n`);
+
+    const result = await run({ MIGRATOR_LOCK_TIMEOUT: '2147483.647', MIGRATOR_STATEMENT_TIMEOUT: '2147483.647' });
+
+    expect(result.code).toBe(0);
+    expect(await db.query('SELECT * FROM timeouts')).toEqual([{ lock_timeout: '2147483647ms', statement_timeout: '2147483647ms' }]);
   });
 
   test('options and application_name in the URL, as libpq reads them ("+" stays a plus)', async () => {
