@@ -181,9 +181,16 @@ function migrationsDirFromEnv(env: Env, cwd: string): string {
   return dir;
 }
 
+export interface TerminationLog {
+  file: string;
+  /** For the default path: the kubelet creates that file, and where it does not exist we are not in Kubernetes. */
+  onlyIfPresent: boolean;
+}
+
 /** Where Kubernetes reads a container's termination message (MIGRATOR_TERMINATION_LOG). */
-export function terminationLogPath(env: Env): string {
-  return value(env, 'MIGRATOR_TERMINATION_LOG') ?? '/dev/termination-log';
+export function terminationLog(env: Env): TerminationLog {
+  const file = value(env, 'MIGRATOR_TERMINATION_LOG');
+  return file === undefined ? { file: '/dev/termination-log', onlyIfPresent: true } : { file, onlyIfPresent: false };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { loadConfig, publicTextOf, secretsOf, terminationLogPath, type Env } from '../config';
+import { loadConfig, publicTextOf, secretsOf, terminationLog, type Env } from '../config';
 import { useNodeCryptoForScram } from '../db/scram-crypto';
 import { MigratorError, MigrationFailedError } from '../errors';
 import { createLogger, type Logger } from '../log';
@@ -81,7 +81,7 @@ async function main(): Promise<number> {
     const exitCode = exitCodeFor(error);
     const message = error instanceof Error ? error.message : String(error);
     if (exitCode !== EXIT.pendingWork) {
-      writeTerminationMessage(terminationLogPath(process.env), commandName, exitCode, redact(message));
+      writeTerminationMessage(terminationLog(env), commandName, exitCode, redact(message));
     }
     logger.error(
       {
