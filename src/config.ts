@@ -13,6 +13,7 @@ import {
   LIBPQ_VARIABLES,
   MAX_TIMEOUT_MS,
   connectionFromEnv,
+  passwordsIn,
   type ConnectionSettings,
 } from './connection-settings';
 import { didYouMean } from './did-you-mean';
@@ -199,6 +200,14 @@ export function terminationLog(env: Env): TerminationLog {
  */
 export function publicTextOf(connection?: ConnectionSettings): string[] {
   return [DATABASE_URL_EXAMPLE, ...(connection ? [connection.user, connection.database, connection.host] : [])];
+}
+
+/**
+ * The passwords an environment gives, as far as it can be read: for the error that stopped
+ * loadConfig, which may quote a value after the password was known.
+ */
+export function secretsIn(env: Env, cwd: string): string[] {
+  return [env.PGPASSWORD, ...passwordsIn(env, cwd)].filter((secret): secret is string => Boolean(secret));
 }
 
 /** The values that must never appear in output. */

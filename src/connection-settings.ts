@@ -131,6 +131,23 @@ export function connectionFromEnv(env: Env, cwd: string): ConnectionSettings {
   };
 }
 
+/** The passwords that can be read from the environment even when the rest of the connection is wrong. */
+export function passwordsIn(env: Env, cwd: string): Array<string | undefined> {
+  const attempt = (read: () => string | undefined) => {
+    try {
+      return read();
+    } catch {
+      return undefined;
+    }
+  };
+  const url = value(env, 'DATABASE_URL');
+  return [
+    attempt(() => (url === undefined ? undefined : settingsFromUrl(url).password)),
+    attempt(() => exclusive(env, 'PGPASSWORD', 'PGPASSWORD_FILE', cwd)),
+    attempt(() => connectionFromEnv(env, cwd).password),
+  ];
+}
+
 function refuseNotImplemented(env: Env): void {
   for (const [, variables, advice] of NOT_IMPLEMENTED) {
     const set = variables.find((variable) => value(env, variable) !== undefined);

@@ -5,7 +5,7 @@
  */
 import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { loadConfig, publicTextOf, secretsOf, terminationLog, type Env } from '../config';
+import { loadConfig, publicTextOf, secretsIn, secretsOf, terminationLog, type Env } from '../config';
 import { useNodeCryptoForScram } from '../db/scram-crypto';
 import { MigratorError, MigrationFailedError } from '../errors';
 import { createLogger, type Logger } from '../log';
@@ -27,19 +27,20 @@ async function main(): Promise<number> {
   const stdoutIsTTY = process.stdout.isTTY === true;
   const cwd = process.cwd();
   let env: Env = process.env;
-  // Until the configuration is known, log with defaults and mask whatever password the environment holds.
-  const early = (from: Env) => {
-    const masking = { secrets: [from.PGPASSWORD], publicText: publicTextOf() };
+  // Until the configuration is known, log with defaults and mask whatever password the environment holds
+  // (nothing is logged before it is known but the error that stops it: see catch).
+  const early = (secrets: Array<string | undefined>) => {
+    const masking = { secrets, publicText: publicTextOf() };
     return {
       logger: createLogger({ format: stdoutIsTTY ? 'pretty' : 'json', colorize: stdoutIsTTY, ...masking }),
       redact: createRedactor(masking.secrets, masking),
     };
   };
-  let { logger, redact } = early(env);
+  let { logger, redact } = early([env.PGPASSWORD]);
+  let configured = false;
   let commandName = process.argv[2] ?? 'up';
   try {
     env = environment(cwd, process.env);
-    if (env.PGPASSWORD !== process.env.PGPASSWORD) ({ logger, redact } = early(env));
     const invocation = parseInvocation(process.argv.slice(2));
     if (invocation.kind === 'help') {
       process.stdout.write(`${invocation.text}\n`);
@@ -52,6 +53,7 @@ async function main(): Promise<number> {
     const { command } = invocation;
     commandName = command.name;
     const config = loadConfig(env, { cwd, stdoutIsTTY });
+    configured = true;
     // A command that prints its result keeps stdout for it: its log lines go to stderr.
     const logFd = command.printsResult(invocation.values) ? STDERR : STDOUT;
     const masking = { secrets: secretsOf(config), publicText: publicTextOf(config.connection) };
@@ -78,6 +80,8 @@ async function main(): Promise<number> {
     logger.info({ command: command.name, ...fields, peakRssMb: peakRssMb(), exitCode: EXIT.success }, msg);
     return EXIT.success;
   } catch (error) {
+    // A configuration error may quote a value after the password was read (DATABASE_URL's, say): mask every password the environment gives.
+    if (!configured) ({ logger, redact } = early(secretsIn(env, cwd)));
     const exitCode = exitCodeFor(error);
     const message = error instanceof Error ? error.message : String(error);
     if (exitCode !== EXIT.pendingWork) {
