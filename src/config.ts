@@ -20,7 +20,7 @@ import { didYouMean } from './did-you-mean';
 import { value, type Env } from './env-value';
 import { ConfigError } from './errors';
 
-export { describeConnection, SSL_MODES, type ConnectionSettings, type SslMode } from './connection-settings';
+export { describeConnection, type ConnectionSettings } from './connection-settings';
 export type { Env } from './env-value';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;

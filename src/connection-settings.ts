@@ -13,7 +13,7 @@ import { exclusive, readSettingFile, value, type Env } from './env-value';
 import { ConfigError } from './errors';
 import { passwordFromFile } from './pgpass';
 
-export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
 export interface ConnectionSettings {
@@ -140,9 +140,11 @@ export function passwordsIn(env: Env, cwd: string): Array<string | undefined> {
       return undefined;
     }
   };
-  const url = value(env, 'DATABASE_URL');
   return [
-    attempt(() => (url === undefined ? undefined : settingsFromUrl(url).password)),
+    attempt(() => {
+      const url = exclusive(env, 'DATABASE_URL', 'DATABASE_URL_FILE', cwd);
+      return url === undefined ? undefined : urlParts(url).password;
+    }),
     attempt(() => exclusive(env, 'PGPASSWORD', 'PGPASSWORD_FILE', cwd)),
     attempt(() => connectionFromEnv(env, cwd).password),
   ];
@@ -156,12 +158,9 @@ function refuseNotImplemented(env: Env): void {
 }
 
 function settingsFromUrl(raw: string): Settings {
-  // Never echo the value: it normally holds a password.
-  const invalid = new ConfigError(`DATABASE_URL must be a URL like ${DATABASE_URL_EXAMPLE}`, 'DATABASE_URL');
-  if (!/^postgres(ql)?:\/\//i.test(raw)) throw invalid;
-  const queryAt = raw.includes('?') ? raw.indexOf('?') : raw.length;
+  const parts = urlParts(raw);
   const settings: Settings = {};
-  for (const [name, text] of queryParameters(raw.slice(queryAt + 1), invalid)) {
+  for (const [name, text] of queryParameters(raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : '')) {
     if (!(PARAMETERS as string[]).includes(name)) {
       const advice = NOT_IMPLEMENTED.find(([parameters]) => parameters.includes(name))?.[2];
       throw new ConfigError(
@@ -171,21 +170,30 @@ function settingsFromUrl(raw: string): Settings {
     }
     if (text !== '') settings[name as Parameter] = text;
   }
+  // Parameters in the query win over the URL's parts, as in libpq (postgres://app@/shop?host=/socket).
+  return { ...parts, ...settings };
+}
+
+/** Never echoes the value: it normally holds a password. */
+const invalidUrl = () => new ConfigError(`DATABASE_URL must be a URL like ${DATABASE_URL_EXAMPLE}`, 'DATABASE_URL');
+
+/** What the URL gives before its query: host, port, user, password, database. */
+function urlParts(raw: string): Settings {
+  if (!/^postgres(ql)?:\/\//i.test(raw)) throw invalidUrl();
   let parts: ReturnType<typeof parse>;
   try {
     // Only the part before the query goes to the parser: it would read certificate files itself,
     // and decodes a "+" in a parameter as a space, where libpq keeps it.
-    parts = parse(raw.slice(0, queryAt));
+    parts = parse(raw.split('?')[0]);
   } catch {
-    throw invalid;
+    throw invalidUrl();
   }
-  const fromParts: Settings = { host: parts.host ?? '', port: parts.port ?? '', user: parts.user ?? '', password: parts.password ?? '', dbname: parts.database ?? '' };
-  // Parameters in the query win over the URL's parts, as in libpq (postgres://app@/shop?host=/socket).
-  return { ...Object.fromEntries(Object.entries(fromParts).filter(([, part]) => part !== '')), ...settings };
+  const found: Settings = { host: parts.host ?? '', port: parts.port ?? '', user: parts.user ?? '', password: parts.password ?? '', dbname: parts.database ?? '' };
+  return Object.fromEntries(Object.entries(found).filter(([, part]) => part !== ''));
 }
 
 /** name=value pairs joined by &, percent-decoded as libpq decodes them. */
-function queryParameters(query: string, invalid: ConfigError): Array<[string, string]> {
+function queryParameters(query: string): Array<[string, string]> {
   return query
     .split('&')
     .filter((pair) => pair !== '')
@@ -195,7 +203,7 @@ function queryParameters(query: string, invalid: ConfigError): Array<[string, st
         if (equals === -1) return [decodeURIComponent(pair), ''];
         return [decodeURIComponent(pair.slice(0, equals)), decodeURIComponent(pair.slice(equals + 1))];
       } catch {
-        throw invalid;
+        throw invalidUrl();
       }
     });
 }

@@ -27,16 +27,16 @@ async function main(): Promise<number> {
   const stdoutIsTTY = process.stdout.isTTY === true;
   const cwd = process.cwd();
   let env: Env = process.env;
-  // Until the configuration is known, log with defaults and mask whatever password the environment holds
-  // (nothing is logged before it is known but the error that stops it: see catch).
-  const early = (secrets: Array<string | undefined>) => {
+  // Until the configuration is known, log with defaults. Nothing is logged before it is known but
+  // an error that stops it, which is masked with every password the environment holds (see catch).
+  const early = (secrets: string[]) => {
     const masking = { secrets, publicText: publicTextOf() };
     return {
       logger: createLogger({ format: stdoutIsTTY ? 'pretty' : 'json', colorize: stdoutIsTTY, ...masking }),
       redact: createRedactor(masking.secrets, masking),
     };
   };
-  let { logger, redact } = early([env.PGPASSWORD]);
+  let { logger, redact } = early([]);
   let configured = false;
   let commandName = process.argv[2] ?? 'up';
   try {

@@ -99,6 +99,9 @@ describe('redaction', () => {
     await run('config error with its example URL', ['up'], { DATABASE_URL: `${url(role).replace(`:${admin.port}/`, ':port/')}`, PGPASSWORD: password });
     await run('misspelled variable', ['up'], { MIGRATOR_LOCK_TIMOUT: '5' });
     await run('unknown URL parameter', ['up'], { DATABASE_URL: `${url(role)}?sslmod=require` });
+    // A pasting mistake: the URL's own password, quoted back by the errors about its query.
+    await run('sslmode quoting the password', ['up'], { DATABASE_URL: `${url(role)}?sslmode=${encodeURIComponent(password)}` });
+    await run('unknown URL parameter quoting the password', ['up'], { DATABASE_URL: `${url(role)}?${encodeURIComponent(password)}=1` });
     return outputs;
   }
 
@@ -121,6 +124,8 @@ describe('redaction', () => {
       ['config error with its example URL', 2],
       ['misspelled variable', 2],
       ['unknown URL parameter', 2],
+      ['sslmode quoting the password', 2],
+      ['unknown URL parameter quoting the password', 2],
     ]);
     const all = reference.map((output) => output.stdout + output.stderr + output.terminationMessage).join('\n');
     expect(all).not.toContain(REFERENCE);
@@ -128,6 +133,7 @@ describe('redaction', () => {
     expect(all).toContain(`SELECT '[REDACTED]'::int;`);
     expect(all).toContain('invalid input syntax for type integer: \\"[REDACTED]\\"');
     expect(all).toContain('(got \\"[REDACTED]\\")');
+    expect(all).toContain('DATABASE_URL: parameter [REDACTED] is not a libpq connection parameter');
     // Files without the password are printed byte for byte.
     expect(reference[0].stdout).toContain(`${TABLE.trimEnd()}\n`);
     expect(reference[0].stdout).toContain(`${MARKED.trimEnd()}\n`);
