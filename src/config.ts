@@ -12,6 +12,7 @@ import {
   DATABASE_URL_EXAMPLE,
   LIBPQ_VARIABLES,
   MAX_TIMEOUT_MS,
+  SSL_MODES,
   connectionFromEnv,
   passwordsIn,
   type ConnectionSettings,
@@ -25,8 +26,12 @@ export type { Env } from './env-value';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-export type LogFormat = 'json' | 'pretty';
-export type OnAhead = 'warn' | 'fail';
+const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+const ON_AHEAD = ['warn', 'fail'] as const;
+export type OnAhead = (typeof ON_AHEAD)[number];
+/** The lists of values that configuration errors offer ("must be one of ..."): the migrator's own words. */
+const VALUE_LISTS = [LOG_LEVELS, LOG_FORMATS, ON_AHEAD, SSL_MODES].map((values) => values.join(', '));
 
 export interface MigratorConfig {
   connection: ConnectionSettings;
@@ -103,12 +108,12 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): MigratorC
     lockTimeoutMs: optionalSeconds(env, 'MIGRATOR_LOCK_TIMEOUT'),
     lockRetries: count(env, 'MIGRATOR_LOCK_RETRIES', DEFAULTS.lockRetries),
     statementTimeoutMs: optionalSeconds(env, 'MIGRATOR_STATEMENT_TIMEOUT'),
-    onAhead: oneOf(env, 'MIGRATOR_ON_AHEAD', ['warn', 'fail'] as const, 'warn'),
+    onAhead: oneOf(env, 'MIGRATOR_ON_AHEAD', ON_AHEAD, 'warn'),
     backupCommand: value(env, 'MIGRATOR_BACKUP_COMMAND'),
     ignoreTables: list(env, 'MIGRATOR_IGNORE_TABLES'),
     log: {
       level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-      format: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, options.stdoutIsTTY ? 'pretty' : 'json'),
+      format: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, options.stdoutIsTTY ? 'pretty' : 'json'),
     },
   };
 }
@@ -196,10 +201,11 @@ export function terminationLog(env: Env): TerminationLog {
 
 /**
  * Text printed as it is even where it contains the password: the names every connection message
- * shows (a password equal to one of them is visible there anyway) and the migrator's own example.
+ * shows (a password equal to one of them is visible there anyway), the migrator's own example and
+ * the lists of values it offers (a password "info" is not masked in "trace, debug, info, ...").
  */
 export function publicTextOf(connection?: ConnectionSettings): string[] {
-  return [DATABASE_URL_EXAMPLE, ...(connection ? [connection.user, connection.database, connection.host] : [])];
+  return [DATABASE_URL_EXAMPLE, ...VALUE_LISTS, ...(connection ? [connection.user, connection.database, connection.host] : [])];
 }
 
 /**

@@ -13,7 +13,7 @@ import { exclusive, readSettingFile, value, type Env } from './env-value';
 import { ConfigError } from './errors';
 import { passwordFromFile } from './pgpass';
 
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
 
 export interface ConnectionSettings {

@@ -97,6 +97,7 @@ describe('redaction', () => {
     await run('refused login', ['up'], { DATABASE_URL: url(`nobody_${id}`) });
     await run('config error quoting the password', ['up'], { MIGRATOR_ON_AHEAD: password });
     await run('config error with its example URL', ['up'], { DATABASE_URL: `${url(role).replace(`:${admin.port}/`, ':port/')}`, PGPASSWORD: password });
+    await run('config error listing the values it takes', ['up'], { LOG_LEVEL: 'loud' });
     await run('misspelled variable', ['up'], { MIGRATOR_LOCK_TIMOUT: '5' });
     await run('unknown URL parameter', ['up'], { DATABASE_URL: `${url(role)}?sslmod=require` });
     // A pasting mistake: the URL's own password, quoted back by the errors about its query.
@@ -122,6 +123,7 @@ describe('redaction', () => {
       ['refused login', 4],
       ['config error quoting the password', 2],
       ['config error with its example URL', 2],
+      ['config error listing the values it takes', 2],
       ['misspelled variable', 2],
       ['unknown URL parameter', 2],
       ['sslmode quoting the password', 2],
