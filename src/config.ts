@@ -1,34 +1,37 @@
 /**
  * Configuration: environment in, validated typed settings out.
- * This is the only module that interprets environment variables; everything else receives a
- * MigratorConfig. Invalid values raise ConfigError naming the variable (the CLI exits 2).
+ * This module and the ones it delegates to (connection-settings.ts for the connection) are the
+ * only ones that interpret environment variables; everything else receives a MigratorConfig.
+ * Invalid values, and variables that look like ours but are not, raise ConfigError naming the
+ * variable (the CLI exits 2).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { ConnectionOptions } from 'node:tls';
+import {
+  CONNECTION_DEFAULTS,
+  DATABASE_URL_EXAMPLE,
+  LIBPQ_VARIABLES,
+  MAX_TIMEOUT_MS,
+  SSL_MODES,
+  connectionFromEnv,
+  passwordsIn,
+  type ConnectionSettings,
+} from './connection-settings';
+import { didYouMean } from './did-you-mean';
+import { value, type Env } from './env-value';
 import { ConfigError } from './errors';
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
-export type SslMode = (typeof SSL_MODES)[number];
+export { describeConnection, type ConnectionSettings } from './connection-settings';
+export type { Env } from './env-value';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-export type LogFormat = 'json' | 'pretty';
-export type OnAhead = 'warn' | 'fail';
-
-export interface ConnectionSettings {
-  host: string;
-  port: number;
-  user: string;
-  password?: string;
-  database: string;
-  sslMode: SslMode;
-  /** TLS options for node's tls.connect, or false for a plain connection. */
-  ssl: false | ConnectionOptions;
-  applicationName: string;
-}
+const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+const ON_AHEAD = ['warn', 'fail'] as const;
+export type OnAhead = (typeof ON_AHEAD)[number];
+/** The lists of values that configuration errors offer ("must be one of ..."): the migrator's own words. */
+const VALUE_LISTS = [LOG_LEVELS, LOG_FORMATS, ON_AHEAD, SSL_MODES].map((values) => values.join(', '));
 
 export interface MigratorConfig {
   connection: ConnectionSettings;
@@ -60,21 +63,15 @@ export interface LoadConfigOptions {
   stdoutIsTTY?: boolean;
 }
 
-/** Every environment variable the migrator reads (all documented in README.md, Configuration). */
-export const CONFIG_VARIABLES = [
+/**
+ * Every environment variable the migrator reads: the one list that the check for misspelled
+ * variables uses and that README.md's Configuration table must match (a test holds them equal).
+ */
+export const CONFIG_VARIABLES: readonly string[] = [
   'DATABASE_URL',
   'DATABASE_URL_FILE',
-  'PGHOST',
-  'PGPORT',
-  'PGUSER',
-  'PGPASSWORD',
+  ...Object.values(LIBPQ_VARIABLES),
   'PGPASSWORD_FILE',
-  'PGDATABASE',
-  'PGSSLMODE',
-  'PGSSLROOTCERT',
-  'PGSSLCERT',
-  'PGSSLKEY',
-  'PGAPPNAME',
   'MIGRATIONS_DIR',
   'MIGRATOR_WAIT_TIMEOUT',
   'MIGRATOR_LOCK_WAIT',
@@ -87,21 +84,22 @@ export const CONFIG_VARIABLES = [
   'MIGRATOR_TERMINATION_LOG',
   'LOG_LEVEL',
   'LOG_FORMAT',
-] as const;
+];
+
+/** Names that are ours or look like ours (MIGRATOR_*, MIGRATIONS_DIR and its misspellings): one we do not read is a mistake. */
+const OUR_PREFIX = /^MIGRAT(OR|IONS?)_/;
 
 export const DEFAULTS = {
   migrationsDir: './migrations',
   waitTimeoutSeconds: 60,
   lockWaitSeconds: 300,
   lockRetries: 3,
-  host: 'localhost',
-  port: 5432,
-  user: 'postgres',
-  applicationName: 'pg-init-migrator',
+  ...CONNECTION_DEFAULTS,
 } as const;
 
 export function loadConfig(env: Env, options: LoadConfigOptions = {}): MigratorConfig {
   const cwd = options.cwd ?? process.cwd();
+  refuseUnknownVariables(env);
   return {
     connection: connectionFromEnv(env, cwd),
     migrationsDir: migrationsDirFromEnv(env, cwd),
@@ -110,19 +108,24 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): MigratorC
     lockTimeoutMs: optionalSeconds(env, 'MIGRATOR_LOCK_TIMEOUT'),
     lockRetries: count(env, 'MIGRATOR_LOCK_RETRIES', DEFAULTS.lockRetries),
     statementTimeoutMs: optionalSeconds(env, 'MIGRATOR_STATEMENT_TIMEOUT'),
-    onAhead: oneOf(env, 'MIGRATOR_ON_AHEAD', ['warn', 'fail'] as const, 'warn'),
+    onAhead: oneOf(env, 'MIGRATOR_ON_AHEAD', ON_AHEAD, 'warn'),
     backupCommand: value(env, 'MIGRATOR_BACKUP_COMMAND'),
     ignoreTables: list(env, 'MIGRATOR_IGNORE_TABLES'),
     log: {
       level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-      format: oneOf(env, 'LOG_FORMAT', ['json', 'pretty'] as const, options.stdoutIsTTY ? 'pretty' : 'json'),
+      format: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, options.stdoutIsTTY ? 'pretty' : 'json'),
     },
   };
 }
 
-function value(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+/** MIGRATOR_LOCK_TIMOUT would otherwise be ignored, and the run would go on without the lock timeout it was meant to set. */
+function refuseUnknownVariables(env: Env): void {
+  const unknown = Object.keys(env)
+    .filter((name) => OUR_PREFIX.test(name) && !CONFIG_VARIABLES.includes(name))
+    .sort();
+  if (unknown.length > 0) {
+    throw new ConfigError(`${unknown[0]} is not a variable the migrator reads${didYouMean(unknown[0], CONFIG_VARIABLES)}`, unknown[0]);
+  }
 }
 
 /** A comma-separated list; blanks around entries are ignored. */
@@ -147,14 +150,22 @@ function seconds(env: Env, name: string, fallback: number): number {
   return optionalSeconds(env, name) ?? fallback * 1000;
 }
 
-/** A duration in seconds (fractions allowed), as milliseconds; undefined when not set. */
+/**
+ * A duration in seconds (fractions allowed), as milliseconds; undefined when not set. PostgreSQL's
+ * lock_timeout and statement_timeout and node's timers all stop at MAX_TIMEOUT_MS: a longer one
+ * would fail at run time (PostgreSQL) or fire at once (node).
+ */
 function optionalSeconds(env: Env, name: string): number | undefined {
   const raw = value(env, name);
   if (raw === undefined) return undefined;
   if (!/^\d+(\.\d+)?$/.test(raw)) {
     throw new ConfigError(`${name} must be a number of seconds, 0 or more (got "${raw}")`, name);
   }
-  return Math.round(Number(raw) * 1000);
+  const ms = Math.round(Number(raw) * 1000);
+  if (ms > MAX_TIMEOUT_MS) {
+    throw new ConfigError(`${name} must be at most ${MAX_TIMEOUT_MS / 1000} seconds, the ${MAX_TIMEOUT_MS} ms PostgreSQL's and node's timers stop at (got "${raw}")`, name);
+  }
+  return ms;
 }
 
 function count(env: Env, name: string, fallback: number): number {
@@ -176,145 +187,36 @@ function migrationsDirFromEnv(env: Env, cwd: string): string {
   return dir;
 }
 
-/** Reads a secret mounted as a file (Docker/Kubernetes secrets), without its trailing newline. */
-function secretFile(env: Env, name: string): string | undefined {
-  const file = value(env, name);
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  } catch (error) {
-    throw new ConfigError(`${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, name);
-  }
-}
-
-function exclusive(env: Env, direct: string, fromFile: string): string | undefined {
-  if (value(env, direct) !== undefined && value(env, fromFile) !== undefined) {
-    throw new ConfigError(`set ${direct} or ${fromFile}, not both`, fromFile);
-  }
-  return secretFile(env, fromFile) ?? value(env, direct);
-}
-
-/** The connection string's parts; any part it leaves out falls back to the libpq variables. */
-interface UrlParts {
-  host?: string;
-  port?: string;
-  user?: string;
-  password?: string;
-  database?: string;
-  params: URLSearchParams;
-}
-
-function parseDatabaseUrl(raw: string): UrlParts {
-  // Never echo the value: it normally holds a password.
-  const invalid = new ConfigError(
-    'DATABASE_URL must be a URL like postgres://user:password@host:5432/database',
-    'DATABASE_URL',
-  );
-  let url: URL;
-  try {
-    // libpq allows an empty host (postgres://user@/db?host=/socket); URL does not, so name the default.
-    url = new URL(raw.replace(/^(postgres(?:ql)?:\/\/(?:[^@/]*@)?)(?=[/?]|$)/i, `$1${DEFAULTS.host}`));
-  } catch {
-    throw invalid;
-  }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw invalid;
-  const decode = (part: string) => {
-    try {
-      return part === '' ? undefined : decodeURIComponent(part);
-    } catch {
-      throw invalid;
-    }
-  };
-  const database = decode(url.pathname.replace(/^\//, ''));
-  return {
-    // A socket folder may be given as ?host=/var/run/postgresql, as libpq allows.
-    host: url.searchParams.get('host') ?? decode(url.hostname.replace(/^\[(.*)\]$/, '$1')),
-    port: url.port || url.searchParams.get('port') || undefined,
-    user: decode(url.username),
-    password: decode(url.password),
-    database,
-    params: url.searchParams,
-  };
-}
-
-function connectionFromEnv(env: Env, cwd: string): ConnectionSettings {
-  const databaseUrl = exclusive(env, 'DATABASE_URL', 'DATABASE_URL_FILE');
-  const password = exclusive(env, 'PGPASSWORD', 'PGPASSWORD_FILE');
-  const url = databaseUrl === undefined ? undefined : parseDatabaseUrl(databaseUrl);
-  const setting = (urlValue: string | undefined, envName: string) =>
-    urlValue ?? url?.params.get(envName.replace(/^PG/, '').toLowerCase()) ?? value(env, envName);
-
-  const portText = setting(url?.port, 'PGPORT');
-  const port = portText === undefined ? DEFAULTS.port : Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new ConfigError(`PGPORT must be a port number from 1 to 65535 (got "${portText}")`, 'PGPORT');
-  }
-  const user = setting(url?.user, 'PGUSER') ?? DEFAULTS.user;
-  const sslMode = parseSslMode(url?.params.get('sslmode') ?? value(env, 'PGSSLMODE'));
-  return {
-    host: setting(url?.host, 'PGHOST') ?? DEFAULTS.host,
-    port,
-    user,
-    password: url?.password ?? password,
-    database: setting(url?.database, 'PGDATABASE') ?? user,
-    sslMode,
-    ssl: tlsOptions(sslMode, {
-      ca: url?.params.get('sslrootcert') ?? value(env, 'PGSSLROOTCERT'),
-      cert: url?.params.get('sslcert') ?? value(env, 'PGSSLCERT'),
-      key: url?.params.get('sslkey') ?? value(env, 'PGSSLKEY'),
-    }, cwd),
-    applicationName: url?.params.get('application_name') ?? value(env, 'PGAPPNAME') ?? DEFAULTS.applicationName,
-  };
-}
-
-function parseSslMode(raw: string | undefined): SslMode {
-  if (raw === undefined) return 'disable';
-  const mode = raw.toLowerCase() as SslMode;
-  if (!SSL_MODES.includes(mode)) {
-    throw new ConfigError(`PGSSLMODE must be one of ${SSL_MODES.join(', ')} (got "${raw}")`, 'PGSSLMODE');
-  }
-  return mode;
-}
-
-/**
- * libpq's sslmode mapped onto node's TLS options. node-postgres cannot fall back from TLS to plain
- * text, so allow and prefer connect without TLS, like disable.
- */
-function tlsOptions(
-  mode: SslMode,
-  files: { ca?: string; cert?: string; key?: string },
-  cwd: string,
-): false | ConnectionOptions {
-  if (mode === 'disable' || mode === 'allow' || mode === 'prefer') return false;
-  const read = (file: string | undefined, variable: string) => {
-    if (file === undefined) return undefined;
-    try {
-      return readFileSync(path.resolve(cwd, file), 'utf8');
-    } catch (error) {
-      throw new ConfigError(`${variable}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, variable);
-    }
-  };
-  const options: ConnectionOptions = {
-    ca: read(files.ca, 'PGSSLROOTCERT'),
-    cert: read(files.cert, 'PGSSLCERT'),
-    key: read(files.key, 'PGSSLKEY'),
-  };
-  if (mode === 'require') return { ...options, rejectUnauthorized: false };
-  if (mode === 'verify-ca') return { ...options, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-  return { ...options, rejectUnauthorized: true };
+export interface TerminationLog {
+  file: string;
+  /** For the default path: the kubelet creates that file, and where it does not exist we are not in Kubernetes. */
+  onlyIfPresent: boolean;
 }
 
 /** Where Kubernetes reads a container's termination message (MIGRATOR_TERMINATION_LOG). */
-export function terminationLogPath(env: Env): string {
-  return value(env, 'MIGRATOR_TERMINATION_LOG') ?? '/dev/termination-log';
+export function terminationLog(env: Env): TerminationLog {
+  const file = value(env, 'MIGRATOR_TERMINATION_LOG');
+  return file === undefined ? { file: '/dev/termination-log', onlyIfPresent: true } : { file, onlyIfPresent: false };
+}
+
+/**
+ * Text printed as it is even where it contains the password: the names every connection message
+ * shows (a password equal to one of them is visible there anyway), the migrator's own example and
+ * the lists of values it offers (a password "info" is not masked in "trace, debug, info, ...").
+ */
+export function publicTextOf(connection?: ConnectionSettings): string[] {
+  return [DATABASE_URL_EXAMPLE, ...VALUE_LISTS, ...(connection ? [connection.user, connection.database, connection.host] : [])];
+}
+
+/**
+ * The passwords an environment gives, as far as it can be read: for the error that stopped
+ * loadConfig, which may quote a value after the password was known.
+ */
+export function secretsIn(env: Env, cwd: string): string[] {
+  return [env.PGPASSWORD, ...passwordsIn(env, cwd)].filter((secret): secret is string => Boolean(secret));
 }
 
 /** The values that must never appear in output. */
 export function secretsOf(config: MigratorConfig): string[] {
   return config.connection.password ? [config.connection.password] : [];
-}
-
-/** host:port/database as user, for log lines: never includes the password. */
-export function describeConnection(connection: ConnectionSettings): string {
-  return `${connection.user}@${connection.host}:${connection.port}/${connection.database}`;
 }

@@ -1,11 +1,12 @@
 /**
  * The root logger: pino JSON, one event per line, written synchronously to stdout so that no line
- * is lost when the process exits right after a failure. Every line passes through the redactor.
+ * is lost when the process exits right after a failure. Every value passes through the redactor
+ * before the line is serialized: keys, level and time are never touched.
  */
 import { writeSync } from 'node:fs';
 import pino from 'pino';
 import type { LogFormat, LogLevel } from './config';
-import { createRedactor } from './redact';
+import { createRedactor, redactValues } from './redact';
 
 /**
  * What the migrator needs of a logger: one method per level, each taking the event's fields and
@@ -33,6 +34,8 @@ export interface LoggerOptions {
   format?: LogFormat;
   /** Values to mask wherever they appear (passwords). */
   secrets?: ReadonlyArray<string | undefined>;
+  /** Text printed as it is even where it contains a secret (see RedactorOptions). */
+  publicText?: ReadonlyArray<string | undefined>;
   /** Where lines go (default: stdout). Tests pass their own sink. */
   write?: (line: string) => void;
   colorize?: boolean;
@@ -42,16 +45,22 @@ const writeStdout = (line: string) => {
   writeSync(1, line);
 };
 
+/**
+ * Fields whose values are the migrator's own words (an outcome, a phase, an error class, a code):
+ * never masked, so that they read the same whatever the password is.
+ */
+const OWN_FIELDS: ReadonlySet<string> = new Set(['outcome', 'errorType', 'phase', 'kind', 'stage', 'command', 'signal', 'variable', 'pgCode', 'code']);
+
 /** The CLI's logger, and the default of the library: pino, JSON lines to stdout unless told otherwise. */
 export function createLogger(options: LoggerOptions = {}): pino.Logger {
-  const redact = createRedactor(options.secrets ?? []);
+  const redact = createRedactor(options.secrets ?? [], { publicText: options.publicText });
+  const redactFields = (fields: Record<string, unknown>) => redactValues(fields, redact, OWN_FIELDS);
   const write = options.write ?? writeStdout;
   // Loaded only when a person asked for it: keeps the JSON path (every pod start) light.
   const format = options.format === 'pretty' ? prettyFormatter(options.colorize ?? false) : undefined;
   const destination = {
     write(line: string) {
-      const safe = redact(line);
-      write(format ? format(safe) : safe);
+      write(format ? format(line) : line);
     },
   };
   return pino(
@@ -59,7 +68,8 @@ export function createLogger(options: LoggerOptions = {}): pino.Logger {
       level: options.level ?? 'info',
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), bindings: redactFields, log: redactFields },
+      serializers: { msg: redact },
     },
     destination,
   );

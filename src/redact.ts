@@ -1,28 +1,144 @@
-/** Removes secrets from any text before it leaves the process (log lines, error messages). */
+/**
+ * Masking secrets in what leaves the process: log values, command results, child-process output,
+ * the termination message. It works on values, never on serialized lines, so keys, levels and JSON
+ * syntax stay as they are whatever the password is (README.md, Security).
+ */
 
-const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/?#\s]*@/gi;
 export const REDACTED = '[REDACTED]';
 
+/** Masks the secrets in one piece of text. */
 export type Redactor = (text: string) => string;
 
+export interface RedactorOptions {
+  /**
+   * Text the migrator prints as it is: user, database and host names, its own examples. A password
+   * occurrence inside it is left alone; masking it there would hide nothing.
+   */
+  publicText?: ReadonlyArray<string | undefined>;
+}
+
+type Range = [start: number, end: number];
+
 /**
- * Builds a function that masks the given secrets and any password embedded in a URL.
- * Secrets are also matched in their JSON-escaped and URL-encoded forms, because log lines are JSON
- * and connection strings percent-encode.
+ * Below this length, a password of letters, digits and _ turns up in ordinary text by chance
+ * ("app" in "applied", "postgres" in "postgres-migrations"), so it is masked only where it stands
+ * as a word of its own. Longer passwords, and any with other characters, are masked wherever they occur.
  */
-export function createRedactor(secrets: ReadonlyArray<string | undefined>): Redactor {
-  const forms = new Set<string>();
+const CHANCE_LENGTH = 12;
+const WORD_CHARACTER = /[\p{L}\p{N}_]/u;
+const WORD = /^[\p{L}\p{N}_]+$/u;
+/** A password in any URL (another database's, a webhook's): group 1 is the password. */
+const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:([^@/?#\s]+)@/dgi;
+
+interface Pattern {
+  form: string;
+  wholeWordOnly: boolean;
+}
+
+export function createRedactor(secrets: ReadonlyArray<string | undefined>, options: RedactorOptions = {}): Redactor {
+  const patterns: Pattern[] = [];
   for (const secret of secrets) {
     if (!secret) continue;
-    forms.add(secret);
-    forms.add(JSON.stringify(secret).slice(1, -1));
-    forms.add(encodeURIComponent(secret));
+    const wholeWordOnly = secret.length < CHANCE_LENGTH && WORD.test(secret);
+    // Outside text may carry the secret JSON-escaped (a child's JSON output) or percent-encoded (a URL).
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])) {
+      patterns.push({ form, wholeWordOnly });
+    }
   }
-  // Longest first, so a secret that contains another is masked whole.
-  const ordered = [...forms].sort((a, b) => b.length - a.length);
+  const publicText = (options.publicText ?? []).filter((text): text is string => Boolean(text));
   return (text) => {
-    let result = text.replace(URL_CREDENTIALS, `$1${REDACTED}@`);
-    for (const form of ordered) result = result.split(form).join(REDACTED);
-    return result;
+    const ranges = [...secretRanges(text, patterns), ...urlPasswordRanges(text)].filter(
+      (range) => !publicText.some((known) => isInside(text, range, known)),
+    );
+    return ranges.length === 0 ? text : mask(text, ranges);
+  };
+}
+
+/** A copy of a log object or result with every string value masked; keys, and the values of `keep` fields, untouched. */
+export function redactValues<T>(value: T, redact: Redactor, keep: ReadonlySet<string> = new Set()): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactValues(item, redact, keep)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const prototype = Object.getPrototypeOf(value);
+  // Dates and other class instances serialize themselves; only plain data is walked.
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, keep.has(key) ? item : redactValues(item, redact, keep)]),
+  ) as T;
+}
+
+function secretRanges(text: string, patterns: Pattern[]): Range[] {
+  const ranges: Range[] = [];
+  for (const { form, wholeWordOnly } of patterns) {
+    for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
+      const end = at + form.length;
+      if (wholeWordOnly && (continuesWord(text, at - 1, -1) || continuesWord(text, end, 1) || text.startsWith('://', end))) continue;
+      ranges.push([at, end]);
+    }
+  }
+  return ranges;
+}
+
+/**
+ * Whether the character at `index` makes the text there part of a longer word: a letter, digit or
+ * _, or a - or . joining another one ("postgres-migrations", "127.0.0.1"). A "://" after a word
+ * makes it a URL's scheme, not a password.
+ */
+function continuesWord(text: string, index: number, direction: 1 | -1): boolean {
+  const character = text[index];
+  if (character === undefined) return false;
+  if (WORD_CHARACTER.test(character)) return true;
+  const beyond = text[index + direction];
+  return (character === '-' || character === '.') && beyond !== undefined && WORD_CHARACTER.test(beyond);
+}
+
+function urlPasswordRanges(text: string): Range[] {
+  if (!text.includes('://')) return [];
+  return [...text.matchAll(URL_CREDENTIALS)].map((match) => match.indices![1] as Range);
+}
+
+function isInside(text: string, [start, end]: Range, known: string): boolean {
+  for (let at = text.indexOf(known, Math.max(0, end - known.length)); at !== -1 && at <= start; at = text.indexOf(known, at + 1)) {
+    if (at + known.length >= end) return true;
+  }
+  return false;
+}
+
+function mask(text: string, ranges: Range[]): string {
+  ranges.sort((a, b) => a[0] - b[0]);
+  let result = '';
+  let done = 0;
+  for (const [start, end] of ranges) {
+    if (end <= done) continue;
+    result += text.slice(done, Math.max(start, done)) + (start >= done ? REDACTED : '');
+    done = end;
+  }
+  return result + text.slice(done);
+}
+
+/** The longest line kept whole; past it (a tool writing binary, not text) the line is masked and passed on in parts. */
+const MAX_LINE_CHARACTERS = 64 * 1024;
+
+/**
+ * Masks a child process's output line by line as it arrives, so that a secret split across two
+ * chunks is still found whole; end() passes on an unfinished last line.
+ */
+export function lineRedactor(redact: Redactor, write: (text: string) => void): { write(chunk: Buffer): void; end(): void } {
+  const decoder = new TextDecoder();
+  let pending = '';
+  const flush = (upTo: number) => {
+    if (upTo > 0) write(redact(pending.slice(0, upTo)));
+    pending = pending.slice(upTo);
+  };
+  return {
+    write(chunk) {
+      pending += decoder.decode(chunk, { stream: true });
+      flush(pending.lastIndexOf('\n') + 1);
+      if (pending.length > MAX_LINE_CHARACTERS) flush(pending.length);
+    },
+    end() {
+      pending += decoder.decode();
+      flush(pending.length);
+    },
   };
 }

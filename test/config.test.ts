@@ -1,11 +1,11 @@
 /** Configuration parsing: no database needed, so these stay plain unit tests. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, secretsOf } from '../src/config';
+import { CONFIG_VARIABLES, loadConfig, secretsOf } from '../src/config';
 import { environment } from '../src/cli/env';
 import { ConfigError } from '../src/errors';
-import { createRedactor } from '../src/redact';
+import { createRedactor, redactValues } from '../src/redact';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'migrator-config-'));
 const base = { MIGRATIONS_DIR: dir };
@@ -85,8 +85,49 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...base, MIGRATOR_IGNORE_TABLES: ' spatial_ref_sys , audit.Log Entries ,' }).ignoreTables).toEqual(['spatial_ref_sys', 'audit.Log Entries']);
   });
 
+  test('options, application_name ("+" stays a plus) and connect_timeout in the URL win over PGOPTIONS, PGAPPNAME, PGCONNECT_TIMEOUT', () => {
+    const fromUrl = loadConfig({ ...base, DATABASE_URL: 'postgres://db/app?options=-c%20search_path%3Dapp&application_name=a+b&connect_timeout=1', PGOPTIONS: '-c x=y', PGAPPNAME: 'env' });
+    expect(fromUrl.connection).toMatchObject({ options: '-c search_path=app', applicationName: 'a+b', connectTimeoutMs: 2000 });
+    const fromEnv = loadConfig({ ...base, PGOPTIONS: '-c x=y', PGAPPNAME: 'env', PGCONNECT_TIMEOUT: '0' });
+    expect(fromEnv.connection).toMatchObject({ options: '-c x=y', applicationName: 'env', connectTimeoutMs: undefined });
+  });
+
+  test('sslmode=require checks the chain when ~/.postgresql/root.crt is there, and takes the client certificate beside it', () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'migrator-home-'));
+    const env = { ...base, HOME: home, PGSSLMODE: 'require' };
+    expect(loadConfig(env).connection.ssl).toEqual({ rejectUnauthorized: false });
+    mkdirSync(path.join(home, '.postgresql'));
+    for (const name of ['root.crt', 'postgresql.crt', 'postgresql.key']) writeFileSync(path.join(home, '.postgresql', name), name);
+    const { ssl, sslFiles } = loadConfig(env).connection;
+    expect(ssl).toMatchObject({ ca: 'root.crt', cert: 'postgresql.crt', key: 'postgresql.key', rejectUnauthorized: true });
+    expect((ssl as { checkServerIdentity: () => unknown }).checkServerIdentity()).toBeUndefined();
+    expect(sslFiles).toEqual({ rootCert: path.join(home, '.postgresql', 'root.crt'), cert: path.join(home, '.postgresql', 'postgresql.crt'), key: path.join(home, '.postgresql', 'postgresql.key') });
+  });
+
+  test('a password file is read only when no password is given, and only its matching line counts', () => {
+    const file = path.join(dir, 'pgpass');
+    writeFileSync(file, '#db:5432:app:me:commented\ndb:5432:other:me:not-this\ndb:*:app:me:p\\:w\n*:*:*:*:fallback\n', { mode: 0o600 });
+    expect(loadConfig({ ...base, DATABASE_URL: 'postgres://me@db/app', PGPASSFILE: file }).connection.password).toBe('p:w');
+    expect(loadConfig({ ...base, DATABASE_URL: 'postgres://you@db/app', PGPASSFILE: file }).connection.password).toBe('fallback');
+    expect(loadConfig({ ...base, DATABASE_URL: 'postgres://me:given@db/app', PGPASSFILE: file }).connection.password).toBe('given');
+    expect(secretsOf(loadConfig({ ...base, DATABASE_URL: 'postgres://me@db/app', PGPASSFILE: file }))).toEqual(['p:w']);
+  });
+
   test('fractional seconds are allowed', () => {
     expect(loadConfig({ ...base, MIGRATOR_WAIT_TIMEOUT: '0.5', MIGRATOR_LOCK_WAIT: '0' })).toMatchObject({ waitTimeoutMs: 500, lockWaitMs: 0 });
+  });
+});
+
+describe('CONFIG_VARIABLES', () => {
+  test("is exactly the list of README.md's Configuration table", () => {
+    const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const start = readme.indexOf('\n## Configuration\n');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    const documented = section
+      .split('\n')
+      .filter((line) => line.startsWith('| `'))
+      .flatMap((line) => [...line.split('|')[1].matchAll(/`([A-Z_]+)`/g)].map((match) => match[1]));
+    expect([...documented].sort()).toEqual([...CONFIG_VARIABLES].sort());
   });
 });
 
@@ -100,11 +141,49 @@ describe('environment', () => {
 });
 
 describe('createRedactor', () => {
-  test('masks secrets in plain, JSON-escaped and URL-encoded form, and any URL password', () => {
+  test('masks a secret in plain, JSON-escaped and URL-encoded form, and any URL password', () => {
     const redact = createRedactor(['pa"ss word']);
     expect(redact('pa"ss word')).toBe('[REDACTED]');
     expect(redact(JSON.stringify({ e: 'pa"ss word' }))).toBe('{"e":"[REDACTED]"}');
     expect(redact('pa%22ss%20word')).toBe('[REDACTED]');
     expect(redact('see postgres://me:other-secret@db:5432/app')).toBe('see postgres://me:[REDACTED]@db:5432/app');
+  });
+
+  test('a long or non-word password is masked even inside a word', () => {
+    expect(createRedactor(['Zq8rTw2mVx7pLk'])('xZq8rTw2mVx7pLky')).toBe('x[REDACTED]y');
+    expect(createRedactor(['p@ss'])('top@ssecret')).toBe('to[REDACTED]ecret');
+  });
+
+  test('a short word password is masked where it stands as a word, not inside longer words', () => {
+    const redact = createRedactor(['app']);
+    expect(redact('applied, apps, app_x, my-app-db, app.example.com, 1.app')).toBe('applied, apps, app_x, my-app-db, app.example.com, 1.app');
+    expect(redact(`invalid input syntax for type integer: "app"; pw=app. (app) 'app'`)).toBe(
+      `invalid input syntax for type integer: "[REDACTED]"; pw=[REDACTED]. ([REDACTED]) '[REDACTED]'`,
+    );
+    expect(createRedactor(['postgres'])('-- postgres-migrations disable-transaction; see postgres://u:postgres@h')).toBe(
+      '-- postgres-migrations disable-transaction; see postgres://u:[REDACTED]@h',
+    );
+  });
+
+  test('public text (names the migrator prints anyway, its own examples) is left as it is', () => {
+    const redact = createRedactor(['postgres', 'password'], { publicText: ['postgres', 'postgres://user:password@host:5432/database'] });
+    expect(redact('postgres@127.0.0.1:5432/postgres, a URL like postgres://user:password@host:5432/database')).toBe(
+      'postgres@127.0.0.1:5432/postgres, a URL like postgres://user:password@host:5432/database',
+    );
+    expect(redact('password authentication failed, got "password"')).toBe('[REDACTED] authentication failed, got "[REDACTED]"');
+  });
+});
+
+describe('redactValues', () => {
+  test('masks string values at any depth; keys, numbers, dates and kept fields stay', () => {
+    const redact = createRedactor(['x']);
+    const when = new Date(0);
+    expect(redactValues({ x: 'x', exitCode: 2, list: ['x', { x: 'a x b' }], when, outcome: 'x' }, redact, new Set(['outcome']))).toEqual({
+      x: '[REDACTED]',
+      exitCode: 2,
+      list: ['[REDACTED]', { x: 'a [REDACTED] b' }],
+      when,
+      outcome: 'x',
+    });
   });
 });

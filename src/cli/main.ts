@@ -5,18 +5,19 @@
  */
 import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { loadConfig, secretsOf, terminationLogPath } from '../config';
+import { loadConfig, publicTextOf, secretsIn, secretsOf, terminationLog, type Env } from '../config';
 import { useNodeCryptoForScram } from '../db/scram-crypto';
 import { MigratorError, MigrationFailedError } from '../errors';
 import { createMigrator } from '../create-migrator';
 import { logProgress } from '../run/progress-log';
 import { createLogger, type Logger } from '../log';
-import { createRedactor } from '../redact';
+import { createRedactor, redactValues, type Redactor } from '../redact';
 import { stepLabel, summarize, type PartialReport } from '../results';
 import { packageVersion } from '../version';
 import { parseInvocation } from './args';
 import { environment } from './env';
 import { EXIT, exitCodeFor } from './exit-codes';
+import { formatJson } from './output';
 import { writeTerminationMessage } from './termination-message';
 
 /** After a first SIGINT/SIGTERM the run gets this long to roll back and release before we leave. */
@@ -27,12 +28,21 @@ const STDERR = 2;
 async function main(): Promise<number> {
   const stdoutIsTTY = process.stdout.isTTY === true;
   const cwd = process.cwd();
-  // Until the configuration is known, log with defaults and mask whatever password the environment holds.
-  const earlySecrets = [process.env.PGPASSWORD];
-  let logger: Logger = createLogger({ format: stdoutIsTTY ? 'pretty' : 'json', colorize: stdoutIsTTY, secrets: earlySecrets });
-  let redact = createRedactor(earlySecrets);
+  let env: Env = process.env;
+  // Until the configuration is known, log with defaults. Nothing is logged before it is known but
+  // an error that stops it, which is masked with every password the environment holds (see catch).
+  const early = (secrets: string[]) => {
+    const masking = { secrets, publicText: publicTextOf() };
+    return {
+      logger: createLogger({ format: stdoutIsTTY ? 'pretty' : 'json', colorize: stdoutIsTTY, ...masking }),
+      redact: createRedactor(masking.secrets, masking),
+    };
+  };
+  let { logger, redact } = early([]);
+  let configured = false;
   let commandName = process.argv[2] ?? 'up';
   try {
+    env = environment(cwd, process.env);
     const invocation = parseInvocation(process.argv.slice(2));
     if (invocation.kind === 'help') {
       process.stdout.write(`${invocation.text}\n`);
@@ -44,16 +54,19 @@ async function main(): Promise<number> {
     }
     const { command } = invocation;
     commandName = command.name;
-    const config = loadConfig(environment(cwd, process.env), { cwd, stdoutIsTTY });
+    const config = loadConfig(env, { cwd, stdoutIsTTY });
+    configured = true;
     // A command that prints its result keeps stdout for it: its log lines go to stderr.
     const logFd = command.printsResult(invocation.values) ? STDERR : STDOUT;
+    const masking = { secrets: secretsOf(config), publicText: publicTextOf(config.connection) };
     logger = createLogger({
       ...config.log,
-      secrets: secretsOf(config),
+      ...masking,
       colorize: logFd === STDOUT ? stdoutIsTTY : process.stderr.isTTY === true,
       write: (line) => writeSync(logFd, line),
     });
-    redact = createRedactor(secretsOf(config));
+    redact = createRedactor(masking.secrets, masking);
+    const redactResult = resultRedactor(redact);
     // The CLI owns its process, so it may change how node-postgres hashes; the library API leaves that to the app.
     useNodeCryptoForScram();
     const migrator = createMigrator(config, { logger, signal: stopOnSignals(logger), onEvent: logProgress(logger) });
@@ -62,17 +75,19 @@ async function main(): Promise<number> {
       migrator,
       values: invocation.values,
       positionals: invocation.positionals,
-      print: (text) => writeSync(STDOUT, redact(text)),
+      print: (text) => writeSync(STDOUT, redactResult(text)),
       // Not process.stdin: that would open the stream (for a file or /dev/null, loading fs streams) on every start.
       interactive: isatty(0),
     });
     logger.info({ command: command.name, ...fields, peakRssMb: peakRssMb(), exitCode: EXIT.success }, msg);
     return EXIT.success;
   } catch (error) {
+    // A configuration error may quote a value after the password was read (DATABASE_URL's, say): mask every password the environment gives.
+    if (!configured) ({ logger, redact } = early(secretsIn(env, cwd)));
     const exitCode = exitCodeFor(error);
     const message = error instanceof Error ? error.message : String(error);
     if (exitCode !== EXIT.pendingWork) {
-      writeTerminationMessage(terminationLogPath(process.env), commandName, exitCode, message, redact);
+      writeTerminationMessage(terminationLog(env), commandName, exitCode, redact(message));
     }
     logger.error(
       {
@@ -86,6 +101,22 @@ async function main(): Promise<number> {
     );
     return exitCode;
   }
+}
+
+/**
+ * A result printed with --json is masked value by value, so that its keys stay keys whatever the
+ * password is; it is recognised by coming back unchanged from formatJson. Text results are masked as text.
+ */
+function resultRedactor(redact: Redactor): (text: string) => string {
+  return (text) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return redact(text);
+    }
+    return formatJson(parsed) === text ? formatJson(redactValues(parsed, redact)) : redact(text);
+  };
 }
 
 /** SIGINT/SIGTERM abort the run (rollback, lock released); a second signal leaves at once. */

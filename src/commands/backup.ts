@@ -1,23 +1,29 @@
 /**
  * Backup before change: when `up` has work to do and MIGRATOR_BACKUP_COMMAND is set, that command
  * runs first through /bin/sh, with the connection in the libpq variables (so `pg_dump -Fc -f ...`
- * needs no arguments for where to connect). Its output goes to stderr, keeping stdout for our logs.
+ * needs no arguments for where to connect). Its output goes to stderr, keeping stdout for our
+ * logs, masked like everything else we write: it is handed the password.
  */
 import { spawn } from '../child-process';
-import type { ConnectionSettings } from '../config';
-import { libpqEnvironment } from '../db/libpq-env';
+import { publicTextOf, type ConnectionSettings } from '../config';
+import { toolEnvironment } from '../db/libpq-env';
 import { BackupFailedError } from '../errors';
 import type { Logger } from '../log';
+import { createRedactor, lineRedactor } from '../redact';
 import { now } from '../clock';
 
 export async function runBackup(command: string, connection: ConnectionSettings, logger: Logger): Promise<void> {
   const started = now();
-  logger.info({ command }, 'running the backup command before changing anything');
+  logger.info({ backupCommand: command }, 'running the backup command before changing anything');
+  const redact = createRedactor([connection.password], { publicText: publicTextOf(connection) });
   const outcome = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], {
-      env: { ...process.env, ...libpqEnvironment(connection, 'backup') },
-      stdio: ['ignore', process.stderr, process.stderr],
-    });
+    const child = spawn('/bin/sh', ['-c', command], { env: toolEnvironment(connection, 'backup'), stdio: ['ignore', 'pipe', 'pipe'] });
+    // One per stream, so that a line of one is never cut by a line of the other.
+    for (const stream of [child.stdout, child.stderr]) {
+      const output = lineRedactor(redact, (text) => process.stderr.write(text));
+      stream.on('data', output.write);
+      stream.on('end', output.end);
+    }
     child.on('error', (error) => resolve({ code: null, error }));
     child.on('close', (code) => resolve({ code }));
   });

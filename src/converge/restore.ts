@@ -4,14 +4,14 @@
  */
 import { spawn } from '../child-process';
 import type { ConnectionSettings } from '../config';
-import { libpqEnvironment } from '../db/libpq-env';
+import { toolEnvironment } from '../db/libpq-env';
 import { ConfigError, InterruptedError } from '../errors';
 
 export async function restoreDump(file: string, connection: ConnectionSettings, signal?: AbortSignal): Promise<void> {
   const outcome = await new Promise<{ code: number | null; error?: NodeJS.ErrnoException; stderr: string }>((resolve) => {
     let stderr = '';
     const child = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file], {
-      env: { ...process.env, ...libpqEnvironment(connection, 'restore') },
+      env: toolEnvironment(connection, 'restore'),
       stdio: ['ignore', 'ignore', 'pipe'],
       signal,
     });

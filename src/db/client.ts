@@ -2,15 +2,26 @@
 import pg from 'pg';
 import type { ConnectionSettings } from '../config';
 
+/** The server asked for a password and none was configured: retrying cannot help. */
+class NoPasswordError extends Error {}
+
 export function createClient(settings: ConnectionSettings, connectTimeoutMs: number): pg.Client {
   return new pg.Client({
     host: settings.host,
     port: settings.port,
     user: settings.user,
-    password: settings.password,
+    // A function, even without a password: node-postgres would otherwise look one up in ~/.pgpass
+    // itself (with a deprecation warning on stderr); config.ts has already read the password file.
+    password: async () => {
+      if (settings.password === undefined) {
+        throw new NoPasswordError('the server asks for a password and none is set (DATABASE_URL, PGPASSWORD, PGPASSWORD_FILE or a password file)');
+      }
+      return settings.password;
+    },
     database: settings.database,
     ssl: settings.ssl,
     application_name: settings.applicationName,
+    options: settings.options,
     connectionTimeoutMillis: Math.max(1, Math.round(connectTimeoutMs)),
   });
 }
@@ -31,7 +42,7 @@ export function isTlsError(error: unknown): boolean {
 
 export function isPermanentConnectError(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
-  if (isTlsError(error) || (typeof code === 'string' && PERMANENT_LOGIN_CODES.has(code))) return true;
+  if (error instanceof NoPasswordError || isTlsError(error) || (typeof code === 'string' && PERMANENT_LOGIN_CODES.has(code))) return true;
   const message = error instanceof Error ? error.message : '';
   return /does not support SSL|SSL is not enabled|no pg_hba\.conf entry/i.test(message);
 }

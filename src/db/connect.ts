@@ -18,7 +18,7 @@ export interface WaitOptions {
 const FIRST_DELAY_MS = 100;
 const MAX_DELAY_MS = 2000;
 const WARN_EVERY_MS = 5000;
-/** One attempt never waits longer than this for a TCP or TLS handshake. */
+/** One attempt waits at most this long for a TCP or TLS handshake, unless connect_timeout says otherwise. */
 const MAX_ATTEMPT_MS = 10_000;
 
 export async function connectWithRetry(settings: ConnectionSettings, options: WaitOptions): Promise<pg.Client> {
@@ -30,7 +30,7 @@ export async function connectWithRetry(settings: ConnectionSettings, options: Wa
   for (let attempt = 1; ; attempt++) {
     InterruptedError.throwIfAborted(signal);
     const remaining = timeoutMs - (Date.now() - started);
-    const client = createClient(settings, Math.min(MAX_ATTEMPT_MS, Math.max(remaining, 1000)));
+    const client = createClient(settings, Math.min(settings.connectTimeoutMs ?? MAX_ATTEMPT_MS, Math.max(remaining, 1000)));
     try {
       await client.connect();
       logger.debug({ attempt, target }, 'connected to database');

@@ -1,8 +1,9 @@
 /** On failure a one-paragraph summary goes to the Kubernetes termination-message file. */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runMigrator } from '../support/cli';
+import { docker, ROOT } from '../support/docker';
 import type { TestDatabase } from '../support/database';
 import type { TempMigrations } from '../support/fixtures';
 import { withFreshDatabase } from '../support/fresh';
@@ -39,6 +40,25 @@ describe('termination message', () => {
     const message = readFileSync(file, 'utf8');
     expect(message).toContain('(the database was unavailable)');
     expect(message).not.toContain('wrong-secret');
+  });
+
+  test('MIGRATOR_TERMINATION_LOG from .env is honoured like every other variable', async () => {
+    const file = path.join(dir, 'termination-log');
+    writeFileSync(path.join(dir, '.env'), `MIGRATOR_TERMINATION_LOG=${file}\nMIGRATOR_ON_AHEAD=never\n`);
+
+    const result = await runMigrator(['up'], { env, cwd: dir });
+
+    expect(result.code).toBe(2);
+    expect(readFileSync(file, 'utf8')).toMatch(/^pg-init-migrator up failed with exit code 2 \(usage or configuration error\): MIGRATOR_ON_AHEAD must be one of/);
+  });
+
+  test('outside Kubernetes the default /dev/termination-log is not created, even where /dev is writable; an existing one is written', async () => {
+    // A container as root: /dev is writable there, as it is in any container without the kubelet's mount.
+    const script = 'node /app/migrator.js up; ls /dev/termination-log; touch /dev/termination-log; node /app/migrator.js up; cat /dev/termination-log';
+    const result = await docker(['run', '--rm', '-v', `${path.join(ROOT, 'dist')}:/app:ro`, '-e', 'MIGRATIONS_DIR=/tmp', '-e', 'MIGRATOR_ON_AHEAD=never', 'node:24-bookworm-slim', 'sh', '-c', script]);
+
+    expect(result.stderr).toMatch(/cannot access '\/dev\/termination-log': No such file or directory/);
+    expect(result.stdout).toMatch(/pg-init-migrator up failed with exit code 2 \(usage or configuration error\): MIGRATOR_ON_AHEAD must be one of warn, fail \(got "never"\)$/);
   });
 
   test('a successful run writes nothing; an unwritable path changes nothing about the outcome', async () => {

@@ -2,7 +2,7 @@
  * TLS against a PostgreSQL container that only accepts TLS, with a CA made in the test:
  * verify-full succeeds with the right CA and host name, and fails clearly otherwise.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
@@ -58,7 +58,8 @@ describe('TLS', () => {
     rmSync(files, { recursive: true, force: true });
   });
 
-  const run = (env: Record<string, string>) => runMigrator(['up'], { env: { MIGRATIONS_DIR: migrations.dir, MIGRATOR_WAIT_TIMEOUT: '5', ...env } });
+  // HOME without ~/.postgresql, so that no certificate of this machine's user takes part.
+  const run = (env: Record<string, string>) => runMigrator(['up'], { env: { MIGRATIONS_DIR: migrations.dir, MIGRATOR_WAIT_TIMEOUT: '5', HOME: files, ...env } });
 
   test('without TLS the server refuses the connection, at once: exit 4', async () => {
     const result = await run({ DATABASE_URL: url('localhost'), PGSSLMODE: 'disable' });
@@ -95,10 +96,54 @@ describe('TLS', () => {
     expect(summaryLine(result).msg).toMatch(/Hostname\/IP does not match certificate's altnames/);
   });
 
-  test('verify-ca accepts that host name (it checks the chain only); require skips verification', async () => {
+  test('verify-ca accepts that host name (it checks the chain only); require without a root certificate skips verification', async () => {
     expect((await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'verify-ca', PGSSLROOTCERT: path.join(files, 'ca.crt') })).code).toBe(0);
     expect((await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'verify-ca', PGSSLROOTCERT: path.join(files, 'other-ca.crt') })).code).toBe(4);
     expect((await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'require' })).code).toBe(0);
+  });
+
+  test('require with a root certificate checks the chain, as libpq does: PGSSLROOTCERT, or ~/.postgresql/root.crt', async () => {
+    const other = await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'require', PGSSLROOTCERT: path.join(files, 'other-ca.crt') });
+    expect(other.code).toBe(4);
+    expect(summaryLine(other).msg).toMatch(/refused the connection: .*certificate/);
+    expect((await run({ DATABASE_URL: `${url('127.0.0.1')}?sslmode=require&sslrootcert=${path.join(files, 'ca.crt')}` })).code).toBe(0);
+
+    const home = path.join(files, 'home');
+    mkdirSync(path.join(home, '.postgresql'), { recursive: true });
+    writeFileSync(path.join(home, '.postgresql', 'root.crt'), otherCa.pem.cert);
+    expect((await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'require', HOME: home })).code).toBe(4);
+    writeFileSync(path.join(home, '.postgresql', 'root.crt'), ca.pem.cert);
+    expect((await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'require', HOME: home })).code).toBe(0);
+  });
+
+  test('verify-ca and verify-full without a root certificate are refused at start, as libpq refuses them: exit 2', async () => {
+    const result = await run({ DATABASE_URL: url('localhost'), PGSSLMODE: 'verify-full' });
+    expect(result.code).toBe(2);
+    expect(summaryLine(result)).toMatchObject({ variable: 'PGSSLMODE', msg: expect.stringMatching(/^PGSSLMODE verify-full needs a root certificate .*or to system/) });
+  });
+
+  test("sslrootcert=system: the system's trusted roots, verify-full; a weaker sslmode with it is refused", async () => {
+    // OpenSSL's default store, which node reads for "system", is what SSL_CERT_FILE and SSL_CERT_DIR name.
+    const emptyDir = mkdtempSync(path.join(files, 'certs-'));
+    const system = (caFile: string) => ({ SSL_CERT_FILE: path.join(files, caFile), SSL_CERT_DIR: emptyDir });
+
+    expect((await run({ DATABASE_URL: `${url('localhost')}?sslrootcert=system`, ...system('ca.crt') })).code).toBe(0);
+    expect((await run({ DATABASE_URL: `${url('localhost')}?sslrootcert=system`, ...system('other-ca.crt') })).code).toBe(4);
+    const weaker = await run({ DATABASE_URL: `${url('localhost')}?sslrootcert=system&sslmode=require`, ...system('ca.crt') });
+    expect(weaker.code).toBe(2);
+    expect(summaryLine(weaker).msg).toBe('DATABASE_URL: sslmode must be verify-full with sslrootcert=system (got "require")');
+  });
+
+  test('the backup command connects with the same TLS settings (PGSSLMODE, PGSSLROOTCERT)', async () => {
+    migrations.write('versioned/1_after_backup.sql', 'SELECT 1;\n');
+    const result = await run({
+      DATABASE_URL: url('localhost'),
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: path.join(files, 'ca.crt'),
+      MIGRATOR_BACKUP_COMMAND: `psql -XAtc 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()' >&2`,
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('t\n');
   });
 
   test('a client certificate (PGSSLCERT, PGSSLKEY) logs in without a password; without it the login is refused', async () => {
