@@ -1,7 +1,7 @@
 /** Reading single environment variables: blanks count as unset, secrets may come from files. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from './errors';
+import { ConfigError } from '../errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

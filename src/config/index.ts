@@ -19,7 +19,7 @@ import {
 } from './connection-settings';
 import { didYouMean } from './did-you-mean';
 import { value, type Env } from './env-value';
-import { ConfigError } from './errors';
+import { ConfigError } from '../errors';
 
 export { describeConnection, type ConnectionSettings } from './connection-settings';
 export type { Env } from './env-value';

@@ -10,7 +10,7 @@ import type * as Tls from 'node:tls';
 import { parse } from 'pg-connection-string';
 import { didYouMean } from './did-you-mean';
 import { exclusive, readSettingFile, value, type Env } from './env-value';
-import { ConfigError } from './errors';
+import { ConfigError } from '../errors';
 import { passwordFromFile } from './pgpass';
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;

@@ -6,7 +6,7 @@
  * Lines are parsed and matched by the pgpass package, node-postgres' own.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { ConfigError } from './errors';
+import { ConfigError } from '../errors';
 
 export interface PasswordFile {
   file: string;
