@@ -11,7 +11,7 @@ import { generate, type GenerateOptions } from './commands/generate';
 import { history, verify } from './commands/history';
 import { lint } from './commands/lint';
 import { newMigration } from './commands/new-migration';
-import { check, plan } from './commands/plan';
+import { check, plan, type CheckOptions } from './commands/plan';
 import { renumber } from './commands/renumber';
 import { rollback, type RollbackTarget } from './commands/rollback';
 import { up, type UpOptions } from './commands/up';
@@ -45,8 +45,11 @@ export interface Migrator {
   plan(): Promise<Plan>;
   /** The same plan, for the status overview. */
   status(): Promise<Plan>;
-  /** Resolves when the schema is current; rejects with SchemaNotCurrentError (carrying the plan) when `up` has work to do. */
-  check(): Promise<Plan>;
+  /**
+   * Resolves when the schema is current; rejects with SchemaNotCurrentError (carrying the plan)
+   * when `up` has work to do, after waiting up to `waitMs` for it to be done.
+   */
+  check(options?: CheckOptions): Promise<Plan>;
   /** Applied versioned migrations, oldest first. */
   history(): Promise<AppliedMigration[]>;
   /** Resolves with counts when files and history agree; rejects with ValidationError otherwise. */
@@ -74,7 +77,7 @@ export function createMigrator(config: MigratorConfig, options: MigratorOptions 
     up: (upOptions) => up(context, upOptions),
     plan: () => plan(context),
     status: () => plan(context),
-    check: () => check(context),
+    check: (checkOptions) => check(context, checkOptions),
     history: () => history(context),
     verify: () => verify(context),
     baseline: (id) => baseline(context, id),

@@ -4,7 +4,7 @@
  * the errors each outcome rejects with, and the data types they return.
  */
 export { createMigrator, type Migrator, type MigratorOptions } from './create-migrator';
-export { assertSchemaCurrent, type AssertSchemaOptions } from './commands/plan';
+export { assertSchemaCurrent, type AssertSchemaOptions, type CheckOptions } from './commands/plan';
 export type { UpOptions } from './commands/up';
 export type { RollbackTarget } from './commands/rollback';
 export type { GenerateOptions } from './commands/generate';

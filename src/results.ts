@@ -13,8 +13,11 @@ export interface AppliedMigration {
   executedAt: Date | null;
 }
 
-/** What a step does: a repair script, a declared column added, a table created, a versioned migration applied, rolled back or recorded. */
-export type StepKind = 'repair' | 'column' | 'table' | 'migration' | 'rollback' | 'baseline';
+/**
+ * What a step does: a repair script, a declared column added, a table created, a versioned
+ * migration applied (or an INVALID index it left rebuilt), rolled back or recorded.
+ */
+export type StepKind = 'repair' | 'column' | 'table' | 'migration' | 'index' | 'rollback' | 'baseline';
 
 /** One step `up` (or rollback, baseline) takes. */
 export interface PlannedStep {
@@ -110,6 +113,8 @@ export interface VerifyReport {
   applied: number;
   pending: number;
   ahead: Array<{ id: number; name: string }>;
+  /** Applied .js migrations whose hash verify cannot check without running them (up checks them). */
+  unverified: string[];
 }
 
 /** How an upgraded database's schema differs from a fresh install's, in words a person can act on. */

@@ -38,6 +38,9 @@ export interface Command {
 
 const json = { json: { type: 'boolean' } } as const;
 
+/** How long `check --wait` waits by default: a rollout's Job usually finishes well within it. */
+const DEFAULT_CHECK_WAIT_SECONDS = 300;
+
 const up: Command = {
   name: 'up',
   summary: 'apply everything that is pending (the default command)',
@@ -71,13 +74,19 @@ const statusCommand: Command = {
 const checkCommand: Command = {
   name: 'check',
   summary: 'exit 0 when the schema is current, 3 when up has work to do, 6 when validation fails',
-  usage: 'migrator check',
-  details: 'For pipelines, readiness probes and gates. Changes nothing.',
-  options: {},
+  usage: 'migrator check [--wait [--timeout S]]',
+  details:
+    'For pipelines, readiness probes and gates. Changes nothing, and needs only read rights: run it with the app\'s role.\n' +
+    '--wait       ask again every 2 s until the schema is current (exit 0), or until the timeout (exit 3)\n' +
+    '--timeout S  how long --wait waits, in seconds (default 300)',
+  options: { wait: { type: 'boolean' }, timeout: { type: 'string' } },
   positionals: [0, 0],
   printsResult: () => false,
   async run(context) {
-    const result = await context.migrator.check();
+    const { wait, timeout } = context.values;
+    if (timeout !== undefined && !wait) throw new ConfigError('--timeout needs --wait', '--timeout');
+    const seconds = timeout === undefined ? DEFAULT_CHECK_WAIT_SECONDS : wholeNumber(String(timeout), '--timeout');
+    const result = await context.migrator.check(wait ? { waitMs: seconds * 1000 } : {});
     return { msg: 'the schema is current', outcome: 'up-to-date', currentVersion: result.versioned.currentVersion };
   },
 };

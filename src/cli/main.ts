@@ -89,9 +89,12 @@ async function main(): Promise<number> {
     if (exitCode !== EXIT.pendingWork) {
       writeTerminationMessage(terminationLog(env), commandName, exitCode, redact(message));
     }
-    logger.error(
+    // "Pending" is check's normal answer, not a failure of the migrator.
+    const pending = exitCode === EXIT.pendingWork;
+    (pending ? logger.warn : logger.error).call(
+      logger,
       {
-        outcome: exitCode === EXIT.pendingWork ? 'pending' : 'failed',
+        outcome: pending ? 'pending' : 'failed',
         exitCode,
         ...errorFields(error),
         ...(error instanceof MigratorError && error.report ? failureReport(error.report) : {}),

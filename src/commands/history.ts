@@ -15,10 +15,17 @@ export async function history({ config, logger, signal }: MigratorContext): Prom
  * and present. Rejects with ValidationError naming the problem; resolves with counts otherwise.
  */
 export async function verify({ config, logger, signal }: MigratorContext): Promise<VerifyReport> {
-  const files = loadMigrationSet(config.migrationsDir);
+  const files = loadMigrationSet(config.migrationsDir, { executeJs: false });
   return withDatabase(config, { logger, signal, writes: false }, async ({ client }) => {
     const applied = await createHistoryStore(client, files.versionedDir).read();
     const { pending, ahead } = compareWithHistory(files.versioned, applied);
-    return { files: files.versioned.length, applied: applied.length, pending: pending.length, ahead: ahead.map(({ id, name }) => ({ id, name })) };
+    const pendingFiles = new Set(pending);
+    return {
+      files: files.versioned.length,
+      applied: applied.length,
+      pending: pending.length,
+      ahead: ahead.map(({ id, name }) => ({ id, name })),
+      unverified: files.versioned.filter((file) => file.deferred && !pendingFiles.has(file)).map((file) => file.fileName),
+    };
   });
 }

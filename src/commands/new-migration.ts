@@ -59,7 +59,7 @@ export function nextMigrationFiles(migrationsDir: string, slug: string): Migrati
     throw new ConfigError(`slug "${slug}" must be lower-case letters and digits, words joined by _ or -, like add_orders_index`);
   }
   if (slug.length > MAX_SLUG_LENGTH) throw new ConfigError(`slug is ${slug.length} characters; at most ${MAX_SLUG_LENGTH}`);
-  const { versioned } = loadMigrationSet(migrationsDir);
+  const { versioned } = loadMigrationSet(migrationsDir, { allowEmpty: true });
   const taken = versioned.find((file) => file.name === slug);
   if (taken) throw new ConfigError(`slug "${slug}" is already used by versioned/${taken.fileName}: names must be unique`);
 

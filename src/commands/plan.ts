@@ -1,46 +1,76 @@
 /**
  * `plan`, `status` and `check`: what `up` would do now, without doing it. The same read,
  * validation and planning as `up` (legacy scripts, declared columns and missing tables dry-run in
- * a transaction that is rolled back; versioned migrations pending), and nothing applied.
+ * a transaction that is rolled back; versioned migrations pending), and nothing applied. For a
+ * role that may not change the schema (an app's gate), nothing is dry-run: the plan comes from
+ * the catalog, the history and what `up` recorded when it last completed.
  */
 import path from 'node:path';
 import type pg from 'pg';
 import type { OnAhead } from '../config';
-import { SchemaNotCurrentError } from '../errors';
+import { MAY_CHANGE_SCHEMA_SQL } from '../db/session';
+import { withDatabase } from '../db/with-database';
+import { InterruptedError, SchemaNotCurrentError } from '../errors';
 import { createLogger, withFields, type Logger } from '../log';
 import { stepLabel, type Plan } from '../results';
 import { describePlan, planRun, readState, refuseOrWarnAhead } from '../run/pipeline';
+import { sleep } from '../sleep';
 import { loadMigrationSet, type MigrationSet } from '../source';
-import { withDatabase } from '../db/with-database';
 import type { MigratorContext } from './context';
 
 export async function plan({ config, logger, signal }: MigratorContext): Promise<Plan> {
-  const files = loadMigrationSet(config.migrationsDir);
-  return withDatabase(config, { logger, signal, writes: false }, ({ client }) => planOnClient(client, files, { logger, onAhead: config.onAhead, signal }));
+  const files = loadMigrationSet(config.migrationsDir, { executeJs: false });
+  return withDatabase(config, { logger, signal, writes: false }, ({ client, mayChangeSchema }) =>
+    planOnClient(client, files, { logger, onAhead: config.onAhead, signal, dryRuns: mayChangeSchema }),
+  );
 }
 
-/** Resolves with the (empty) plan when the schema is current; rejects with SchemaNotCurrentError otherwise. */
-export async function check(context: MigratorContext): Promise<Plan> {
-  return throwIfPending(await plan(context));
+export interface CheckOptions {
+  /** Keep asking until the schema is current, for at most this long (an app waiting on a migration Job). */
+  waitMs?: number;
+}
+
+/** How often `check --wait` asks again. */
+const WAIT_INTERVAL_MS = 2000;
+
+/**
+ * Resolves with the (empty) plan when the schema is current; rejects with SchemaNotCurrentError
+ * otherwise, after waiting for it up to `waitMs`.
+ */
+export async function check(context: MigratorContext, options: CheckOptions = {}): Promise<Plan> {
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  for (;;) {
+    try {
+      return throwIfPending(await plan(context));
+    } catch (error) {
+      const left = deadline - Date.now();
+      if (!(error instanceof SchemaNotCurrentError) || left <= 0) throw error;
+      context.logger.info({ pending: error.plan.steps.length, waitMs: left }, `waiting for the schema: ${error.message}`);
+      await sleep(Math.min(WAIT_INTERVAL_MS, left), context.signal);
+      InterruptedError.throwIfAborted(context.signal);
+    }
+  }
 }
 
 export interface AssertSchemaOptions {
-  /** Folder holding legacy/, tables/, versioned/ (default: ./migrations). */
+  /** Folder holding legacy/, tables/, versioned/ (default: ./migrations). A folder that does not exist or holds nothing is a ConfigError, never "current". */
   migrationsDir?: string;
   logger?: Logger;
 }
 
 /**
- * For apps that refuse to start on a stale schema: `check` on a connection of the app's own pool.
- * Resolves with the (empty) plan when nothing is pending; rejects with SchemaNotCurrentError otherwise.
+ * For apps that refuse to start on a stale schema: `check` on a connection of the app's own pool,
+ * with the app's own role (read rights are enough). Resolves with the (empty) plan when nothing
+ * is pending; rejects with SchemaNotCurrentError otherwise.
  */
 export async function assertSchemaCurrent(db: pg.Pool | pg.Client, options: AssertSchemaOptions = {}): Promise<Plan> {
-  const files = loadMigrationSet(path.resolve(options.migrationsDir ?? 'migrations'));
+  const files = loadMigrationSet(path.resolve(options.migrationsDir ?? 'migrations'), { executeJs: false });
   const logger = options.logger ?? createLogger({ level: 'warn' });
   const pooled = 'totalCount' in db;
-  const client = pooled ? await (db as pg.Pool).connect() : (db as pg.Client);
+  const client = (pooled ? await (db as pg.Pool).connect() : db) as pg.Client;
   try {
-    return throwIfPending(await planOnClient(client, files, { logger, onAhead: 'warn' }));
+    const { rows } = await client.query<{ may: boolean }>(`SELECT ${MAY_CHANGE_SCHEMA_SQL} AND current_setting('transaction_read_only') = 'off' AS may`);
+    return throwIfPending(await planOnClient(client, files, { logger, onAhead: 'warn', dryRuns: rows[0].may }));
   } finally {
     if (pooled) (client as pg.PoolClient).release();
   }
@@ -48,14 +78,14 @@ export async function assertSchemaCurrent(db: pg.Pool | pg.Client, options: Asse
 
 /** The plan computed on a connection the caller owns. */
 async function planOnClient(
-  client: pg.Client | pg.PoolClient,
+  client: pg.Client,
   files: MigrationSet,
-  options: { logger: Logger; onAhead: OnAhead; signal?: AbortSignal },
+  options: { logger: Logger; onAhead: OnAhead; signal?: AbortSignal; dryRuns: boolean },
 ): Promise<Plan> {
-  const context = { client: client as pg.Client, logger: options.logger, signal: options.signal, lockRetries: 0, emit: () => undefined };
-  const state = await readState(context.client, files);
+  const context = { client, logger: options.logger, signal: options.signal, lockRetries: 0, emit: () => undefined };
+  const state = await readState(client, files);
   refuseOrWarnAhead(state, options.onAhead, withFields(options.logger, { phase: 'versioned' }));
-  return describePlan(await planRun(context, state), state);
+  return describePlan(await planRun(context, state, { dryRuns: options.dryRuns }), state);
 }
 
 function throwIfPending(result: Plan): Plan {

@@ -12,7 +12,7 @@ import type { Step } from '../phases/phase';
 import { readState } from '../run/pipeline';
 import { applyStep } from '../run/step-runner';
 import { loadMigrationSet } from '../source';
-import { refuseTransactionControl } from '../source/file-checks';
+import { refuseInTransaction, refuseNoStatement } from '../source/file-checks';
 import { decodeSqlText } from '../source/sql-text';
 import { withDatabase } from '../db/with-database';
 import type { MigratorContext } from './context';
@@ -50,7 +50,8 @@ export async function rollback({ config, logger, signal, emit }: MigratorContext
     // Every down file is read and checked before the first one runs.
     const steps = downs.map(({ file, path: downPath, label }): Step & { id: number } => {
       const sql = decodeSqlText(label, readFileSync(downPath));
-      refuseTransactionControl(label, sql);
+      refuseNoStatement(label, sql);
+      refuseInTransaction(label, sql);
       return { phase: 'versioned', kind: 'rollback', file: `${DOWN_FOLDER}/${file.fileName}`, action: `roll back version ${file.id}`, sql, version: file.id, transaction: 'runner', id: file.id };
     });
 

@@ -32,7 +32,7 @@ export async function up({ config, logger, signal, emit }: MigratorContext, opti
         return { ...report, outcome: 'ahead', durationMs: Math.round(now() - started) };
       }
       const phases = PHASES.filter((phase) => options.phases?.includes(phase.name) ?? true);
-      const plan = await planRun(context, state, phases);
+      const plan = await planRun(context, state, { phases });
       emit({ type: 'planned', steps: describePlan(plan, state).steps, pending: pendingByPhase(plan) });
       if (plan.steps.length > 0 && config.backupCommand) await runBackup(config.backupCommand, config.connection, logger);
       await applyRun(context, state, plan, report);

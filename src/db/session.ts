@@ -25,16 +25,22 @@ export interface SessionOptions {
 export interface PreparedSession {
   /** Whether the first try got the migration lock (undefined: not tried). */
   locked?: boolean;
+  /** Whether the role may create objects in its current schema: an app's read-only role may not. */
+  mayChangeSchema: boolean;
 }
+
+/** The role may change the schema (create in the schema unqualified names go to), as plan's dry runs need. */
+export const MAY_CHANGE_SCHEMA_SQL = `coalesce(has_schema_privilege(current_schema(), 'CREATE'), false)`;
 
 const CONNECTION_CHECK_INTERVAL_MS = 1000;
 
 export async function prepareSession(client: pg.Client, options: SessionOptions, logger: Logger): Promise<PreparedSession> {
-  const { rows } = await client.query<{ inRecovery: boolean; readOnly: boolean; superuser: boolean; user: string; locked: boolean | null }>(
+  const { rows } = await client.query<{ inRecovery: boolean; readOnly: boolean; superuser: boolean; user: string; mayChangeSchema: boolean; locked: boolean | null }>(
     `SELECT pg_is_in_recovery() AS "inRecovery",
             current_setting('transaction_read_only') = 'on' AS "readOnly",
             (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
             current_user AS user,
+            ${MAY_CHANGE_SCHEMA_SQL} AS "mayChangeSchema",
             (SELECT count(set_config(s.name, s.value, false))
                FROM (VALUES ('client_connection_check_interval', $1::text), ('lock_timeout', $2), ('statement_timeout', $3)) AS s(name, value)
                JOIN pg_settings USING (name)
@@ -42,7 +48,7 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
             ${options.requireWritable ? TRY_LOCK_SQL : 'NULL::boolean'} AS locked`,
     [String(CONNECTION_CHECK_INTERVAL_MS), milliseconds(options.lockTimeoutMs), milliseconds(options.statementTimeoutMs)],
   );
-  const { inRecovery, readOnly, superuser, user, locked } = rows[0];
+  const { inRecovery, readOnly, superuser, user, mayChangeSchema, locked } = rows[0];
   if (superuser && options.requireWritable) {
     logger.warn({ user }, 'running as a superuser: prefer a role that owns the schema but is not a superuser (see README, Security)');
   }
@@ -53,7 +59,7 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
         : 'the connection is read-only (default_transaction_read_only is on for this database or role): the migrator needs a writable connection',
     );
   }
-  return { locked: locked ?? undefined };
+  return { locked: locked ?? undefined, mayChangeSchema: mayChangeSchema && !readOnly && !inRecovery };
 }
 
 function milliseconds(value: number | undefined): string | null {

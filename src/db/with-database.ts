@@ -18,6 +18,8 @@ const CANCEL_REPEAT_MS = 500;
 
 export interface DatabaseSession {
   client: pg.Client;
+  /** Whether the role may change the schema (read commands dry-run steps only then). */
+  mayChangeSchema: boolean;
   /** Present for writing commands with MIGRATOR_LOCK_TIMEOUT: what a timed-out step waited for. */
   lockWatcher?: LockWatcher;
 }
@@ -56,7 +58,7 @@ export async function withDatabase<T>(
     InterruptedError.throwIfAborted(signal);
     const session = await prepareSession(client, { ...config, requireWritable: options.writes }, logger);
     doing = 'reading the database';
-    if (!options.writes) return await work({ client });
+    if (!options.writes) return await work({ client, mayChangeSchema: session.mayChangeSchema });
 
     doing = 'waiting for the migration lock, so nothing was changed';
     await acquireMigrationLock(client, config.lockWaitMs, logger, session.locked);
@@ -66,7 +68,7 @@ export async function withDatabase<T>(
       if (config.lockTimeoutMs && pid !== undefined) {
         lockWatcher = watchLockWaits(config.connection, pid, Math.max(50, Math.min(config.lockTimeoutMs / 2, 1000)));
       }
-      return await work({ client, lockWatcher });
+      return await work({ client, mayChangeSchema: session.mayChangeSchema, lockWatcher });
     } finally {
       await releaseMigrationLock(client).catch(() => undefined);
     }

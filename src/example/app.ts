@@ -4,11 +4,13 @@
  * connects with the libpq variables (PGHOST, PGUSER, PGPASSWORD, PGDATABASE) and listens on PORT
  * (default 8080).
  *
- * GET /healthz queries the tables the app uses: 200 with their row counts when the migrated schema
- * is there, 503 with the error when it is not.
+ * GET /healthz is the app's gate, with the app's own role (which may only read and write rows):
+ * the schema must be current (assertSchemaCurrent against the image's migrations) and the tables
+ * the app uses must answer. 200 with their row counts, 503 with the reason otherwise.
  */
 import http from 'node:http';
 import pg from 'pg';
+import { assertSchemaCurrent } from '../commands/plan';
 import { createLogger } from '../log';
 
 const logger = createLogger({ secrets: [process.env.PGPASSWORD] });
@@ -33,7 +35,7 @@ const server = http.createServer((request, response) => {
     reply(response, 404, { error: 'not found' });
     return;
   }
-  schemaCounts().then(
+  assertSchemaCurrent(pool, { logger }).then(schemaCounts).then(
     (counts) => reply(response, 200, { status: 'ok', ...counts }),
     (error: Error) => reply(response, 503, { status: 'schema unavailable', error: error.message }),
   );

@@ -22,6 +22,11 @@ const COMMIT = 'COMMIT';
 const HISTORY_INSERT = /^INSERT INTO migrations \("id", "name", "hash"\) VALUES \(\$1,\$2,\$3\)$/;
 
 type Query = string | pg.QueryConfig;
+
+/** The library's INSERT of a history row. */
+export function isHistoryInsert(query: Query): boolean {
+  return typeof query !== 'string' && HISTORY_INSERT.test(query.text) && query.values?.length === 3;
+}
 type Send = (query: Query) => Promise<unknown>;
 
 const NO_RESULT = { command: '', rowCount: 0, rows: [], fields: [], oid: 0 };
@@ -39,7 +44,7 @@ export function batchedQueries(send: Send, escapeLiteral: (value: string) => str
     for (const query of queries) await send(query);
   };
   const isFile = (query: Query) => held.length === 1 && typeof query === 'string';
-  const isInsert = (query: Query) => held.length === 2 && typeof query !== 'string' && HISTORY_INSERT.test(query.text) && query.values?.length === 3;
+  const isInsert = (query: Query) => held.length === 2 && isHistoryInsert(query);
   return {
     async query(query) {
       if (query === BEGIN && held.length === 0) {

@@ -11,6 +11,11 @@ export interface VersionedFile {
   fileName: string;
   hash: string;
   sql: string;
+  /**
+   * A .js migration a read-only command did not run: its SQL and hash are known only to `up`,
+   * which runs its generateSql() (sql and hash are empty then).
+   */
+  deferred?: true;
 }
 
 /** A file containing this line runs without a transaction (the library's rule). */

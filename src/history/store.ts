@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { ValidationError } from '../errors';
 import type { AppliedMigration } from '../results';
-import { batchedQueries } from './batched-queries';
+import { batchedQueries, isHistoryInsert } from './batched-queries';
 import type { VersionedFile } from './files';
 import { libraryTableMigration, runLibraryMigration, type LibraryMigration } from './library';
 
@@ -32,11 +32,19 @@ export interface HistoryStore {
    * transaction, or without a transaction when the file has the library's marker. Rejects with
    * the error PostgreSQL (or the connection) raised, its position counted from the file's start.
    */
-  apply(file: VersionedFile): Promise<void>;
+  apply(file: VersionedFile, options?: ApplyOptions): Promise<void>;
   /** Records files as applied without running them (baseline), in the caller's transaction. */
   record(files: VersionedFile[]): Promise<void>;
   /** Removes a migration's row (rollback), in the caller's transaction. */
   remove(id: number): Promise<void>;
+}
+
+export interface ApplyOptions {
+  /**
+   * Runs after the file's statements and before its history row is written (for a file without a
+   * transaction; in one, both go together): a check that must pass for the file to count as applied.
+   */
+  beforeRecord?(): Promise<void>;
 }
 
 interface HistoryCatalog {
@@ -67,9 +75,9 @@ export function createHistoryStore(client: pg.Client, versionedDir: string | und
       tableExists = true;
     },
 
-    async apply(file) {
+    async apply(file, options) {
       await store.ensureTable();
-      await applyThroughLibrary(client, file);
+      await applyThroughLibrary(client, file, options);
     },
 
     async record(files) {
@@ -86,13 +94,17 @@ export function createHistoryStore(client: pg.Client, versionedDir: string | und
 }
 
 /** The library's runner on a client that sends its four queries as one (batched-queries.ts). */
-async function applyThroughLibrary(client: pg.Client, migration: LibraryMigration): Promise<void> {
+async function applyThroughLibrary(client: pg.Client, migration: LibraryMigration, options: ApplyOptions = {}): Promise<void> {
   // The first error of the step: the library's ROLLBACK after it may fail too, and its own
   // message keeps only the text, without PostgreSQL's code and position.
   let databaseError: unknown;
+  const send = async (query: string | pg.QueryConfig) => {
+    if (options.beforeRecord && isHistoryInsert(query)) await options.beforeRecord();
+    return client.query(query);
+  };
   const batched = batchedQueries(
     (query) =>
-      client.query(query).catch((error: unknown) => {
+      send(query).catch((error: unknown) => {
         databaseError ??= error;
         throw error;
       }),

@@ -9,8 +9,10 @@
  * scratch schema placed first on the search_path, inside the planning transaction (under a
  * savepoint, rolled back), and their columns are read from the catalog. That is a transaction full
  * of DDL, so `up` caches its result in a small table of ours (DECLARED_COLUMNS_TABLE), keyed by a
- * hash of the table files: while they are unchanged, finding that nothing is missing takes two
- * catalog queries.
+ * hash of the table files and the legacy scripts: while they are unchanged, finding that nothing
+ * is missing takes two catalog queries. An entry is stored only when a run of `up` succeeded, so
+ * it also records that `up` completed with these files: a role that may not change the schema
+ * (an app's gate) learns from it that the legacy scripts have run, without dry-running them.
  *
  * Only tables declared without a schema are reconciled: a file that creates schema.table bypasses
  * the scratch schema.
@@ -19,15 +21,15 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { errorCode, errorMessage, isConnectionLost } from '../db/client';
 import { inTransaction } from '../db/transaction';
-import type { SqlFile } from '../source';
+import type { MigrationSet, SqlFile } from '../source';
 import type { Phase, PlanContext, Step } from './phase';
 import { declaredTable, type DeclaredTable } from './tables';
 
 /** Our cache of declared shapes, in the search path's first schema (like the versioned history). */
 export const DECLARED_COLUMNS_TABLE = 'migrator_declared_columns';
 const SCRATCH_SCHEMA = 'migrator_declared_shape';
-/** Part of the cache key: change it when what is cached changes. */
-const CACHE_FORMAT = 'declared-columns-v1';
+/** Part of the cache key: change it when what is cached or what the key covers changes. */
+const CACHE_FORMAT = 'declared-columns-v2';
 
 /** A column as the table files declare it. */
 interface DeclaredColumn {
@@ -94,10 +96,16 @@ function reconciledTables(files: SqlFile[]): DeclaredTable[] {
   return files.map(declaredTable).filter((table) => table.schema === undefined);
 }
 
-function tablesHash(tables: DeclaredTable[]): string {
+function recordKey(legacy: SqlFile[], tables: DeclaredTable[]): string {
   const hash = createHash('sha256').update(CACHE_FORMAT);
-  for (const { file } of tables) hash.update(`\0${file.name}\0`).update(file.sql);
+  for (const file of legacy) hash.update(`\0legacy/${file.name}\0`).update(file.sql);
+  for (const { file } of tables) hash.update(`\0tables/${file.name}\0`).update(file.sql);
   return hash.digest('hex');
+}
+
+/** Whether a run of `up` completed with exactly these legacy scripts and table files. */
+export async function upRecorded(client: pg.Client, files: Pick<MigrationSet, 'legacy' | 'tables'>): Promise<boolean> {
+  return (await cachedMissingColumns(client, recordKey(files.legacy, reconciledTables(files.tables)))) !== undefined;
 }
 
 /** Declared columns missing from existing tables, from the cache; undefined when the cache has no entry for these files. */
@@ -167,20 +175,33 @@ async function storeDeclaredColumns(client: pg.Client, hash: string, columns: De
 
 type ColumnStep = Step & { column: string };
 
+/** For a role that may not change the schema, when up has not run with these table files: their columns are not known. */
+const SHAPE_UNKNOWN: ColumnStep = {
+  phase: 'legacy',
+  kind: 'column',
+  file: 'tables/',
+  action: 'add the declared columns existing tables lack (up has not run with these table files yet)',
+  sql: '',
+  column: '(not known to this role)',
+  transaction: 'runner',
+};
+
 export const declaredColumns: Phase<ColumnStep> = {
   name: 'legacy',
 
   async plan(context) {
     const tables = reconciledTables(context.files.tables);
-    if (tables.length === 0) return { steps: [] };
-    const hash = tablesHash(tables);
-    let missing = await cachedMissingColumns(context.client, hash);
+    if (tables.length === 0 && context.files.legacy.length === 0) return { steps: [] };
+    const key = recordKey(context.files.legacy, tables);
+    let missing = await cachedMissingColumns(context.client, key);
     let finish: ((client: pg.Client) => Promise<void>) | undefined;
     if (!missing) {
-      const declared = await computeDeclaredColumns(context, tables);
-      finish = (client) => storeDeclaredColumns(client, hash, declared);
+      // Computing the shape needs CREATE: a role that may not change the schema can only say that up has work.
+      if (!context.dryRuns) return { steps: tables.length > 0 ? [SHAPE_UNKNOWN] : [] };
+      const declared = tables.length > 0 ? await computeDeclaredColumns(context, tables) : [];
+      finish = (client) => storeDeclaredColumns(client, key, declared);
       context.logger.debug({ columns: declared.length }, 'declared shape computed');
-      missing = (await context.client.query<MissingColumn>(missingColumnsSql('$1::jsonb'), [JSON.stringify(declared)])).rows;
+      missing = declared.length > 0 ? (await context.client.query<MissingColumn>(missingColumnsSql('$1::jsonb'), [JSON.stringify(declared)])).rows : [];
     }
     for (const column of missing.filter((candidate) => !candidate.typeExists)) {
       context.logger.warn(
@@ -200,7 +221,7 @@ export const declaredColumns: Phase<ColumnStep> = {
         transaction: 'runner',
         label: `legacy: adding declared column ${column.name} (tables/${column.file})`,
       }));
-    for (const step of steps) await context.dryRun(step, step.sql);
+    if (context.dryRuns) for (const step of steps) await context.dryRun(step, step.sql);
     return { steps, finish };
   },
 

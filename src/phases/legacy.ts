@@ -5,7 +5,10 @@
  * steps, each applied in its own transaction. A script that finds nothing to repair writes
  * nothing and is not applied.
  */
+import type pg from 'pg';
+import { MigrationFailedError } from '../errors';
 import type { SqlFile } from '../source';
+import { upRecorded } from './declared-columns';
 import type { Phase, Step } from './phase';
 
 /**
@@ -20,21 +23,42 @@ const WRITES_SQL = `SELECT txid_current_if_assigned() IS NOT NULL AS wrote,
 
 const repairStep = (file: SqlFile): Step => ({ phase: 'legacy', kind: 'repair', file: file.name, action: 'repair', sql: file.sql, transaction: 'runner' });
 
+/** A dry run that failed because this role may not write (an app's gate), not because the script is wrong. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+const READ_ONLY_TRANSACTION = '25006';
+const mayNotWrite = (error: unknown) => error instanceof MigrationFailedError && [INSUFFICIENT_PRIVILEGE, READ_ONLY_TRANSACTION].includes(error.failure.pgCode ?? '');
+
 export const legacyScripts: Phase = {
   name: 'legacy',
 
   async plan(context) {
     const steps: Step[] = [];
+    /** Scripts this role may not dry-run: whether they have work is known only to a role that may write. */
+    const unknown: Step[] = [];
     let writesBefore: bigint | undefined;
     for (const file of context.files.legacy) {
       const step = repairStep(file);
-      // The newline ends a trailing "--" comment of the script.
-      const results = await context.dryRun(step, `${file.sql}\n;${WRITES_SQL}`);
+      // A role that may not change the schema runs each script under a savepoint, so that one it
+      // may not run does not end the planning.
+      if (!context.dryRuns) await context.dryRun(step, 'SAVEPOINT legacy_script');
+      let results: pg.QueryResult[];
+      try {
+        // The newline ends a trailing "--" comment of the script.
+        results = await context.dryRun(step, `${file.sql}\n;${WRITES_SQL}`);
+      } catch (error) {
+        if (context.dryRuns || !mayNotWrite(error)) throw error;
+        await context.client.query('ROLLBACK TO SAVEPOINT legacy_script');
+        unknown.push(step);
+        continue;
+      }
       const { wrote, writes } = results[results.length - 1].rows[0] as { wrote: boolean; writes: string | null };
       const changed = writesBefore === undefined ? wrote : BigInt(writes ?? 0) > writesBefore;
       if (wrote) writesBefore = BigInt(writes ?? 0);
       if (changed) steps.push(step);
       else context.logger.debug({ file: file.name }, 'legacy script found nothing to do');
+    }
+    if (unknown.length > 0 && !(await upRecorded(context.client, context.files))) {
+      steps.push(...unknown.map((step) => ({ ...step, action: "repair (this role may not run it, and up has not run this release's legacy scripts yet)" })));
     }
     return { steps };
   },

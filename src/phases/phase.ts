@@ -30,6 +30,13 @@ export interface PhaseContext {
 
 export interface PlanContext extends PhaseContext {
   /**
+   * Whether steps are dry-run. False for a role that may not change the schema (an app's gate
+   * running `check`): then a phase plans from the catalog and from what `up` recorded, and runs
+   * only what that role may (legacy scripts under a savepoint: those that need write rights count
+   * as pending until `up` has run them).
+   */
+  dryRuns: boolean;
+  /**
    * Runs SQL of a step inside the planning transaction (beginning it with this query when needed),
    * to learn what the step would do or whether it would fail: everything is rolled back after
    * planning. A failure is reported as the step's, with its file, line and column.

@@ -66,9 +66,11 @@ export const tables: Phase<TableStep> = {
         const name = qualifiedName(table);
         return { phase: 'tables', kind: 'table', file: table.file.name, action: `create table ${name}`, sql: table.file.sql, table: name, declared: table, transaction: 'runner' };
       });
-    for (const step of steps) {
-      await context.dryRun(step, step.sql);
-      await assertCreated(context.client, step);
+    if (context.dryRuns) {
+      for (const step of steps) {
+        await context.dryRun(step, step.sql);
+        await assertCreated(context.client, step);
+      }
     }
     return { steps };
   },

@@ -9,7 +9,7 @@
 import type pg from 'pg';
 import type { OnAhead } from '../config';
 import { ValidationError } from '../errors';
-import { compareWithHistory, createHistoryStore, runsInTransaction } from '../history';
+import { compareWithHistory, createHistoryStore } from '../history';
 import { withFields, type Logger } from '../log';
 import { declaredColumns } from '../phases/declared-columns';
 import { legacyScripts } from '../phases/legacy';
@@ -18,7 +18,7 @@ import { tables } from '../phases/tables';
 import { versioned } from '../phases/versioned';
 import type { AppliedMigration, MigrationReport, PartialReport, PhaseName, Plan } from '../results';
 import type { MigrationSet } from '../source';
-import { refuseTransactionControl } from '../source/file-checks';
+import { checkPendingVersioned } from '../source/file-checks';
 import { applyStep, plannedStep, startPlanning, withLockRetries, type RunContext } from './step-runner';
 
 /** The phases in the order they run; the legacy phase has two parts, the scripts, then the declared columns. */
@@ -37,9 +37,7 @@ export async function readState(client: pg.Client, files: MigrationSet): Promise
   const applied = await store.read();
   const { pending, ahead } = compareWithHistory(files.versioned, applied);
   // Only pending files: one already applied stays valid, whatever it holds.
-  for (const file of pending) {
-    if (runsInTransaction(file.sql)) refuseTransactionControl(`versioned/${file.fileName}`, file.sql);
-  }
+  for (const file of pending) checkPendingVersioned(file);
   return {
     files,
     store,
@@ -79,8 +77,14 @@ function phaseContext(context: RunContext, state: RunState, phase: PhaseName): P
   return { client: context.client, logger: withFields(context.logger, { phase }), signal: context.signal, files: state.files, history: state };
 }
 
+export interface PlanOptions {
+  phases?: ReadonlyArray<Phase>;
+  /** Whether steps are dry-run (default true): false for a role that may not change the schema. */
+  dryRuns?: boolean;
+}
+
 /** Every phase's steps, planned in one transaction that is rolled back; none for a database ahead of the files. */
-export async function planRun(context: RunContext, state: RunState, phases: ReadonlyArray<Phase> = PHASES): Promise<RunPlan> {
+export async function planRun(context: RunContext, state: RunState, { phases = PHASES, dryRuns = true }: PlanOptions = {}): Promise<RunPlan> {
   if (state.ahead.length > 0) return { steps: [], finishers: [] };
   // A lock timeout rolls the planning transaction back; planning starts again from the first phase.
   return withLockRetries(context, { stage: 'planning' }, async () => {
@@ -88,7 +92,7 @@ export async function planRun(context: RunContext, state: RunState, phases: Read
     const plan: RunPlan = { steps: [], finishers: [] };
     try {
       for (const phase of phases) {
-        const { steps, finish } = await phase.plan({ ...phaseContext(context, state, phase.name), dryRun: planning.dryRun });
+        const { steps, finish } = await phase.plan({ ...phaseContext(context, state, phase.name), dryRun: planning.dryRun, dryRuns });
         plan.steps.push(...steps.map((step) => ({ phase, step })));
         if (finish) plan.finishers.push(finish);
       }

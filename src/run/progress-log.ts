@@ -8,6 +8,7 @@ const APPLIED: Record<StepKind, string> = {
   column: 'column added',
   table: 'table created',
   migration: 'migration applied',
+  index: 'INVALID index rebuilt',
   rollback: 'migration rolled back',
   baseline: 'migrations recorded as applied (baseline)',
 };

@@ -15,7 +15,9 @@ import { DatabaseUnavailableError, InterruptedError, MigrationFailedError, Migra
 import type { Logger } from '../log';
 import type { Step } from '../phases/phase';
 import { stepLabel, type MigratorEvent, type PlannedStep } from '../results';
+import { indexesBuiltBy, invalidIndexes } from '../phases/concurrent-indexes';
 import { sleep } from '../sleep';
+import { splitStatements, transactionControl } from '../source/statements';
 
 export interface RunContext {
   /** The run's one connection; it holds the migration lock when the command writes. */
@@ -86,9 +88,28 @@ export async function withLockRetries<T>(context: RunContext, fields: Record<str
 type Stage = 'plan' | 'apply';
 
 /** What became of a step's work when it stopped: the end of every failure and interruption message. */
-function outcomeOf(step: Step, stage: Stage): string {
+function outcomeOf(step: Step, stage: Stage, error?: unknown): string {
   if (stage === 'plan') return 'found while planning, so nothing was changed';
-  return step.transaction === 'none' ? 'it ran without a transaction, so statements before the failure stay applied' : 'its transaction was rolled back';
+  return step.transaction === 'none' ? whatStayed(step.sql, error) : 'its transaction was rolled back';
+}
+
+/**
+ * What stayed of a step that ran without a transaction of ours: PostgreSQL runs its statements as
+ * one query, in one implicit transaction unless the file commits along the way.
+ */
+function whatStayed(sql: string, error: unknown): string {
+  const statements = splitStatements(sql);
+  const commits = statements.filter((statement) => ['COMMIT', 'END'].includes(transactionControl(statement) ?? ''));
+  if (commits.length === 0) {
+    return statements.length > 1
+      ? `PostgreSQL ran its ${statements.length} statements as one implicit transaction, so none of them stayed applied`
+      : 'nothing of it stayed applied' + (indexesBuiltBy(sql).length > 0 ? ' but its INVALID index, which the next up drops and builds again' : '');
+  }
+  const position = Number((error as { position?: string } | undefined)?.position);
+  const failing = Number.isInteger(position) ? statements.find((statement) => statement.end >= position - 1) : undefined;
+  const committed = failing ? commits.filter((commit) => commit.offset < failing.offset).at(-1) : undefined;
+  if (failing) return committed ? `the statements up to its COMMIT on line ${committed.line} stay applied, the ones after it were rolled back` : 'nothing of it stayed applied: it failed before its first COMMIT';
+  return 'the statements up to its last COMMIT before the failure stay applied';
 }
 
 /** Turns an error raised while a step ran (or was dry-run) into the error that says what happened. */
@@ -96,12 +117,11 @@ export function stepFailure(error: unknown, context: RunContext, step: Step, sta
   const name = nameOf(step);
   if (context.signal?.aborted) {
     if (stage === 'plan') return InterruptedError.from(context.signal, 'while planning, nothing was changed');
-    const after = step.transaction === 'none' ? `it runs without a transaction, so what it did before the stop stays` : 'its transaction was rolled back';
-    return InterruptedError.from(context.signal, `during ${name}; ${after}`);
+    return InterruptedError.from(context.signal, `during ${name}; ${outcomeOf(step, stage, error)}`);
   }
   if (error instanceof MigratorError) return error;
   if (isConnectionLost(error)) {
-    return new DatabaseUnavailableError(`lost the database connection while ${stage === 'plan' ? 'planning' : 'running'} ${name}: ${errorMessage(error)}; ${outcomeOf(step, stage)}`, errorCode(error), {
+    return new DatabaseUnavailableError(`lost the database connection while ${stage === 'plan' ? 'planning' : 'running'} ${name}: ${errorMessage(error)}; ${outcomeOf(step, stage, error)}`, errorCode(error), {
       cause: error,
     });
   }
@@ -115,22 +135,16 @@ export function stepFailure(error: unknown, context: RunContext, step: Step, sta
     reason += ' (MIGRATOR_STATEMENT_TIMEOUT)';
   }
   const where = step.label ?? `${step.phase}/${formatLocation(step.file, failure)}`;
-  return new MigrationFailedError(`${where} failed: ${reason}; ${advice ?? outcomeOf(step, stage)}`, step.phase, step.file, failure, { cause: error });
+  return new MigrationFailedError(`${where} failed: ${reason}; ${outcomeOf(step, stage, error)}${advice ? `; ${advice}` : ''}`, step.phase, step.file, failure, { cause: error });
 }
 
-/** What to do after a step that ran without a transaction failed: some of it may have happened. */
+/** What to do after a step that ran without a transaction failed. */
 async function noTransactionAdvice(client: pg.Client, error: unknown): Promise<string> {
   if (errorCode(error) === ACTIVE_SQL_TRANSACTION) {
-    return 'this file runs without a transaction, but PostgreSQL runs a file of several statements as one implicit transaction, so a statement such as CREATE INDEX CONCURRENTLY must be alone in its file: split it';
+    return 'PostgreSQL runs a file of several statements as one implicit transaction, so a statement that refuses a transaction must be alone in its file: split it';
   }
-  const invalid = await client
-    .query<{ index: string }>(`SELECT indexrelid::regclass::text AS index FROM pg_index WHERE NOT indisvalid ORDER BY 1`)
-    .then((result) => result.rows.map((row) => row.index))
-    .catch(() => []);
-  return (
-    'it ran without a transaction, so statements before the failure stay applied: fix the cause, then run again (the migration must be idempotent)' +
-    (invalid.length > 0 ? `; a failed CREATE INDEX CONCURRENTLY left INVALID index(es) ${invalid.join(', ')}: DROP INDEX CONCURRENTLY them first` : '')
-  );
+  const invalid = await invalidIndexes(client).catch(() => []);
+  return `fix the cause, then run again${invalid.length > 0 ? ` (INVALID now: ${invalid.join(', ')})` : ''}`;
 }
 
 /** The planning transaction: begun by the first dry run that needs it, rolled back at the end. */

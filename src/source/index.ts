@@ -2,8 +2,10 @@
  * Everything a run will execute, read and checked before the database is touched, so that a bad
  * file in any phase stops the run with the database exactly as it was.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { refuseTransactionControl } from './file-checks';
+import { ConfigError } from '../errors';
+import { refuseInTransaction } from './file-checks';
 import { readSqlFiles, type SqlFile } from './sql-files';
 import { readFolder } from './sql-text';
 import type { VersionedFile } from '../history';
@@ -20,21 +22,33 @@ export interface MigrationSet {
   versioned: VersionedFile[];
 }
 
+export interface LoadOptions {
+  /**
+   * Whether .js versioned migrations are run to learn their SQL and hash (default true). Read-only
+   * commands pass false: they never run code of a migration.
+   */
+  executeJs?: boolean;
+  /** Whether a folder without any migration file is accepted (default false: `migrator new` accepts one). */
+  allowEmpty?: boolean;
+}
+
 /**
  * Synchronous: a few hundred small files read one after another cost a few ms, the same through
- * fs/promises (open, stat, read, close each on the thread pool) some three times as much.
+ * fs/promises (open, stat, read, close each on the thread pool) some three times as much. A
+ * folder that does not exist, or holds no migration at all, is refused: it is a wrong path or an
+ * empty mount far more often than a project without migrations, and reads as "nothing to do".
  */
-export function loadMigrationSet(migrationsDir: string): MigrationSet {
+export function loadMigrationSet(migrationsDir: string, options: LoadOptions = {}): MigrationSet {
+  if (!existsSync(migrationsDir)) throw new ConfigError(`the migrations folder ${migrationsDir} does not exist`, 'MIGRATIONS_DIR');
   const versionedDir = path.join(migrationsDir, 'versioned');
   const versionedNames = readFolder(versionedDir, 'versioned');
   const legacy = readSqlFiles(migrationsDir, 'legacy');
   const tables = readSqlFiles(migrationsDir, 'tables');
-  for (const file of legacy) refuseTransactionControl(`legacy/${file.name}`, file.sql);
-  for (const file of tables) refuseTransactionControl(`tables/${file.name}`, file.sql);
-  return {
-    legacy,
-    tables,
-    versioned: versionedNames ? loadVersionedFiles(versionedDir, versionedNames) : [],
-    versionedDir: versionedNames ? versionedDir : undefined,
-  };
+  for (const file of legacy) refuseInTransaction(`legacy/${file.name}`, file.sql);
+  for (const file of tables) refuseInTransaction(`tables/${file.name}`, file.sql);
+  const versioned = versionedNames ? loadVersionedFiles(versionedDir, versionedNames, options.executeJs ?? true) : [];
+  if (!options.allowEmpty && legacy.length + tables.length + versioned.length === 0) {
+    throw new ConfigError(`the migrations folder ${migrationsDir} holds no migration (no .sql file in legacy/, tables/ or versioned/): check the path or the mount`, 'MIGRATIONS_DIR');
+  }
+  return { legacy, tables, versioned, versionedDir: versionedNames ? versionedDir : undefined };
 }

@@ -1,6 +1,7 @@
 /** Reading a phase's folder of plain SQL files. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { refuseNoStatement } from './file-checks';
 import { decodeSqlText, readBytes, readFolder } from './sql-text';
 
 export interface SqlFile {
@@ -22,6 +23,8 @@ export function readSqlFiles(migrationsDir: string, folder: string): SqlFile[] {
     const label = `${folder}/${name}`;
     // Joined by hand: dir is normalized already (see loadVersionedFiles for why that matters).
     const bytes = readBytes(label, () => readFileSync(`${dir}${path.sep}${name}`));
-    return { name, sql: decodeSqlText(label, bytes) };
+    const sql = decodeSqlText(label, bytes);
+    refuseNoStatement(label, sql);
+    return { name, sql };
   });
 }

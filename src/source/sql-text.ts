@@ -8,18 +8,29 @@ import { ValidationError } from '../errors';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-/** The file's text, or a ValidationError naming the file (label, e.g. "legacy/001_x.sql"). */
+/** The 1-based line of a byte offset, counting newlines without copying the bytes. */
+function lineOf(bytes: Buffer, offset: number): number {
+  let line = 1;
+  for (let at = bytes.indexOf(10); at !== -1 && at < offset; at = bytes.indexOf(10, at + 1)) line++;
+  return line;
+}
+
+/**
+ * The file's text, or a ValidationError naming the file (label, e.g. "legacy/001_x.sql"). A NUL
+ * byte is refused here: PostgreSQL's protocol cannot carry one, and would only say "invalid message format".
+ */
 export function decodeSqlText(label: string, bytes: Buffer): string {
   if (bytes.subarray(0, 3).equals(BOM)) {
     throw new ValidationError(`${label} starts with a byte-order mark: save it as UTF-8 without BOM`, label);
   }
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) throw new ValidationError(`${label} contains a NUL byte (on line ${lineOf(bytes, nul)}), which PostgreSQL cannot receive: remove it`, label);
   // toString keeps ASCII text in one byte per character, which matters for very large migrations.
   const text = bytes.toString('utf8');
   if (!isUtf8(bytes)) {
     const line = text.split('\uFFFD')[0].split('\n').length;
     throw new ValidationError(`${label} is not valid UTF-8 (first bad byte on line ${line}): save it as UTF-8`, label);
   }
-  if (text.trim() === '') throw new ValidationError(`${label} is empty`, label);
   return text;
 }
 

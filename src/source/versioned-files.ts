@@ -9,9 +9,11 @@ import { ValidationError } from '../errors';
 import { isMigrationFile, MAX_NAME_LENGTH, migrationHash, parseMigrationFileName, type VersionedFile } from '../history';
 import { decodeSqlText, readBytes } from './sql-text';
 
-/** dir must be normalized (as path.join returns it): file paths are joined to it by hand. */
-/** names: the entries of dir. */
-export function loadVersionedFiles(dir: string, entries: string[]): VersionedFile[] {
+/**
+ * dir must be normalized (as path.join returns it): file paths are joined to it by hand. entries:
+ * its names. executeJs: whether .js migrations are run to learn their SQL (read-only commands do not).
+ */
+export function loadVersionedFiles(dir: string, entries: string[], executeJs: boolean): VersionedFile[] {
   const names = entries.filter(isMigrationFile).sort();
   const parsed = names.map((fileName) => {
     const parts = parseMigrationFileName(fileName);
@@ -31,6 +33,7 @@ export function loadVersionedFiles(dir: string, entries: string[]): VersionedFil
     // long folder name that walk gets hot enough for V8 to optimize it, megabytes of peak RSS.
     const filePath = `${dir}${path.sep}${fileName}`;
     if (isJs) {
+      if (!executeJs) return { id, name, fileName, sql: '', hash: '', deferred: true };
       const sql = sqlFromJs(filePath);
       return { id, name, fileName, sql, hash: migrationHash(fileName, sql) };
     }

@@ -1,5 +1,5 @@
 /** new, baseline, rollback and the backup hook: each one's success and refusal path. */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -28,7 +28,12 @@ describe('write commands', () => {
       expect(readFileSync(file, 'utf8')).toContain('ADD COLUMN IF NOT EXISTS');
       // The template explains the no-transaction marker without containing it: the library finds it anywhere.
       expect(runsInTransaction(readFileSync(file, 'utf8'))).toBe(true);
-      // The new file is a valid (comment-only) migration: up applies it.
+      // Until its SQL is written, up refuses it instead of burning its id.
+      const early = await runMigrator(['up'], { env });
+      expect(early.code).toBe(6);
+      expect(summaryLine(early).msg).toMatch(/versioned\/3_add_customer_tier\.sql holds no statement \(it is empty or only comments\): write its SQL; for a step that intentionally does nothing, write SELECT 1;/);
+      expect(await appliedVersions(db)).toHaveLength(0);
+      writeFileSync(file, `${readFileSync(file, 'utf8')}\nALTER TABLE customers ADD COLUMN IF NOT EXISTS tier text;\n`);
       expect((await runMigrator(['up'], { env })).code).toBe(0);
       expect(await appliedVersions(db)).toHaveLength(3);
     });

@@ -201,7 +201,7 @@ describe('the image against PostgreSQL', () => {
 
       const before = await httpGetInside(name, 'http://127.0.0.1:18080/healthz');
       expect(before.status).toBe(503);
-      expect(String(before.body.error)).toMatch(/relation "accounts" does not exist/);
+      expect(String(before.body.error)).toMatch(/^the schema is not current: /);
 
       expect((await runImage(databaseEnv(db))).code).toBe(0);
 

@@ -18,7 +18,10 @@ describe('bad input', () => {
   const put = (relative: string, content: string | Buffer) => writeFileSync(path.join(migrations.dir, relative), content);
 
   test.each<[string, number, RegExp, () => void]>([
-    ['an empty file', 6, /versioned\/3_empty\.sql is empty/, () => put('versioned/3_empty.sql', '  \n')],
+    ['an empty file', 6, /versioned\/3_empty\.sql holds no statement \(it is empty or only comments\)/, () => put('versioned/3_empty.sql', '  \n')],
+    ['a file of comments only', 6, /versioned\/3_later\.sql holds no statement/, () => put('versioned/3_later.sql', '-- TODO: write this\n/* later */\n')],
+    ['an empty legacy script', 6, /legacy\/002_blank\.sql holds no statement/, () => put('legacy/002_blank.sql', '\n')],
+    ['a NUL byte', 6, /versioned\/3_nul\.sql contains a NUL byte \(on line 2\)/, () => put('versioned/3_nul.sql', 'SELECT 1;\nSELECT \'a\0b\';\n')],
     ['non-UTF-8 bytes', 6, /legacy\/002_latin1\.sql is not valid UTF-8 \(first bad byte on line 2\)/, () => put('legacy/002_latin1.sql', Buffer.from('SELECT 1;\n-- caf\xe9\n', 'latin1'))],
     ['a byte-order mark', 6, /tables\/030_bom\.sql starts with a byte-order mark/, () => put('tables/030_bom.sql', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('CREATE TABLE bom (id int);')]))],
     ['a versioned file that is not a migration name', 6, /versioned\/cleanup\.sql: a versioned migration's name must start with its id/, () => put('versioned/cleanup.sql', 'SELECT 1;')],

@@ -1,6 +1,8 @@
 /**
  * Migrations outside a transaction (CREATE INDEX CONCURRENTLY), and databases that only read.
  */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { runMigrator, summaryLine } from '../support/cli';
 import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
 import { tempMigrations, type TempMigrations } from '../support/fixtures';
@@ -23,7 +25,7 @@ describe('statements that refuse a transaction', () => {
     expect(await db.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'customers_created_idx'::regclass`)).toEqual([{ valid: true }]);
   });
 
-  test('CONCURRENTLY next to another statement: exit 1 telling to split the file', async () => {
+  test('CONCURRENTLY next to another statement: refused before anything runs (exit 6), telling to split the file', async () => {
     migrations.write(
       'versioned/3_two_statements.sql',
       `${NO_TRANSACTION}CREATE INDEX CONCURRENTLY IF NOT EXISTS a_idx ON customers (created_at);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS b_idx ON orders (total_cents);\n`,
@@ -31,13 +33,53 @@ describe('statements that refuse a transaction', () => {
 
     const result = await run();
 
-    expect(result.code).toBe(1);
-    expect(summaryLine(result)).toMatchObject({ pgCode: '25001', file: '3_two_statements.sql' });
-    expect(summaryLine(result).msg).toMatch(/must be alone in its file: split it/);
-    expect(await appliedVersions(db)).toHaveLength(2);
+    expect(result.code).toBe(6);
+    expect(summaryLine(result).msg).toMatch(/^versioned\/3_two_statements\.sql:2: CREATE INDEX CONCURRENTLY must be alone in its file: .*split the file$/);
+    expect(await tableNames(db)).toEqual([]);
   });
 
-  test('a failed CREATE UNIQUE INDEX CONCURRENTLY names the INVALID index it left; after clean-up the re-run succeeds', async () => {
+  test('CONCURRENTLY in a file that runs in a transaction: refused (exit 6) with the marker to add', async () => {
+    migrations.write('versioned/3_index.sql', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS a_idx ON customers (created_at);\n');
+    migrations.write('legacy/002_index.sql', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS b_idx ON customers (email);\n');
+
+    const result = await run();
+
+    expect(result.code).toBe(6);
+    expect(summaryLine(result).msg).toBe(
+      'legacy/002_index.sql:1: CREATE INDEX CONCURRENTLY cannot run inside a transaction: legacy scripts and table files always run in a transaction: move it to a versioned file of its own, with the line -- postgres-migrations disable-transaction',
+    );
+    rmSync(path.join(migrations.dir, 'legacy', '002_index.sql'));
+    const versioned = await run();
+    expect(versioned.code).toBe(6);
+    expect(summaryLine(versioned).msg).toBe(
+      'versioned/3_index.sql:1: CREATE INDEX CONCURRENTLY cannot run inside a transaction: put it alone in a versioned file with the line -- postgres-migrations disable-transaction',
+    );
+    expect(await tableNames(db)).toEqual([]);
+  });
+
+  test('a multi-statement file without a transaction that fails on its second statement: the message says none of it stayed', async () => {
+    migrations.write('versioned/3_two.sql', `${NO_TRANSACTION}CREATE TABLE first_half (id int);\nSELECT * FROM nowhere;\n`);
+
+    const result = await run();
+
+    expect(result.code).toBe(1);
+    expect(summaryLine(result).msg).toMatch(/versioned\/3_two\.sql:3:\d+ failed: relation "nowhere" does not exist; PostgreSQL ran its 2 statements as one implicit transaction, so none of them stayed applied/);
+    expect(await tableNames(db)).not.toContain('first_half');
+  });
+
+  test('a file without a transaction that commits along the way: the message says up to which line it stayed', async () => {
+    migrations.write('versioned/3_commits.sql', `${NO_TRANSACTION}BEGIN;\nCREATE TABLE kept (id int);\nCOMMIT;\nCREATE TABLE lost (id int);\nSELECT * FROM nowhere;\n`);
+
+    const result = await run();
+
+    expect(result.code).toBe(1);
+    expect(summaryLine(result).msg).toMatch(/the statements up to its COMMIT on line 4 stay applied, the ones after it were rolled back/);
+    const tables = await tableNames(db);
+    expect(tables).toContain('kept');
+    expect(tables).not.toContain('lost');
+  });
+
+  test('a failed CREATE UNIQUE INDEX CONCURRENTLY names the INVALID index it left; once the cause is fixed the next up rebuilds it', async () => {
     expect((await run()).code).toBe(0);
     await db.query(`INSERT INTO customers (email) VALUES ('a@example.com'), ('b@example.com'); UPDATE customers SET display_name = 'same'`);
     migrations.write('versioned/3_unique_name.sql', `${NO_TRANSACTION}CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS customers_display_name_key ON customers (display_name);\n`);
@@ -46,14 +88,19 @@ describe('statements that refuse a transaction', () => {
 
     expect(failed.code).toBe(1);
     expect(summaryLine(failed)).toMatchObject({ pgCode: '23505', file: '3_unique_name.sql' });
-    expect(summaryLine(failed).msg).toMatch(/left INVALID index\(es\) customers_display_name_key: DROP INDEX CONCURRENTLY them first/);
+    expect(summaryLine(failed).msg).toMatch(
+      /nothing of it stayed applied but its INVALID index, which the next up drops and builds again; fix the cause, then run again \(INVALID now: customers_display_name_key\)$/,
+    );
     expect(await appliedVersions(db)).toHaveLength(2);
 
-    await db.query(`DROP INDEX CONCURRENTLY customers_display_name_key`);
     await db.query(`UPDATE customers SET display_name = email`);
     const rerun = await run();
 
     expect(rerun.code).toBe(0);
+    expect(rerun.lines.find((line) => line.level === 'warn' && line.index === 'public.customers_display_name_key')).toMatchObject({
+      msg: expect.stringMatching(/^dropping INVALID index public\.customers_display_name_key, left by an interrupted build/),
+    });
+    expect(await db.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'customers_display_name_key'::regclass`)).toEqual([{ valid: true }]);
     expect(await appliedVersions(db)).toHaveLength(3);
   });
 });

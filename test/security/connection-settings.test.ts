@@ -19,6 +19,8 @@ describe('connection settings', () => {
   withFreshDatabase(undefined, (fresh) => ({ db, migrations, env } = fresh));
   beforeEach(() => {
     home = mkdtempSync(path.join(os.tmpdir(), 'migrator-home-'));
+    // A folder with nothing in it is refused; these tests are about connecting.
+    migrations.write('legacy/000_nothing.sql', 'SELECT 1;\n');
   });
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 

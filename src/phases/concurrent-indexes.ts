@@ -1,0 +1,54 @@
+/**
+ * Indexes that versioned files without a transaction build CONCURRENTLY. A build that fails or
+ * is interrupted (a stop, a kill, a lost connection) leaves its index behind, marked INVALID: it
+ * is not used for queries (and a unique one still rejects duplicates), and CREATE INDEX
+ * CONCURRENTLY IF NOT EXISTS then skips it, for ever. So the versioned phase drops such an index
+ * before the file that builds it runs, checks after the file that it left none before its history
+ * row is written, and plans a rebuild of any an applied file left.
+ */
+import type pg from 'pg';
+import { concurrentIndex, splitStatements } from '../source/statements';
+
+export interface BuiltIndex {
+  index: string;
+  schema?: string;
+  table?: string;
+  /** The CREATE INDEX CONCURRENTLY statement, as written in the file. */
+  statement: string;
+}
+
+export interface InvalidIndex extends BuiltIndex {
+  /** schema.index, quoted where needed. */
+  qualified: string;
+}
+
+/** The named indexes a file's statements build CONCURRENTLY. */
+export function indexesBuiltBy(sql: string): BuiltIndex[] {
+  return splitStatements(sql).flatMap((statement) => {
+    const built = concurrentIndex(statement);
+    return built ? [{ ...built, statement: sql.slice(statement.offset, statement.end) }] : [];
+  });
+}
+
+/** Those of `built` that exist and are INVALID; an index is matched by its name and, when the statement names it, its table. */
+export async function invalidAmong<T extends BuiltIndex>(client: pg.Client, built: T[]): Promise<Array<T & InvalidIndex>> {
+  if (built.length === 0) return [];
+  const { rows } = await client.query<{ n: string; qualified: string }>(
+    `SELECT w.n, format('%I.%I', ns.nspname, c.relname) AS qualified
+       FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS w(idx, sch, tbl, n)
+       JOIN pg_class c ON c.relname = w.idx AND c.relkind = 'i'
+       JOIN pg_index i ON i.indexrelid = c.oid AND NOT i.indisvalid
+       JOIN pg_namespace ns ON ns.oid = c.relnamespace
+      WHERE w.tbl IS NULL
+         OR i.indrelid = to_regclass(CASE WHEN w.sch IS NULL THEN quote_ident(w.tbl) ELSE quote_ident(w.sch) || '.' || quote_ident(w.tbl) END)
+      ORDER BY w.n`,
+    [built.map((b) => b.index), built.map((b) => b.schema ?? null), built.map((b) => b.table ?? null)],
+  );
+  return rows.map((row) => ({ ...built[Number(row.n) - 1], qualified: row.qualified }));
+}
+
+/** Every INVALID index in the database, schema-qualified: what a step left is what appears after it. */
+export async function invalidIndexes(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{ index: string }>(`SELECT indexrelid::regclass::text AS index FROM pg_index WHERE NOT indisvalid ORDER BY 1`);
+  return rows.map((row) => row.index);
+}
