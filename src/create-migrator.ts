@@ -10,8 +10,8 @@ import { converge } from './commands/converge';
 import { generate, type GenerateOptions } from './commands/generate';
 import { history, verify } from './commands/history';
 import { lint } from './commands/lint';
-import { newMigration } from './commands/new-migration';
-import { check, plan, type CheckOptions } from './commands/plan';
+import { newMigration, type NewMigrationOptions } from './commands/new-migration';
+import { check, plan, type CheckOptions, type PlanCommandOptions } from './commands/plan';
 import { renumber } from './commands/renumber';
 import { rollback, type RollbackTarget } from './commands/rollback';
 import { up, type UpOptions } from './commands/up';
@@ -41,8 +41,8 @@ export interface MigratorOptions {
 export interface Migrator {
   /** Applies everything pending: legacy repairs, declared columns, missing tables, versioned migrations. */
   up(options?: UpOptions): Promise<MigrationReport>;
-  /** Every step `up` would take now; changes nothing. */
-  plan(): Promise<Plan>;
+  /** Every step `up` (with postDeploy: `up --post-deploy`) would take now; changes nothing. */
+  plan(options?: PlanCommandOptions): Promise<Plan>;
   /** The same plan, for the status overview. */
   status(): Promise<Plan>;
   /**
@@ -59,7 +59,7 @@ export interface Migrator {
   /** Runs down files newest first and removes their history rows. */
   rollback(target: RollbackTarget): Promise<string[]>;
   /** Writes the next versioned migration and its down file from the template. */
-  newMigration(slug: string): Promise<{ file: string; downFile: string }>;
+  newMigration(slug: string, options?: NewMigrationOptions): Promise<{ file: string; downFile: string }>;
   /** Gives a versioned file (and its down file) the next free id. */
   renumber(fileName: string): Promise<{ from: string; to: string }>;
   /** Rejects with LintFindingsError when a versioned migration (or one of `files`) has findings. */
@@ -75,14 +75,14 @@ export function createMigrator(config: MigratorConfig, options: MigratorOptions 
   const context: MigratorContext = { config, logger, signal: options.signal, emit: options.onEvent ?? logProgress(logger) };
   return {
     up: (upOptions) => up(context, upOptions),
-    plan: () => plan(context),
+    plan: (planOptions) => plan(context, planOptions),
     status: () => plan(context),
     check: (checkOptions) => check(context, checkOptions),
     history: () => history(context),
     verify: () => verify(context),
     baseline: (id) => baseline(context, id),
     rollback: (target) => rollback(context, target),
-    newMigration: (slug) => newMigration(config.migrationsDir, slug),
+    newMigration: (slug, newOptions) => newMigration(config.migrationsDir, slug, newOptions),
     renumber: (fileName) => renumber(config.migrationsDir, fileName),
     lint: (files) => lint(config.migrationsDir, { files }),
     generate: (generateOptions) => generate(context, generateOptions),

@@ -36,11 +36,18 @@ export interface PlannedStep {
   version?: number;
   /** Set on versioned steps that run without a transaction (the file opts out): a failure may leave part of it applied. */
   withoutTransaction?: true;
+  /** Set on post-deploy migrations: applied only by `up --post-deploy`. */
+  postDeploy?: true;
 }
 
 export interface Plan {
   /** Every step `up` would take, in order (empty: the schema is current). */
   steps: PlannedStep[];
+  /**
+   * Pending versioned migrations a plain `up` leaves for `up --post-deploy`: the first pending
+   * post-deploy one and every one after it (a pre-deploy one among them waits behind it).
+   */
+  waiting: PlannedStep[];
   versioned: {
     /** Highest applied id (0: none). */
     currentVersion: number;
@@ -53,6 +60,17 @@ export interface Plan {
 /** How outputs name a step: legacy/001_fix.sql, or for an added column the table file that declares it. */
 export function stepLabel(step: Pick<PlannedStep, 'phase' | 'file' | 'column'>): string {
   return step.column === undefined ? `${step.phase}/${step.file}` : `${step.phase} (${step.file})`;
+}
+
+/**
+ * A pre-deploy migration among the waiting ones is stuck behind a post-deploy one (`up
+ * --post-deploy` of the release that brought that one has not run): the schema the new release
+ * needs is not there, whatever a plain `up` does.
+ */
+export function stuckBehindPostDeploy(waiting: PlannedStep[]): { stuck: PlannedStep; behind: PlannedStep } | undefined {
+  const stuck = waiting.find((step) => !step.postDeploy);
+  const behind = waiting.find((step) => step.postDeploy);
+  return stuck && behind ? { stuck, behind } : undefined;
 }
 
 /** What a run did, phase by phase: returned by `up` and summarised in the final log line. */
@@ -75,6 +93,8 @@ export interface MigrationReport {
   versioned: {
     /** Files applied by this run, in order. */
     applied: string[];
+    /** Pending files left for `up --post-deploy`. */
+    waiting: string[];
     /** Highest applied id after the run (0: none). */
     currentVersion: number;
     ahead: Array<{ id: number; name: string }>;
@@ -95,6 +115,7 @@ export function summarize(report: Pick<MigrationReport, 'legacy' | 'tables' | 'v
     columns: report.legacy.columnsAdded.length,
     tables: report.tables.created.length,
     versioned: report.versioned.applied.length,
+    waiting: report.versioned.waiting.length,
     currentVersion: report.versioned.currentVersion,
     durationMs: report.durationMs,
   };

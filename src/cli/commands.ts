@@ -44,14 +44,19 @@ const DEFAULT_CHECK_WAIT_SECONDS = 300;
 const up: Command = {
   name: 'up',
   summary: 'apply everything that is pending (the default command)',
-  usage: 'migrator up [--dry-run]',
-  details: 'Runs the legacy, table-creation and versioned phases under the migration lock.\n--dry-run  show what would be done, like `migrator plan`, and change nothing',
-  options: { 'dry-run': { type: 'boolean' } },
+  usage: 'migrator up [--post-deploy] [--dry-run]',
+  details:
+    'Runs the legacy, table-creation and versioned phases under the migration lock. Stops before the first pending\n' +
+    'post-deploy migration (a versioned file whose header has the line -- migrator: post-deploy).\n' +
+    '--post-deploy  apply post-deploy migrations too: after the rollout, when no pod of the earlier release is left\n' +
+    '--dry-run      show what would be done, like `migrator plan`, and change nothing',
+  options: { 'dry-run': { type: 'boolean' }, 'post-deploy': { type: 'boolean' } },
   positionals: [0, 0],
   printsResult: (values) => values['dry-run'] === true,
   async run(context) {
-    if (context.values['dry-run']) return planCommand.run({ ...context, values: {} });
-    const report = await context.migrator.up();
+    const postDeploy = context.values['post-deploy'] === true;
+    if (context.values['dry-run']) return planCommand.run({ ...context, values: { 'post-deploy': postDeploy } });
+    const report = await context.migrator.up({ postDeploy });
     return { msg: 'migrator finished', outcome: report.outcome, ...summarize(report) };
   },
 };
@@ -94,13 +99,13 @@ const checkCommand: Command = {
 const planCommand: Command = {
   name: 'plan',
   summary: 'list every step up would take, in order (--sql: with the SQL); changes nothing',
-  usage: 'migrator plan [--sql] [--json]',
-  details: 'Same as `migrator up --dry-run`.',
-  options: { sql: { type: 'boolean' }, ...json },
+  usage: 'migrator plan [--sql] [--json] [--post-deploy]',
+  details: 'Same as `migrator up --dry-run`. Lists what waits for `up --post-deploy` after the steps;\n--post-deploy  plan what `up --post-deploy` would do instead.',
+  options: { sql: { type: 'boolean' }, ...json, 'post-deploy': { type: 'boolean' } },
   positionals: [0, 0],
   printsResult: () => true,
   async run(context) {
-    const result = await context.migrator.plan();
+    const result = await context.migrator.plan({ postDeploy: context.values['post-deploy'] === true });
     context.print(context.values.json ? formatJson(result) : formatPlan(result, Boolean(context.values.sql)));
     return { msg: 'plan', outcome: result.steps.length === 0 ? 'up-to-date' : 'pending', pending: result.steps.length };
   },
@@ -138,13 +143,15 @@ const verifyCommand: Command = {
 const newCommand: Command = {
   name: 'new',
   summary: 'create the next versioned migration and its down file from a template',
-  usage: 'migrator new <slug>',
-  details: 'Writes versioned/<next id>_<slug>.sql and versioned/down/<next id>_<slug>.sql.\nA slug is lower-case letters and digits joined by _ or -, unique, at most 100 characters.',
-  options: {},
+  usage: 'migrator new [--post-deploy] <slug>',
+  details:
+    'Writes versioned/<next id>_<slug>.sql and versioned/down/<next id>_<slug>.sql.\nA slug is lower-case letters and digits joined by _ or -, unique, at most 100 characters.\n' +
+    '--post-deploy  a post-deploy migration: applied only by `up --post-deploy`, after the rollout',
+  options: { 'post-deploy': { type: 'boolean' } },
   positionals: [1, 1],
   printsResult: () => false,
   async run(context) {
-    const { file, downFile } = await context.migrator.newMigration(context.positionals[0]);
+    const { file, downFile } = await context.migrator.newMigration(context.positionals[0], { postDeploy: context.values['post-deploy'] === true });
     return { msg: 'migration created', outcome: 'ok', file, downFile };
   },
 };

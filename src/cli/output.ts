@@ -1,6 +1,6 @@
 /** How command results are shown: a short text for people, JSON with --json for machines. */
 import { FRESH_INSTALL } from '../commands/converge';
-import { stepLabel, type AppliedMigration, type ConvergenceReport, type LintReport, type Plan } from '../results';
+import { stepLabel, type AppliedMigration, type ConvergenceReport, type LintReport, type Plan, type PlannedStep } from '../results';
 
 export function formatJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
@@ -24,19 +24,21 @@ export function formatStatus(plan: Plan): string {
       (lastApplied ? ` (${lastApplied.id} ${lastApplied.name}, applied ${lastApplied.executedAt?.toISOString() ?? 'at an unknown time'})` : ''),
   ];
   if (ahead.length > 0) lines.push(`the database is ahead of these files: ${ahead.map((row) => `${row.id} ${row.name}`).join(', ')}`);
+  if (plan.waiting.length > 0) lines.push(`waiting for up --post-deploy: ${plan.waiting.map(describeWaiting).join(', ')}`);
   lines.push(plan.steps.length === 0 ? 'the schema is current' : `up would take ${plan.steps.length} step(s)`);
   return `${lines.join('\n')}\n`;
 }
 
+const describeWaiting = (step: PlannedStep) => `${step.file}${step.postDeploy ? ' (post-deploy)' : ''}`;
+
 export function formatPlan(plan: Plan, withSql: boolean): string {
-  if (plan.steps.length === 0) return 'nothing to do: the schema is current\n';
-  return plan.steps
-    .map((step, index) => {
-      const head = `${index + 1}. ${stepLabel(step)}: ${step.action}`;
-      return withSql ? `${head}\n${step.sql.trimEnd()}\n` : head;
-    })
-    .join('\n')
-    .concat('\n');
+  const show = (step: PlannedStep, index: number) => {
+    const head = `${index + 1}. ${stepLabel(step)}: ${step.action}${step.postDeploy ? ' (post-deploy)' : ''}`;
+    return withSql ? `${head}\n${step.sql.trimEnd()}\n` : head;
+  };
+  const steps = plan.steps.length === 0 ? 'nothing to do: the schema is current\n' : `${plan.steps.map(show).join('\n')}\n`;
+  if (plan.waiting.length === 0) return steps;
+  return `${steps}\nwaiting for up --post-deploy:\n${plan.waiting.map(show).join('\n')}\n`;
 }
 
 export function formatHistory(rows: AppliedMigration[]): string {

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors';
 import { loadMigrationSet } from '../source';
+import { POST_DEPLOY_MARKER } from '../source/post-deploy';
 
 export const DOWN_FOLDER = 'down';
 /** The library's history keeps names in varchar(100). */
@@ -75,8 +76,22 @@ export function writeMigrationFiles(files: { file: string; downFile: string }, u
   writeFileSync(files.downFile, down, { flag: 'wx' });
 }
 
-export async function newMigration(migrationsDir: string, slug: string): Promise<{ file: string; downFile: string }> {
+export interface NewMigrationOptions {
+  /** Write a post-deploy migration: applied only by `up --post-deploy`. */
+  postDeploy?: boolean;
+}
+
+const POST_DEPLOY_HEADER = `${POST_DEPLOY_MARKER}
+--
+-- Post-deploy: a plain \`migrator up\` (the init container, the pre-deploy Job) stops before this
+-- file; \`migrator up --post-deploy\` applies it after the rollout, when no pod of the earlier
+-- release is left. For the contract half of an expand/contract change: dropping, renaming or
+-- retyping what the earlier release still uses.
+--
+`;
+
+export async function newMigration(migrationsDir: string, slug: string, options: NewMigrationOptions = {}): Promise<{ file: string; downFile: string }> {
   const { fileName, file, downFile } = nextMigrationFiles(migrationsDir, slug);
-  writeMigrationFiles({ file, downFile }, UP_TEMPLATE(slug), DOWN_TEMPLATE(fileName));
+  writeMigrationFiles({ file, downFile }, (options.postDeploy ? POST_DEPLOY_HEADER : '') + UP_TEMPLATE(slug), DOWN_TEMPLATE(fileName));
   return { file, downFile };
 }

@@ -12,16 +12,21 @@ import { MAY_CHANGE_SCHEMA_SQL } from '../db/session';
 import { withDatabase } from '../db/with-database';
 import { InterruptedError, SchemaNotCurrentError } from '../errors';
 import { createLogger, withFields, type Logger } from '../log';
-import { stepLabel, type Plan } from '../results';
+import { stepLabel, stuckBehindPostDeploy, type Plan } from '../results';
 import { describePlan, planRun, readState, refuseOrWarnAhead } from '../run/pipeline';
 import { sleep } from '../sleep';
 import { loadMigrationSet, type MigrationSet } from '../source';
 import type { MigratorContext } from './context';
 
-export async function plan({ config, logger, signal }: MigratorContext): Promise<Plan> {
+export interface PlanCommandOptions {
+  /** Plan what `up --post-deploy` would do (default: a plain `up`). */
+  postDeploy?: boolean;
+}
+
+export async function plan({ config, logger, signal }: MigratorContext, options: PlanCommandOptions = {}): Promise<Plan> {
   const files = loadMigrationSet(config.migrationsDir, { executeJs: false });
   return withDatabase(config, { logger, signal, writes: false }, ({ client, mayChangeSchema }) =>
-    planOnClient(client, files, { logger, onAhead: config.onAhead, signal, dryRuns: mayChangeSchema }),
+    planOnClient(client, files, { logger, onAhead: config.onAhead, signal, dryRuns: mayChangeSchema, postDeploy: options.postDeploy }),
   );
 }
 
@@ -80,15 +85,22 @@ export async function assertSchemaCurrent(db: pg.Pool | pg.Client, options: Asse
 async function planOnClient(
   client: pg.Client,
   files: MigrationSet,
-  options: { logger: Logger; onAhead: OnAhead; signal?: AbortSignal; dryRuns: boolean },
+  options: { logger: Logger; onAhead: OnAhead; signal?: AbortSignal; dryRuns: boolean; postDeploy?: boolean },
 ): Promise<Plan> {
   const context = { client, logger: options.logger, signal: options.signal, lockRetries: 0, emit: () => undefined };
   const state = await readState(client, files);
   refuseOrWarnAhead(state, options.onAhead, withFields(options.logger, { phase: 'versioned' }));
-  return describePlan(await planRun(context, state, { dryRuns: options.dryRuns }), state);
+  return describePlan(await planRun(context, state, { dryRuns: options.dryRuns, postDeploy: options.postDeploy }), state);
 }
 
 function throwIfPending(result: Plan): Plan {
+  const stuck = stuckBehindPostDeploy(result.waiting);
+  if (result.steps.length === 0 && stuck) {
+    throw new SchemaNotCurrentError(
+      `the schema is not current: versioned/${stuck.stuck.file} waits behind post-deploy migration versioned/${stuck.behind.file}; migrator up --post-deploy of the release that brought it has not run`,
+      result,
+    );
+  }
   if (result.steps.length === 0) return result;
   const first = result.steps[0];
   throw new SchemaNotCurrentError(

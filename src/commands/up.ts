@@ -5,8 +5,8 @@
  */
 import { now } from '../clock';
 import { MigratorError } from '../errors';
-import { withFields } from '../log';
-import type { MigrationReport, PartialReport, PhaseName } from '../results';
+import { withFields, type Logger } from '../log';
+import { stuckBehindPostDeploy, type MigrationReport, type PartialReport, type PhaseName, type PlannedStep } from '../results';
 import { applyRun, describePlan, emptyReport, pendingByPhase, planRun, PHASES, readState, refuseOrWarnAhead } from '../run/pipeline';
 import type { RunContext } from '../run/step-runner';
 import { loadMigrationSet } from '../source';
@@ -17,6 +17,8 @@ import type { MigratorContext } from './context';
 export interface UpOptions {
   /** The phases to run (default: all three). `generate` builds schemas from one phase alone. */
   phases?: PhaseName[];
+  /** Apply post-deploy migrations too (after the rollout); a plain up stops before the first. */
+  postDeploy?: boolean;
 }
 
 export async function up({ config, logger, signal, emit }: MigratorContext, options: UpOptions = {}): Promise<MigrationReport> {
@@ -32,14 +34,30 @@ export async function up({ config, logger, signal, emit }: MigratorContext, opti
         return { ...report, outcome: 'ahead', durationMs: Math.round(now() - started) };
       }
       const phases = PHASES.filter((phase) => options.phases?.includes(phase.name) ?? true);
-      const plan = await planRun(context, state, { phases });
-      emit({ type: 'planned', steps: describePlan(plan, state).steps, pending: pendingByPhase(plan) });
+      const plan = await planRun(context, state, { phases, postDeploy: options.postDeploy });
+      const described = describePlan(plan, state);
+      emit({ type: 'planned', steps: described.steps, pending: pendingByPhase(plan) });
       if (plan.steps.length > 0 && config.backupCommand) await runBackup(config.backupCommand, config.connection, logger);
       await applyRun(context, state, plan, report);
+      report.versioned.waiting = described.waiting.map((step) => step.file);
+      if (described.waiting.length > 0) logWaiting(withFields(logger, { phase: 'versioned' }), described.waiting);
       return { ...report, outcome: plan.steps.length > 0 ? 'applied' : 'up-to-date', durationMs: Math.round(now() - started) };
     });
   } catch (error) {
     if (error instanceof MigratorError) error.report = { ...report, durationMs: Math.round(now() - started) };
     throw error;
+  }
+}
+
+/** After a plain up: what waits for `up --post-deploy`, and a warning when a pre-deploy migration is stuck behind. */
+function logWaiting(logger: Logger, waiting: PlannedStep[]): void {
+  const files = waiting.map((step) => step.file);
+  logger.info({ waiting: files }, `${waiting.length} migration(s) wait for migrator up --post-deploy: ${files.join(', ')}`);
+  const stuck = stuckBehindPostDeploy(waiting);
+  if (stuck) {
+    logger.warn(
+      { file: stuck.stuck.file, behind: stuck.behind.file },
+      `versioned/${stuck.stuck.file} is not post-deploy but waits behind post-deploy versioned/${stuck.behind.file}: migrator up --post-deploy of the release that brought it has not run, so check reports the schema as not current`,
+    );
   }
 }

@@ -16,6 +16,8 @@ export interface VersionedFile {
    * which runs its generateSql() (sql and hash are empty then).
    */
   deferred?: true;
+  /** Applied only by `up --post-deploy` (its header has the post-deploy line; src/source/post-deploy.ts). */
+  postDeploy?: true;
 }
 
 /** A file containing this line runs without a transaction (the library's rule). */

@@ -36,6 +36,8 @@ export interface PlanContext extends PhaseContext {
    * as pending until `up` has run them).
    */
   dryRuns: boolean;
+  /** Whether post-deploy migrations are planned too (`up --post-deploy`). */
+  postDeploy: boolean;
   /**
    * Runs SQL of a step inside the planning transaction (beginning it with this query when needed),
    * to learn what the step would do or whether it would fail: everything is rolled back after
@@ -58,6 +60,8 @@ export interface Step extends PlannedStep {
 
 export interface PhasePlan<S extends Step> {
   steps: S[];
+  /** Steps left for `up --post-deploy` (planned, not dry-run, not applied). */
+  waiting?: S[];
   /**
    * Work after every step of the run succeeded: storing what later runs reuse (the declared
    * shape). Called only by `up`, never by a read-only command.

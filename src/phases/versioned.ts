@@ -6,6 +6,8 @@
  *
  * Before them come rebuilds of any INVALID index an applied file without a transaction left
  * (concurrent-indexes.ts): `check` reports such a database as not current, and `up` repairs it.
+ * A plain `up` stops before the first pending post-deploy migration (source/post-deploy.ts): it
+ * and every migration after it wait for `up --post-deploy`.
  */
 import { MigrationFailedError } from '../errors';
 import { runsInTransaction, type VersionedFile } from '../history';
@@ -28,6 +30,7 @@ function migrationStep(file: VersionedFile): VersionedStep {
     migration: file,
     transaction: inTransaction ? 'library' : 'none',
     ...(inTransaction ? {} : { withoutTransaction: true as const }),
+    ...(file.postDeploy && { postDeploy: true as const }),
   };
 }
 
@@ -66,7 +69,11 @@ export const versioned: Phase<VersionedStep> = {
       .filter((file) => !pending.has(file) && !file.deferred && !runsInTransaction(file.sql))
       .flatMap((file) => indexesBuiltBy(file.sql).map((index) => ({ ...index, file })));
     const rebuilds = (await invalidAmong(context.client, built)).map((index) => rebuildStep(index.file, index));
-    return { steps: [...rebuilds, ...context.history.pending.map(migrationStep)] };
+    const pendingSteps = context.history.pending.map(migrationStep);
+    // In order: a plain up stops before the first post-deploy migration; the ones after it wait too.
+    const firstPostDeploy = context.postDeploy ? -1 : pendingSteps.findIndex((step) => step.postDeploy);
+    if (firstPostDeploy === -1) return { steps: [...rebuilds, ...pendingSteps] };
+    return { steps: [...rebuilds, ...pendingSteps.slice(0, firstPostDeploy)], waiting: pendingSteps.slice(firstPostDeploy) };
   },
 
   async apply(context, step) {

@@ -70,6 +70,8 @@ interface PlannedRunStep {
 
 export interface RunPlan {
   steps: PlannedRunStep[];
+  /** Left for `up --post-deploy`. */
+  waiting: Step[];
   finishers: Array<NonNullable<PhasePlan<Step>['finish']>>;
 }
 
@@ -81,19 +83,22 @@ export interface PlanOptions {
   phases?: ReadonlyArray<Phase>;
   /** Whether steps are dry-run (default true): false for a role that may not change the schema. */
   dryRuns?: boolean;
+  /** Whether post-deploy migrations are planned too (default false: only `up --post-deploy` applies them). */
+  postDeploy?: boolean;
 }
 
 /** Every phase's steps, planned in one transaction that is rolled back; none for a database ahead of the files. */
-export async function planRun(context: RunContext, state: RunState, { phases = PHASES, dryRuns = true }: PlanOptions = {}): Promise<RunPlan> {
-  if (state.ahead.length > 0) return { steps: [], finishers: [] };
+export async function planRun(context: RunContext, state: RunState, { phases = PHASES, dryRuns = true, postDeploy = false }: PlanOptions = {}): Promise<RunPlan> {
+  if (state.ahead.length > 0) return { steps: [], waiting: [], finishers: [] };
   // A lock timeout rolls the planning transaction back; planning starts again from the first phase.
   return withLockRetries(context, { stage: 'planning' }, async () => {
     const planning = startPlanning(context);
-    const plan: RunPlan = { steps: [], finishers: [] };
+    const plan: RunPlan = { steps: [], waiting: [], finishers: [] };
     try {
       for (const phase of phases) {
-        const { steps, finish } = await phase.plan({ ...phaseContext(context, state, phase.name), dryRun: planning.dryRun, dryRuns });
+        const { steps, waiting = [], finish } = await phase.plan({ ...phaseContext(context, state, phase.name), dryRun: planning.dryRun, dryRuns, postDeploy });
         plan.steps.push(...steps.map((step) => ({ phase, step })));
+        plan.waiting.push(...waiting);
         if (finish) plan.finishers.push(finish);
       }
     } catch (error) {
@@ -110,6 +115,7 @@ export function describePlan(plan: RunPlan, state: RunState): Plan {
   const { lastApplied } = state;
   return {
     steps: plan.steps.map(({ step }) => plannedStep(step)),
+    waiting: plan.waiting.map(plannedStep),
     versioned: {
       currentVersion: state.currentVersion,
       lastApplied: lastApplied && { id: lastApplied.id, name: lastApplied.name, executedAt: lastApplied.executedAt },
@@ -130,7 +136,7 @@ export function emptyReport(state?: Pick<RunState, 'currentVersion' | 'ahead'>):
   return {
     legacy: { changed: [], columnsAdded: [] },
     tables: { created: [] },
-    versioned: { applied: [], currentVersion: state?.currentVersion ?? 0, ahead: state?.ahead ?? [] },
+    versioned: { applied: [], waiting: [], currentVersion: state?.currentVersion ?? 0, ahead: state?.ahead ?? [] },
     durationMs: 0,
   };
 }

@@ -44,7 +44,7 @@ const FIRST_RETRY_DELAY_MS = 1000;
 const MAX_RETRY_DELAY_MS = 10_000;
 
 /** A step's public face, as plans and events show it (without what only the runner needs). */
-export function plannedStep({ phase, kind, file, action, sql, column, table, version, withoutTransaction }: Step): PlannedStep {
+export function plannedStep({ phase, kind, file, action, sql, column, table, version, withoutTransaction, postDeploy }: Step): PlannedStep {
   return {
     phase,
     kind,
@@ -55,6 +55,7 @@ export function plannedStep({ phase, kind, file, action, sql, column, table, ver
     ...(table !== undefined && { table }),
     ...(version !== undefined && { version }),
     ...(withoutTransaction && { withoutTransaction }),
+    ...(postDeploy && { postDeploy }),
   };
 }
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ValidationError } from '../errors';
 import { isMigrationFile, MAX_NAME_LENGTH, migrationHash, parseMigrationFileName, type VersionedFile } from '../history';
+import { isPostDeploy } from './post-deploy';
 import { decodeSqlText, readBytes } from './sql-text';
 
 /**
@@ -40,7 +41,8 @@ export function loadVersionedFiles(dir: string, entries: string[], executeJs: bo
     // Hashing the bytes read avoids encoding a second copy of a possibly very large file.
     const label = `versioned/${fileName}`;
     const bytes = readBytes(label, () => readFileSync(filePath));
-    return { id, name, fileName, sql: decodeSqlText(label, bytes), hash: migrationHash(fileName, bytes) };
+    const sql = decodeSqlText(label, bytes);
+    return { id, name, fileName, sql, hash: migrationHash(fileName, bytes), ...(isPostDeploy(sql) && { postDeploy: true as const }) };
   });
 }
 
