@@ -19,13 +19,18 @@ describe('loadConfig', () => {
       waitTimeoutMs: 60_000,
       lockWaitMs: 300_000,
       onAhead: 'warn',
-      log: { level: 'info', format: 'json' },
+      log: { level: 'info', format: 'json', color: true },
     });
   });
 
+  test('NO_COLOR (any value but an empty one) turns colours off', () => {
+    expect(loadConfig({ ...base, NO_COLOR: '1' }).log.color).toBe(false);
+    expect(loadConfig({ ...base, NO_COLOR: '' }).log.color).toBe(true);
+  });
+
   test('pretty logs by default on a terminal', () => {
-    expect(loadConfig(base, { stdoutIsTTY: true }).log.format).toBe('pretty');
-    expect(loadConfig({ ...base, LOG_FORMAT: 'json' }, { stdoutIsTTY: true }).log.format).toBe('json');
+    expect(loadConfig(base, { logsToTerminal: true }).log.format).toBe('pretty');
+    expect(loadConfig({ ...base, LOG_FORMAT: 'json' }, { logsToTerminal: true }).log.format).toBe('json');
   });
 
   test('DATABASE_URL parts, percent-decoded; libpq variables fill what it leaves out', () => {

@@ -18,6 +18,7 @@ legacy repairs, table creation, versioned migrations.
 
 Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
+  ${'help'.padEnd(width)}  show this help, or a command's (migrator help <command>)
 
 Options:
   -h, --help     show this help, or a command's (migrator <command> --help)
@@ -36,6 +37,12 @@ function commandUsage(command: Command): string {
 }
 
 export function parseInvocation(argv: string[]): Invocation {
+  if (argv[0] === 'help') {
+    if (argv.length === 1) return { kind: 'help', text: usage() };
+    const about = COMMANDS.find((command) => command.name === argv[1]);
+    if (!about || argv.length > 2) throw new ConfigError(`help takes one command name, one of ${COMMANDS.map((command) => command.name).join(', ')}\n\n${usage()}`);
+    return { kind: 'help', text: commandUsage(about) };
+  }
   const named = COMMANDS.find((command) => command.name === argv[0]);
   if (!named && argv[0] !== undefined && !argv[0].startsWith('-')) {
     throw new ConfigError(`unknown command "${argv[0]}"\n\n${usage()}`);

@@ -5,7 +5,7 @@
  */
 import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { loadConfig, publicTextOf, secretsIn, secretsOf, terminationLog, type Env } from '../config';
+import { colorAllowed, loadConfig, publicTextOf, secretsIn, secretsOf, terminationLog, type Env } from '../config';
 import { useNodeCryptoForScram } from '../db/scram-crypto';
 import { MigratorError, MigrationFailedError } from '../errors';
 import { createMigrator } from '../create-migrator';
@@ -26,20 +26,23 @@ const STDOUT = 1;
 const STDERR = 2;
 
 async function main(): Promise<number> {
-  const stdoutIsTTY = process.stdout.isTTY === true;
   const cwd = process.cwd();
   let env: Env = process.env;
-  // Until the configuration is known, log with defaults. Nothing is logged before it is known but
-  // an error that stops it, which is masked with every password the environment holds (see catch).
+  // Until the configuration is known, log with defaults, to stderr: stdout is for results. Nothing
+  // is logged before it is known but an error that stops it, a usage or configuration error,
+  // which is masked with every password the environment holds (see catch).
   const early = (secrets: string[]) => {
     const masking = { secrets, publicText: publicTextOf() };
+    const terminal = isatty(STDERR);
     return {
-      logger: createLogger({ format: stdoutIsTTY ? 'pretty' : 'json', colorize: stdoutIsTTY, ...masking }),
+      logger: createLogger({ format: terminal ? 'pretty' : 'json', colorize: terminal && colorAllowed(env), ...masking, write: (line) => writeSync(STDERR, line) }),
       redact: createRedactor(masking.secrets, masking),
     };
   };
-  let { logger, redact } = early([]);
-  let configured = false;
+  let { logger, redact }: { logger: Logger; redact: Redactor } = early([]);
+  /** Once the configuration is known: a logger to a stream, with its level, format and masking. */
+  let loggerTo: ((fd: number) => Logger) | undefined;
+  let resultsOnStdout = false;
   let commandName = process.argv[2] ?? 'up';
   try {
     env = environment(cwd, process.env);
@@ -54,17 +57,21 @@ async function main(): Promise<number> {
     }
     const { command } = invocation;
     commandName = command.name;
-    const config = loadConfig(env, { cwd, stdoutIsTTY });
-    configured = true;
-    // A command that prints its result keeps stdout for it: its log lines go to stderr.
+    // A command that prints its result keeps stdout for it: its log lines go to stderr. Whether
+    // they are pretty and coloured is up to the stream they go to.
     const logFd = command.printsResult(invocation.values) ? STDERR : STDOUT;
+    const config = loadConfig(env, { cwd, logsToTerminal: isatty(logFd) });
     const masking = { secrets: secretsOf(config), publicText: publicTextOf(config.connection) };
-    logger = createLogger({
-      ...config.log,
-      ...masking,
-      colorize: logFd === STDOUT ? stdoutIsTTY : process.stderr.isTTY === true,
-      write: (line) => writeSync(logFd, line),
-    });
+    loggerTo = (fd) =>
+      createLogger({
+        level: config.log.level,
+        format: config.log.format,
+        ...masking,
+        colorize: isatty(fd) && config.log.color,
+        write: (line) => writeSync(fd, line),
+      });
+    logger = loggerTo(logFd);
+    resultsOnStdout = logFd === STDERR;
     redact = createRedactor(masking.secrets, masking);
     const redactResult = resultRedactor(redact);
     // The CLI owns its process, so it may change how node-postgres hashes; the library API leaves that to the app.
@@ -82,9 +89,12 @@ async function main(): Promise<number> {
     logger.info({ command: command.name, ...fields, peakRssMb: peakRssMb(), exitCode: EXIT.success }, msg);
     return EXIT.success;
   } catch (error) {
-    // A configuration error may quote a value after the password was read (DATABASE_URL's, say): mask every password the environment gives.
-    if (!configured) ({ logger, redact } = early(secretsIn(env, cwd)));
     const exitCode = exitCodeFor(error);
+    // A configuration error may quote a value after the password was read (DATABASE_URL's, say):
+    // mask every password the environment gives. Usage and configuration errors go to stderr,
+    // also those a command finds later: stdout never holds anything but a result.
+    if (!loggerTo) ({ logger, redact } = early(secretsIn(env, cwd)));
+    else if (exitCode === EXIT.usage && !resultsOnStdout) logger = loggerTo(STDERR);
     const message = error instanceof Error ? error.message : String(error);
     if (exitCode !== EXIT.pendingWork) {
       writeTerminationMessage(terminationLog(env), commandName, exitCode, redact(message));

@@ -53,14 +53,15 @@ export interface MigratorConfig {
   backupCommand?: string;
   /** Tables other software manages, left out when `converge` compares schemas: "table" (any schema) or "schema.table". */
   ignoreTables: string[];
-  log: { level: LogLevel; format: LogFormat };
+  /** color: whether pretty logs may be coloured (on a terminal): not when NO_COLOR is set. */
+  log: { level: LogLevel; format: LogFormat; color: boolean };
 }
 
 export interface LoadConfigOptions {
   /** Folder that relative paths are resolved against (default: process.cwd()). */
   cwd?: string;
-  /** Whether stdout is a terminal: decides the default log format. */
-  stdoutIsTTY?: boolean;
+  /** Whether the stream the logs go to is a terminal: decides the default log format. */
+  logsToTerminal?: boolean;
 }
 
 /**
@@ -84,6 +85,7 @@ export const CONFIG_VARIABLES: readonly string[] = [
   'MIGRATOR_TERMINATION_LOG',
   'LOG_LEVEL',
   'LOG_FORMAT',
+  'NO_COLOR',
 ];
 
 /** Names that are ours or look like ours (MIGRATOR_*, MIGRATIONS_DIR and its misspellings): one we do not read is a mistake. */
@@ -113,9 +115,15 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): MigratorC
     ignoreTables: list(env, 'MIGRATOR_IGNORE_TABLES'),
     log: {
       level: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-      format: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, options.stdoutIsTTY ? 'pretty' : 'json'),
+      format: oneOf(env, 'LOG_FORMAT', LOG_FORMATS, options.logsToTerminal ? 'pretty' : 'json'),
+      color: colorAllowed(env),
     },
   };
+}
+
+/** The NO_COLOR convention (no-color.org): any value but an empty one turns colours off. */
+export function colorAllowed(env: Env): boolean {
+  return (env.NO_COLOR ?? '') === '';
 }
 
 /** MIGRATOR_LOCK_TIMOUT would otherwise be ignored, and the run would go on without the lock timeout it was meant to set. */

@@ -206,7 +206,7 @@ describe('migrator up', () => {
       expect([failed.code, wrongDb.code, badUrl.code, succeeded.code]).toEqual([1, 4, 2, 0]);
       for (const result of [failed, wrongDb, badUrl, succeeded]) {
         expect(result.stdout + result.stderr).not.toContain(db.password);
-        expect(result.stdout.length).toBeGreaterThan(0);
+        expect((result.stdout + result.stderr).length).toBeGreaterThan(0);
       }
     } finally {
       migrations.remove();

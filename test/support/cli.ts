@@ -66,13 +66,16 @@ export function parseLines(stdout: string): Array<Record<string, unknown>> {
     });
 }
 
-/** The final summary line every run ends with. */
+/**
+ * The final summary line every run ends with: on stdout, or on stderr where the run logs there
+ * (commands that print a result, and usage and configuration errors).
+ */
 export function summaryLine(result: Pick<CliResult, 'lines' | 'stdout' | 'stderr'>): Record<string, unknown> {
-  const last = result.lines[result.lines.length - 1];
-  if (!last || !('outcome' in last)) {
-    throw new Error(`no summary line in output:\n${result.stdout}\n${result.stderr}`);
-  }
-  return last;
+  const last = result.lines.at(-1);
+  if (last && 'outcome' in last) return last;
+  const logged = parseLines(result.stderr).at(-1);
+  if (logged && 'outcome' in logged) return logged;
+  throw new Error(`no summary line in output:\n${result.stdout}\n${result.stderr}`);
 }
 
 /**

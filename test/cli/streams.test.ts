@@ -1,0 +1,80 @@
+/**
+ * What goes where: results on stdout, usage and configuration errors on stderr, so that
+ * `migrator status --json > s.json` never holds an error line; pretty logs only when the stream
+ * they go to is a terminal, colours unless NO_COLOR; help for every command.
+ */
+import { spawnSync } from 'node:child_process';
+import { CLI, runMigrator } from '../support/cli';
+import type { TestDatabase } from '../support/database';
+import type { TempMigrations } from '../support/fixtures';
+import { withFreshDatabase } from '../support/fresh';
+
+/** Runs the CLI under a pseudo-terminal (util-linux script): what it writes to the terminal, escapes and all. */
+function onTerminal(args: string[], env: Record<string, string>, redirect = ''): string {
+  const command = [process.execPath, CLI, ...args].map((part) => `'${part}'`).join(' ');
+  const run = spawnSync('script', ['-qec', `${command} ${redirect}`, '/dev/null'], {
+    env: { PATH: process.env.PATH, TERM: 'xterm', ...env },
+    encoding: 'utf8',
+  });
+  return run.stdout;
+}
+
+// eslint-disable-next-line no-control-regex
+const ESCAPES = /\u001b\[/;
+
+describe('streams and terminals', () => {
+  let db: TestDatabase;
+  let migrations: TempMigrations;
+  let env: Record<string, string>;
+  withFreshDatabase('basic', (fresh) => ({ db, migrations, env } = fresh));
+
+  test.each([
+    ['a configuration error', ['status', '--json'], { MIGRATOR_LOCK_WAIT: 'soon' }],
+    ['a usage error', ['status', '--jsn'], {}],
+    ['an unreachable database', ['status', '--json'], { DATABASE_URL: 'postgres://nobody:pw@127.0.0.1:1/none', MIGRATOR_WAIT_TIMEOUT: '1' }],
+    ['a configuration error of up', ['up'], { MIGRATOR_ON_AHEAD: 'ignore' }],
+  ])('%s: stdout stays empty, the error line is on stderr', async (_case, args, extra) => {
+    const result = await runMigrator(args, { env: { ...env, ...extra } });
+
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/"outcome":"failed"/);
+  });
+
+  test('a result on stdout, the logs on stderr', async () => {
+    const result = await runMigrator(['status', '--json'], { env });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ steps: expect.any(Array) });
+    expect(result.stderr).toMatch(/"msg":"status"/);
+  });
+
+  test('migrator help, and help for a command; an unknown one is a usage error', async () => {
+    const help = await runMigrator(['help']);
+    const up = await runMigrator(['help', 'up']);
+    const unknown = await runMigrator(['help', 'upp']);
+
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: migrator \[command\] \[options\]/);
+    expect(help.stdout).toMatch(/ {2}9 {2}a migration was generated with parts commented out for review/);
+    expect(up.stdout).toMatch(/^Usage: migrator up \[--post-deploy\] \[--dry-run\]/);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+  });
+
+  test('pretty and coloured on a terminal; no colours with NO_COLOR; JSON when the logs go elsewhere', async () => {
+    expect(await db.query('SELECT 1 AS up')).toEqual([{ up: 1 }]);
+    const coloured = onTerminal(['up'], env);
+    const plain = onTerminal(['up'], { ...env, NO_COLOR: '1' });
+    // status logs to stderr: sent to a file, its lines are JSON although stdout is the terminal.
+    const log = `${migrations.dir}/status.log`;
+    const status = onTerminal(['status'], env, `2>'${log}'`);
+    const { readFileSync } = await import('node:fs');
+
+    expect(coloured).toMatch(/INFO/);
+    expect(coloured).toMatch(ESCAPES);
+    expect(plain).toMatch(/INFO.*migrator finished/);
+    expect(plain).not.toMatch(ESCAPES);
+    expect(status).toMatch(/the schema is current/);
+    expect(JSON.parse(readFileSync(log, 'utf8').trim().split('\n').at(-1)!)).toMatchObject({ msg: 'status' });
+  });
+});
