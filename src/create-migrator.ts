@@ -9,7 +9,7 @@ import type { MigratorContext } from './commands/context';
 import { converge } from './commands/converge';
 import { generate, type GenerateOptions } from './commands/generate';
 import { history, verify } from './commands/history';
-import { lint } from './commands/lint';
+import { lint, type LintOptions } from './commands/lint';
 import { newMigration, type NewMigrationOptions } from './commands/new-migration';
 import { check, plan, type CheckOptions, type PlanCommandOptions } from './commands/plan';
 import { renumber } from './commands/renumber';
@@ -62,8 +62,8 @@ export interface Migrator {
   newMigration(slug: string, options?: NewMigrationOptions): Promise<{ file: string; downFile: string }>;
   /** Gives a versioned file (and its down file) the next free id. */
   renumber(fileName: string): Promise<{ from: string; to: string }>;
-  /** Rejects with LintFindingsError when a versioned migration (or one of `files`) has findings. */
-  lint(files?: string[]): Promise<LintReport>;
+  /** Rejects with LintFindingsError when a versioned migration (or one of `files`, or one after `since`) has findings. */
+  lint(options?: LintOptions): Promise<LintReport>;
   /** Writes the next migration from the difference between declared tables and versioned history. */
   generate(options: GenerateOptions): Promise<GenerateResult>;
   /** Checks that databases from earlier releases (dumps) end at a fresh install's schema. */
@@ -84,7 +84,7 @@ export function createMigrator(config: MigratorConfig, options: MigratorOptions 
     rollback: (target) => rollback(context, target),
     newMigration: (slug, newOptions) => newMigration(config.migrationsDir, slug, newOptions),
     renumber: (fileName) => renumber(config.migrationsDir, fileName),
-    lint: (files) => lint(config.migrationsDir, { files }),
+    lint: (lintOptions) => lint(config.migrationsDir, lintOptions),
     generate: (generateOptions) => generate(context, generateOptions),
     converge: (dumps) => converge(context, dumps),
   };

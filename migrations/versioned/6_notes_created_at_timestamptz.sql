@@ -1,4 +1,6 @@
--- Release 3: note times were stored without a time zone (in UTC); make them timestamptz.
+-- migrator: post-deploy
+-- Release 3: note times were stored without a time zone (in UTC); make them timestamptz. After the
+-- rollout: release 2 writes local timestamps into this column until its last pod is gone.
 -- A type change in place: the column keeps its name, so the legacy phase never adds a second one.
 DO $$
 BEGIN

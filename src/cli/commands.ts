@@ -211,18 +211,22 @@ const rollbackCommand: Command = {
 
 const lintCommand: Command = {
   name: 'lint',
-  summary: 'flag versioned migrations that are not safe to run twice, and run squawk over them',
-  usage: 'migrator lint [file ...] [--json]',
+  summary: 'flag versioned migrations that are not safe to run twice or that break the release still running, and run squawk over them',
+  usage: 'migrator lint [file ...] [--since ID] [--json]',
   details:
-    'Checks every versioned migration, or only the files given. Flags DDL without IF [NOT] EXISTS or OR REPLACE,\n' +
-    'and renames, new types and new constraints outside a DO block; squawk adds its rules for dangerous operations.\n' +
-    'Exit 0 when nothing is found, 6 otherwise. Needs the dev dependencies libpg-query and squawk-cli.',
-  options: json,
+    'Checks every versioned migration, only the files given, or those after --since ID (the release being built).\n' +
+    'Flags DDL without IF [NOT] EXISTS or OR REPLACE, and renames, new types and new constraints outside a DO block;\n' +
+    'outside post-deploy migrations, what breaks the release still running in a rolling deploy (dropping or renaming\n' +
+    'a table or column, a type change, NOT NULL without a default, dropping a default); squawk adds its rules for\n' +
+    'dangerous operations. Exit 0 when nothing is found, 6 otherwise. Needs the dev dependencies libpg-query and squawk-cli.',
+  options: { ...json, since: { type: 'string' } },
   positionals: [0, Number.POSITIVE_INFINITY],
   printsResult: () => true,
   async run(context) {
+    const since = context.values.since === undefined ? undefined : wholeNumber(String(context.values.since), '--since');
+    if (since !== undefined && context.positionals.length > 0) throw new ConfigError('give files or --since, not both', '--since');
     const show = (report: LintReport) => context.print(context.values.json ? formatJson(report.findings) : formatLint(report));
-    const report = await context.migrator.lint(context.positionals).catch((error: unknown) => {
+    const report = await context.migrator.lint({ files: context.positionals, since }).catch((error: unknown) => {
       if (error instanceof LintFindingsError) show(error.lint);
       throw error;
     });

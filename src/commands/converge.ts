@@ -50,11 +50,12 @@ export async function converge(context: MigratorContext, dumpFiles: string[] = [
     const run: MigratorContext = { ...context, config: { ...config, connection, backupCommand: undefined }, logger: withFields(logger, { database: label }) };
     try {
       if (dump) await restoreDump(dump, connection, signal);
-      await up(run);
+      // The end of a release: post-deploy migrations included.
+      await up(run, { postDeploy: true });
       const client = await connectWithRetry(connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
       try {
         const before = await catalogFingerprint(client);
-        const again = await up(run);
+        const again = await up(run, { postDeploy: true });
         const touched = (await catalogFingerprint(client)) !== before;
         return { schema: await describeSchema(schemainspect, client, config.ignoreTables), secondRun: secondRunProblems(again, touched) };
       } finally {

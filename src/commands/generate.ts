@@ -134,7 +134,7 @@ async function compare(
     const connection: ConnectionSettings = { ...config.connection, database: await scratch.create() };
     try {
       if (dump) await restoreDump(dump, connection, signal);
-      await up({ ...context, config: { ...config, connection, backupCommand: undefined }, logger: withFields(logger, { database: label }) }, { phases: [phase] });
+      await up({ ...context, config: { ...config, connection, backupCommand: undefined }, logger: withFields(logger, { database: label }) }, { phases: [phase], postDeploy: true });
       const client = await connectWithRetry(connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
       clients.push(client);
       const { rows } = await client.query<{ name: string }>(LEFT_OUT_SQL, [[...OWN_TABLES, ...config.ignoreTables]]);

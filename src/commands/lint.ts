@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { lineAndColumn } from '../db/sql-error';
+import { findBackwardIncompatible } from '../lint/backward-compat';
 import { findUnguardedDdl } from '../lint/unguarded-ddl';
 import { runSquawk, squawkProgram } from '../lint/squawk';
 import { LintFindingsError } from '../errors';
@@ -14,6 +15,8 @@ import { requireOptional } from '../optional-module';
 import type { LintFinding, LintReport } from '../results';
 import { runsInTransaction } from '../history';
 import { loadMigrationSet } from '../source';
+import { isPostDeploy } from '../source/post-deploy';
+import { DOWN_FOLDER } from './new-migration';
 import { decodeSqlText, readBytes } from '../source/sql-text';
 
 type LibpgQuery = typeof import('libpg-query');
@@ -21,6 +24,8 @@ type LibpgQuery = typeof import('libpg-query');
 export interface LintOptions {
   /** SQL files to check instead of every versioned migration (e.g. only the ones a branch adds). */
   files?: string[];
+  /** Check only the versioned migrations after this id (those of the release being built). */
+  since?: number;
 }
 
 interface Target {
@@ -33,10 +38,10 @@ interface Target {
 export async function lint(migrationsDir: string, options: LintOptions = {}): Promise<LintReport> {
   const libpgQuery = requireOptional<LibpgQuery>('libpg-query', 'lint');
   const program = squawkProgram();
-  const targets = options.files?.length ? readGiven(options.files) : versionedTargets(migrationsDir);
+  const targets = options.files?.length ? readGiven(options.files) : versionedTargets(migrationsDir, options.since ?? 0);
   await libpgQuery.loadModule();
 
-  const findings = targets.flatMap((target) => unguarded(libpgQuery, target));
+  const findings = targets.flatMap((target) => ourRules(libpgQuery, target));
   const byPath = new Map(targets.map((target) => [target.path, target.label]));
   const squawked = await runSquawk(
     program,
@@ -54,10 +59,12 @@ export async function lint(migrationsDir: string, options: LintOptions = {}): Pr
   return report;
 }
 
-/** Every versioned migration (.js ones as the SQL they generate; squawk sees .sql files only). */
-function versionedTargets(migrationsDir: string): Target[] {
+/** Every versioned migration after `since` (.js ones as the SQL they generate; squawk sees .sql files only). */
+function versionedTargets(migrationsDir: string, since: number): Target[] {
   const set = loadMigrationSet(migrationsDir);
-  return set.versioned.map((file) => ({ label: `versioned/${file.fileName}`, path: path.join(set.versionedDir!, file.fileName), sql: file.sql }));
+  return set.versioned
+    .filter((file) => file.id > since)
+    .map((file) => ({ label: `versioned/${file.fileName}`, path: path.join(set.versionedDir!, file.fileName), sql: file.sql }));
 }
 
 function readGiven(files: string[]): Target[] {
@@ -67,16 +74,26 @@ function readGiven(files: string[]): Target[] {
   });
 }
 
-function unguarded(libpgQuery: LibpgQuery, target: Target): LintFinding[] {
+/** Our two rules: DDL that is not safe to run again, and (outside post-deploy migrations) what breaks the release still running. */
+function ourRules(libpgQuery: LibpgQuery, target: Target): LintFinding[] {
   const at = (byteOffset: number) => lineAndColumn(target.sql, Array.from(Buffer.from(target.sql).subarray(0, byteOffset).toString()).length + 1);
   try {
-    return findUnguardedDdl(libpgQuery.parseSync(target.sql)).map(({ location, message }) => ({
+    const parsed = libpgQuery.parseSync(target.sql);
+    const unguarded = findUnguardedDdl(parsed).map(({ location, message }): LintFinding => ({
       file: target.label,
       ...at(location),
       rule: 'unguarded-ddl',
       message,
       tool: 'migrator',
     }));
+    // A down file undoes a release for rollback, which no rolling deploy runs under live traffic.
+    if (isPostDeploy(target.sql) || path.basename(path.dirname(target.path)) === DOWN_FOLDER) return unguarded;
+    const parsers = { parse: (sql: string) => libpgQuery.parseSync(sql), parsePlpgsql: (sql: string) => libpgQuery.parsePlPgSQLSync(sql) };
+    const incompatible = findBackwardIncompatible(parsed, target.sql, parsers).map(({ location, lineDelta, message }): LintFinding => {
+      const { line, column } = at(location);
+      return { file: target.label, line: line + lineDelta, column: lineDelta === 0 ? column : 1, rule: 'backward-compat', message, tool: 'migrator' };
+    });
+    return [...unguarded, ...incompatible];
   } catch (error) {
     if (!libpgQuery.hasSqlDetails(error)) throw error;
     return [{ file: target.label, ...at(error.sqlDetails!.cursorPosition), rule: 'syntax-error', message: error.message, tool: 'migrator' }];

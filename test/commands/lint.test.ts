@@ -15,10 +15,55 @@ describe('migrator lint', () => {
   afterEach(() => migrations.remove());
   const lint = (args: string[] = []) => runMigrator(['lint', ...args], { env: { MIGRATIONS_DIR: migrations.dir } });
 
-  test('the sample migrations pass', async () => {
-    const result = await runMigrator(['lint'], { env: { MIGRATIONS_DIR: SAMPLE_MIGRATIONS } });
-    expect(result.stdout).toBe('no problems in 6 file(s)\n');
-    expect(result.code).toBe(0);
+  test("the sample's release 3 passes; release 2's migration 3, from before post-deploy migrations, drops what release 1 read", async () => {
+    const release3 = await runMigrator(['lint', '--since', '3'], { env: { MIGRATIONS_DIR: SAMPLE_MIGRATIONS } });
+    expect(release3.stdout).toBe('no problems in 4 file(s)\n');
+    expect(release3.code).toBe(0);
+
+    const all = await runMigrator(['lint'], { env: { MIGRATIONS_DIR: SAMPLE_MIGRATIONS } });
+    expect(all.code).toBe(6);
+    expect(all.stdout).toBe(
+      'versioned/3_note_status.sql:17:1  backward-compat  drops column notes.is_draft (in a DO block): the release still running during a rolling deploy may use it: mark the file post-deploy (-- migrator: post-deploy), or split it (expand/contract)\n',
+    );
+  });
+
+  test.each([
+    ['a dropped column', 'ALTER TABLE accounts DROP COLUMN IF EXISTS name;', 2, 'drops column accounts.name'],
+    ['a dropped table', 'DROP TABLE IF EXISTS old_things;', 2, 'drops table old_things'],
+    ['a renamed column', 'ALTER TABLE accounts RENAME COLUMN name TO display_name;', 2, 'renames column accounts.name to display_name'],
+    ['a renamed table', 'ALTER TABLE accounts RENAME TO users;', 2, 'renames table accounts to users'],
+    ['a type change', 'ALTER TABLE notes ALTER COLUMN created_at TYPE timestamptz;', 2, 'changes the type of notes.created_at'],
+    ['NOT NULL without a default', 'ALTER TABLE notes ALTER COLUMN body SET NOT NULL;', 2, 'makes notes.body NOT NULL without a default'],
+    ['a new NOT NULL column without a default', 'ALTER TABLE notes ADD COLUMN IF NOT EXISTS tag text NOT NULL;', 2, 'adds notes.tag NOT NULL without a default'],
+    ['a dropped default', 'ALTER TABLE notes ALTER COLUMN status DROP DEFAULT;', 2, 'drops the default of notes.status'],
+    [
+      'a drop inside a DO block',
+      "DO $$\nBEGIN\n  IF to_regclass('old') IS NOT NULL THEN\n    DROP TABLE old;\n  END IF;\nEND $$;",
+      5,
+      'drops table old (in a DO block)',
+    ],
+  ])('flags %s outside a post-deploy migration, with its line, and passes it in one', async (_case, statement, line, change) => {
+    migrations.write('versioned/1_change.sql', `-- A change.\n${statement}\n`);
+
+    const flagged = await lint(['--json']);
+
+    expect(flagged.code).toBe(6);
+    expect((JSON.parse(flagged.stdout) as Array<Record<string, unknown>>).filter((finding) => finding.rule === 'backward-compat')).toEqual([
+      expect.objectContaining({ file: 'versioned/1_change.sql', line, message: expect.stringMatching(new RegExp(`^${change.replace(/[().]/g, '\\$&')}: .*mark the file post-deploy .*or split it \\(expand/contract\\)$`)) }),
+    ]);
+
+    migrations.write('versioned/1_change.sql', `-- migrator: post-deploy\n-- A change.\n${statement}\n`);
+    const postDeploy = await lint(['--json']);
+    expect((JSON.parse(postDeploy.stdout || '[]') as Array<Record<string, unknown>>).filter((finding) => finding.rule === 'backward-compat')).toEqual([]);
+  });
+
+  test('a NOT NULL that comes with a default, and a new column with one, pass', async () => {
+    migrations.write(
+      'versioned/1_defaults.sql',
+      "ALTER TABLE notes ALTER COLUMN body SET DEFAULT '';\nALTER TABLE notes ALTER COLUMN body SET NOT NULL;\nALTER TABLE notes ADD COLUMN IF NOT EXISTS tag text NOT NULL DEFAULT 'none';\n",
+    );
+    const result = await lint(['--json']);
+    expect((JSON.parse(result.stdout || '[]') as Array<Record<string, unknown>>).filter((finding) => finding.rule === 'backward-compat')).toEqual([]);
   });
 
   test('flags an unguarded ALTER TABLE ... ADD COLUMN with file, line and column, and passes the guarded form', async () => {

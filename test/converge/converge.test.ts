@@ -41,16 +41,8 @@ describe('migrator converge', () => {
     expect(await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`)).toEqual([]);
   });
 
-  test('a careless rename, skipped because the legacy phase already added the new column, fails with a diff naming the column', async () => {
-    migrations.write(
-      'versioned/4_accounts_display_name.sql',
-      `DO $$
-       BEGIN
-         IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'accounts' AND column_name = 'display_name') THEN
-           ALTER TABLE accounts RENAME COLUMN name TO display_name;
-         END IF;
-       END $$;`,
-    );
+  test("a rename whose contract step is forgotten (the post-deploy drop) fails with a diff naming the column", async () => {
+    migrations.write('versioned/7_drop_accounts_name.sql', '-- migrator: post-deploy\nSELECT 1;\n');
 
     const result = await runMigrator(['converge', RELEASE_DUMPS.v1], { env });
 
@@ -65,7 +57,7 @@ describe('migrator converge', () => {
   });
 
   test('a type change that a migration forgets shows both types', async () => {
-    migrations.write('versioned/5_notes_created_at_timestamptz.sql', 'SELECT 1;');
+    migrations.write('versioned/6_notes_created_at_timestamptz.sql', '-- migrator: post-deploy\nSELECT 1;\n');
 
     const result = await runMigrator(['converge', RELEASE_DUMPS.v2], { env });
 

@@ -18,7 +18,8 @@ describe('upgrading the sample app', () => {
   test('from release 1: e-mail addresses repaired, name moved to display_name, is_draft to status, times to UTC', async () => {
     await restoreInto(db, RELEASE_DUMPS.v1);
 
-    const { report, error } = await runLibrary(db, SAMPLE_MIGRATIONS);
+    // To the end of release 3: its post-deploy migrations included.
+    const { report, error } = await runLibrary(db, SAMPLE_MIGRATIONS, {}, { postDeploy: true });
 
     expect(error).toBeUndefined();
     expect(report?.legacy).toEqual({
@@ -26,7 +27,7 @@ describe('upgrading the sample app', () => {
       columnsAdded: ['accounts.display_name', 'accounts.settings'],
     });
     expect(report?.tables.created).toEqual(['tags', 'note_tags']);
-    expect(report?.versioned.applied).toHaveLength(6);
+    expect(report?.versioned.applied).toHaveLength(7);
     expect(await db.query(counts)).toEqual([{ accounts: 3, notes: 4, tags: 0, note_tags: 0 }]);
     expect(await db.query('SELECT id, email, display_name, settings FROM accounts ORDER BY id')).toEqual([
       { id: '1', email: 'ann@example.com', display_name: 'Ann', settings: {} },
@@ -47,12 +48,13 @@ describe('upgrading the sample app', () => {
   test('from release 2: settings, tags and statuses kept, name moved to display_name, the new status value there', async () => {
     await restoreInto(db, RELEASE_DUMPS.v2);
 
-    const { report, error } = await runLibrary(db, SAMPLE_MIGRATIONS);
+    // To the end of release 3: its post-deploy migrations included.
+    const { report, error } = await runLibrary(db, SAMPLE_MIGRATIONS, {}, { postDeploy: true });
 
     expect(error).toBeUndefined();
     expect(report?.legacy).toEqual({ changed: [], columnsAdded: ['accounts.display_name'] });
     expect(report?.tables.created).toEqual([]);
-    expect(report?.versioned.applied).toEqual(['4_accounts_display_name.sql', '5_notes_created_at_timestamptz.sql', '6_note_status_archived.sql']);
+    expect(report?.versioned.applied).toEqual(['4_accounts_display_name.sql', '5_note_status_archived.sql', '6_notes_created_at_timestamptz.sql', '7_drop_accounts_name.sql']);
     expect(await db.query(counts)).toEqual([{ accounts: 2, notes: 3, tags: 2, note_tags: 3 }]);
     expect(await db.query('SELECT email, display_name, settings FROM accounts ORDER BY id')).toEqual([
       { email: 'dana@example.com', display_name: 'Dana', settings: { theme: 'dark' } },
@@ -69,5 +71,39 @@ describe('upgrading the sample app', () => {
       { name: 'work', notes: 2 },
     ]);
     expect(await db.query(`SELECT enum_range(NULL::note_status)::text AS statuses`)).toEqual([{ statuses: '{draft,published,archived}' }]);
+  });
+
+  test("from release 2 across a rolling deploy: release 2's queries keep working after release 3's pre-deploy migrations", async () => {
+    await restoreInto(db, RELEASE_DUMPS.v2);
+
+    // The init containers of release 3's first pods: a plain up.
+    const before = await runLibrary(db, SAMPLE_MIGRATIONS);
+
+    expect(before.error).toBeUndefined();
+    expect(before.report?.versioned).toMatchObject({
+      applied: ['4_accounts_display_name.sql', '5_note_status_archived.sql'],
+      waiting: ['6_notes_created_at_timestamptz.sql', '7_drop_accounts_name.sql'],
+    });
+    // Release 2's pods are still serving: everything they read and write works.
+    await db.query(`SELECT id, email, name, settings FROM accounts ORDER BY id`);
+    await db.query(`INSERT INTO accounts (email, name, settings) VALUES ('frank@example.com', 'Frank', '{}')`);
+    await db.query(`UPDATE accounts SET name = 'Dana D.' WHERE email = 'dana@example.com'`);
+    await db.query(`SELECT n.id, n.body, n.status, n.created_at FROM notes n JOIN accounts a ON a.id = n.account_id WHERE a.name IS NOT NULL AND n.status = 'published'`);
+    await db.query(`INSERT INTO notes (account_id, body, status, created_at) VALUES (1, 'During the deploy', 'draft', '2022-03-01 10:00')`);
+    // So does release 3, whose pods start meanwhile.
+    await db.query(`SELECT id, email, display_name FROM accounts ORDER BY id`);
+
+    // After the rollout: up --post-deploy.
+    const after = await runLibrary(db, SAMPLE_MIGRATIONS, {}, { postDeploy: true });
+
+    expect(after.error).toBeUndefined();
+    expect(after.report?.versioned.applied).toEqual(['6_notes_created_at_timestamptz.sql', '7_drop_accounts_name.sql']);
+    // What release 2 wrote during the rollout reached display_name before name went.
+    expect(await db.query('SELECT email, display_name FROM accounts ORDER BY id')).toEqual([
+      { email: 'dana@example.com', display_name: 'Dana D.' },
+      { email: 'eve@example.com', display_name: '' },
+      { email: 'frank@example.com', display_name: 'Frank' },
+    ]);
+    await expect(db.query('SELECT name FROM accounts')).rejects.toThrow(/column "name" does not exist/);
   });
 });

@@ -38,17 +38,17 @@ describe('migrator generate', () => {
     return result;
   };
 
-  /** --check fails, generate writes 7_<slug>.sql and its down file; returns the up file's text. */
+  /** --check fails, generate writes 8_<slug>.sql and its down file; returns the up file's text. */
   const generateFor = async (slug: string, expectedCode: number): Promise<string> => {
     const before = await migrator(['generate', '--check', ...from]);
     expect(before.code).toBe(6);
     const generated = await migrator(['generate', slug, ...from]);
     expect(generated.code).toBe(expectedCode);
-    expect(generated.stdout).toBe(`${file(`versioned/7_${slug}.sql`)}\n${file(`versioned/down/7_${slug}.sql`)}\n`);
+    expect(generated.stdout).toBe(`${file(`versioned/8_${slug}.sql`)}\n${file(`versioned/down/8_${slug}.sql`)}\n`);
     // Our own rule (safe to run twice) holds; squawk's advice (e.g. CONCURRENTLY) is for the reviewer.
-    const linted = await runMigrator(['lint', '--json', file(`versioned/7_${slug}.sql`), file(`versioned/down/7_${slug}.sql`)], { env });
+    const linted = await runMigrator(['lint', '--json', file(`versioned/8_${slug}.sql`), file(`versioned/down/8_${slug}.sql`)], { env });
     expect((JSON.parse(linted.stdout) as Array<{ tool: string }>).filter((finding) => finding.tool === 'migrator')).toEqual([]);
-    return read(`versioned/7_${slug}.sql`);
+    return read(`versioned/8_${slug}.sql`);
   };
 
   /** The generated migration is enough: --check passes, and release 2 upgraded by up ends at the fresh install's schema. */
@@ -75,7 +75,7 @@ describe('migrator generate', () => {
     const result = await migrator(['generate', 'nothing', ...from]);
     expect(result.code).toBe(0);
     expect(parseLines(result.stderr).at(-1)).toMatchObject({ outcome: 'up-to-date' });
-    expect(() => read('versioned/7_nothing.sql')).toThrow();
+    expect(() => read('versioned/8_nothing.sql')).toThrow();
   });
 
   test('a new column: ADD COLUMN IF NOT EXISTS, and the down file keeps the drop commented', async () => {
@@ -85,7 +85,7 @@ describe('migrator generate', () => {
 
     expect(up).toContain(`alter table "public"."tags" add column if not exists "color" text not null default 'grey'::text;`);
     expect(up).not.toContain('-- REVIEW:');
-    expect(read('versioned/down/7_tags_color.sql')).toContain('-- REVIEW: drops "public"."tags"."color"');
+    expect(read('versioned/down/8_tags_color.sql')).toContain('-- REVIEW: drops "public"."tags"."color"');
     await expectConverged();
   });
 
@@ -136,7 +136,7 @@ describe('migrator generate', () => {
 
     expect(up).toContain(`-- REVIEW: drops "public"."accounts"."settings", which the declared tables no longer have: its data is lost\n-- alter table "public"."accounts" drop column if exists "settings";`);
     expect(up.split('\n').filter((line) => /drop/i.test(line) && !line.startsWith('--'))).toEqual([]);
-    acceptReviews('versioned/7_accounts_drop_settings.sql');
+    acceptReviews('versioned/8_accounts_drop_settings.sql');
     await expectConverged();
   });
 
@@ -166,7 +166,7 @@ describe('migrator generate', () => {
     expect(up).toContain('-- REVIEW: "public"."accounts"."display_name" is dropped and "public"."accounts"."nickname" added: if that is a rename');
     expect(up).toContain('--     UPDATE "public"."accounts" SET "nickname" = "display_name";');
     expect(up.split('\n').filter((line) => /drop column|update/i.test(line) && !line.startsWith('--'))).toEqual([]);
-    acceptReviews('versioned/7_accounts_nickname.sql');
+    acceptReviews('versioned/8_accounts_nickname.sql');
     await expectConverged();
   });
 
@@ -186,6 +186,6 @@ describe('migrator generate', () => {
 
     expect(result.code).toBe(1);
     expect(parseLines(result.stderr).at(-1)?.msg).toContain('declared tables');
-    expect(() => read('versioned/7_broken.sql')).toThrow();
+    expect(() => read('versioned/8_broken.sql')).toThrow();
   });
 });

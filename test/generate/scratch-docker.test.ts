@@ -55,8 +55,8 @@ describe('migrator generate --scratch docker', () => {
 
     const generated = await generate(['tags_color', ...from]);
     expect(generated.code).toBe(0);
-    const file = path.join(migrations.dir, 'versioned/7_tags_color.sql');
-    expect(generated.stdout).toBe(`${file}\n${path.join(migrations.dir, 'versioned/down/7_tags_color.sql')}\n`);
+    const file = path.join(migrations.dir, 'versioned/8_tags_color.sql');
+    expect(generated.stdout).toBe(`${file}\n${path.join(migrations.dir, 'versioned/down/8_tags_color.sql')}\n`);
     expect(readFileSync(file, 'utf8')).toContain(`alter table "public"."tags" add column if not exists "color" text not null default 'grey'::text;`);
 
     const after = await generate(['--check', ...from]);

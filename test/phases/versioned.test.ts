@@ -112,7 +112,7 @@ describe('versioned phase', () => {
     plain.write('tables/010_things.sql', 'CREATE TABLE things (id int);');
     try {
       const { report } = await runLibrary(db, plain.dir);
-      expect(report?.versioned).toEqual({ applied: [], currentVersion: 0, ahead: [] });
+      expect(report?.versioned).toEqual({ applied: [], waiting: [], currentVersion: 0, ahead: [] });
       expect(await tableNames(db)).toEqual(['migrator_declared_columns', 'things']);
     } finally {
       plain.remove();

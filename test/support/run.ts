@@ -18,7 +18,7 @@ export async function runLibrary(
   db: TestDatabase,
   migrationsDir: string,
   env: Record<string, string> = {},
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; postDeploy?: boolean } = {},
 ): Promise<LibraryRun> {
   const lines: Array<Record<string, unknown>> = [];
   const events: MigratorEvent[] = [];
@@ -30,7 +30,7 @@ export async function runLibrary(
     progress(event);
   };
   try {
-    return { report: await createMigrator(config, { logger, signal: options.signal, onEvent }).up(), lines, events };
+    return { report: await createMigrator(config, { logger, signal: options.signal, onEvent }).up({ postDeploy: options.postDeploy }), lines, events };
   } catch (error) {
     return { error: error as Error, lines, events };
   }

@@ -1,4 +1,4 @@
--- Undoes 5_notes_created_at_timestamptz.sql for `migrator rollback`.
+-- Undoes 6_notes_created_at_timestamptz.sql for `migrator rollback`.
 DO $$
 BEGIN
   IF (SELECT data_type FROM information_schema.columns
