@@ -3,12 +3,14 @@
  * the Kubernetes API, every pod spec within the Pod Security "restricted" profile, and the Jobs
  * bounded, not retrying what retrying cannot fix. Each check also fails on a broken copy.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { EXIT } from '../src/cli/exit-codes';
 import { POD_RULES, podSpecViolations } from './support/pod-security';
-import { kubectlVersion, render, schemaProblems, typeProblems, type KubernetesObject } from './support/kubernetes';
+import { KUBERNETES_EXAMPLES, kubectlVersion, parseObjects, render, schemaProblems, typeProblems, type KubernetesObject } from './support/kubernetes';
 
 const OVERLAYS = ['overlays/init-container', 'overlays/jobs'];
 
@@ -86,6 +88,18 @@ describeWithKubectl(`examples/kubernetes (${kubectl})`, () => {
     const violations = podSpecViolations(broken);
     expect(violations.length).toBeGreaterThan(0);
     expect(violations.filter((violation) => !violation.startsWith(`${rule}: `))).toEqual([]);
+  });
+
+  test('every migrator container runs the migrations image with the tag its overlay sets', () => {
+    for (const overlay of OVERLAYS) {
+      const kustomization = parseObjects(readFileSync(path.join(KUBERNETES_EXAMPLES, overlay, 'kustomization.yaml'), 'utf8'), overlay)[0] as unknown as {
+        images: Array<{ name: string; newTag: string }>;
+      };
+      const [{ name, newTag }] = kustomization.images;
+      const migrators = podSpecs(rendered.get(overlay)!).flatMap(({ spec }) => [...(spec.initContainers ?? []), ...spec.containers].filter((container) => container.args));
+      expect(migrators.length).toBeGreaterThan(0);
+      for (const container of migrators) expect({ container: container.name, image: container.image }).toEqual({ container: container.name, image: `${name}:${newTag}` });
+    }
   });
 
   test('the Jobs are bounded and fail at once on exit codes no retry can fix (2 configuration, 6 validation)', () => {

@@ -1,8 +1,8 @@
 /**
  * Validates Kubernetes objects against the OpenAPI schemas of the Kubernetes API, compiled into
  * validators by the kubernetes-models package: reads a JSON array of objects on stdin, prints a
- * JSON array of problems ("Kind/name: ...") on stdout. A script of its own because kubernetes-models
- * is ESM only, which jest's CommonJS module system cannot load.
+ * JSON array of problems ("Kind/name: ...") on stdout. Run by test/support/esm-script.ts:
+ * kubernetes-models is ESM only.
  */
 import { readFileSync } from 'node:fs';
 

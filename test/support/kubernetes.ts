@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
 import { ROOT } from './docker';
+import { runEsmScript } from './esm-script';
 
 export interface KubernetesObject {
   apiVersion: string;
@@ -45,11 +46,8 @@ export async function render(overlay: string): Promise<KubernetesObject[]> {
 }
 
 /** What the OpenAPI validators refuse, one line per object. */
-export async function schemaProblems(objects: KubernetesObject[]): Promise<string[]> {
-  const script = path.join(__dirname, 'kubernetes-schema.mjs');
-  const child = run(process.execPath, [script], { cwd: ROOT });
-  child.child.stdin!.end(JSON.stringify(objects));
-  return JSON.parse((await child).stdout) as string[];
+export function schemaProblems(objects: KubernetesObject[]): Promise<string[]> {
+  return runEsmScript<string[]>('kubernetes-schema.mjs', objects);
 }
 
 /**
