@@ -1,9 +1,10 @@
 /**
- * The example manifests and pipelines (README.md's Kubernetes section, .github/workflows,
- * .gitlab-ci.yml) parse as YAML, and every migrator command, flag and environment variable they
- * use exists: checked against the CLI's own definitions, so the examples cannot drift.
+ * The examples (examples/kubernetes/, examples/ci/, the compose files) parse as YAML, and every
+ * migrator command, flag and environment variable they use exists: checked against the CLI's own
+ * definitions, so the examples cannot drift. The Kubernetes manifests run the image the pipelines
+ * push, and README.md points at these files instead of copying them.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { COMMANDS } from '../src/cli/commands';
@@ -37,13 +38,13 @@ function* walk(node: unknown, key = ''): Generator<[string, unknown]> {
 /** Names that configure the migrator (the pipelines' own helpers and PostgreSQL's image variables aside). */
 const looksLikeOurs = (name: string) => /^(PG|MIGRATOR_|DATABASE_URL|MIGRATIONS_DIR|LOG_)/.test(name);
 
-/** `$RUN_MIGRATOR verify`, `docker run ... "$IMAGE" up`: the command and its flags (up to a shell operator). */
+/** `$RUN_MIGRATOR verify`, `docker run ... "$MIGRATIONS_IMAGE:$GITHUB_SHA" up`: the command and its flags (up to a shell operator). */
 function invocationsInScripts(documents: unknown[], where: string): Invocation[] {
   const found: Invocation[] = [];
   for (const [, value] of documents.flatMap((document) => [...walk(document)])) {
     if (typeof value !== 'string') continue;
     for (const line of value.split('\n')) {
-      const match = /(?:\$RUN_MIGRATOR|"\$IMAGE")\s+([a-z][a-z-]*)(.*)$/.exec(line);
+      const match = /(?:\$RUN_MIGRATOR|"\$MIGRATIONS_IMAGE:[^"]*")\s+([a-z][a-z-]*)(.*)$/.exec(line);
       if (!match) continue;
       const args = match[2].split(/\s*(?:\|\||&&|;|\|)/)[0];
       found.push({ where, command: match[1], flags: [...args.matchAll(/(?:^|\s)(--?[a-z][a-z-]*)/g)].map((m) => m[1]) });
@@ -78,58 +79,130 @@ function environmentNames(documents: unknown[]): string[] {
   return [...names].filter(looksLikeOurs);
 }
 
-/** The YAML blocks of README.md's Kubernetes section. */
-function readmeManifests(): string[] {
-  const readme = read('README.md');
-  const start = readme.indexOf('\n## Kubernetes and pipelines\n');
-  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
-  return [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]);
+/** What of an invocation the CLI does not define: an unknown command, or flags it does not take. */
+function notInCli(invocation: Invocation): string[] {
+  const command = COMMANDS.find((candidate) => candidate.name === invocation.command);
+  if (command === undefined) return [`command ${invocation.command}`];
+  const flags = [...Object.keys(command.options).map((name) => `--${name}`), '--help', '-h'];
+  return invocation.flags.filter((flag) => !flags.includes(flag)).map((flag) => `flag ${flag}`);
 }
 
-const pipelines = ['.github/workflows/migrations.yml', '.gitlab-ci.yml'].map((file) => ({ file, documents: parseYaml(read(file), file) }));
-const manifests = readmeManifests().map((text, index) => ({ file: `README.md, Kubernetes YAML block ${index + 1}`, documents: parseYaml(text, `README block ${index + 1}`) }));
+/** Every file under a folder of the repository, as paths relative to the root. */
+function filesUnder(folder: string): string[] {
+  return readdirSync(path.join(ROOT, folder), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(ROOT, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+/** README.md's section under a `## ` heading. */
+function readmeSection(heading: string): string {
+  const readme = read('README.md');
+  const start = readme.indexOf(`\n## ${heading}\n`);
+  expect(start).toBeGreaterThan(-1);
+  return readme.slice(start, readme.indexOf('\n## ', start + 1));
+}
+
+const parsed = (files: string[]) => files.map((file) => ({ file, documents: parseYaml(read(file), file) }));
+const pipelines = parsed(['examples/ci/github-migrations.yml', 'examples/ci/gitlab-ci.yml']);
+const manifestFiles = filesUnder('examples/kubernetes');
+const manifests = parsed(manifestFiles);
+/** The compose files' services that run the migrator's image (not postgres): their environment is the migrator's, their command its command line. */
+const composeServices = parsed(['compose.yml', 'compose.dev.yml', ...filesUnder('examples/compose')]).map(({ file, documents }) => {
+  const services = documents.flatMap((document) => Object.entries((document as { services?: Record<string, ComposeService> }).services ?? {}));
+  // An override without an image (compose.dev.yml) is of the service it names.
+  const runsMigratorImage = ([name, service]: [string, ComposeService]) => (service.image === undefined ? name !== 'postgres' : /MIGRATOR_IMAGE/.test(service.image));
+  return { file, services: services.filter(runsMigratorImage).map(([, service]) => service) };
+});
+interface ComposeService {
+  image?: string;
+  entrypoint?: unknown;
+  command?: unknown;
+  environment?: Record<string, string>;
+}
+const composeMigrators = composeServices.map(({ file, services }) => ({ file, documents: services.map((service) => ({ env: service.environment ?? {} })) }));
+const composeInvocations = composeServices.flatMap(({ file, services }) =>
+  services
+    .filter((service) => service.entrypoint === undefined && Array.isArray(service.command))
+    .map(({ command }) => {
+      const [name, ...rest] = command as string[];
+      return { where: file, command: name, flags: rest.filter((arg) => arg.startsWith('-')) };
+    }),
+);
+
+/** The repository the pipelines push the migrations image to (their MIGRATIONS_IMAGE). */
+function pushedRepository({ file, documents }: (typeof pipelines)[number]): string {
+  const top = documents[0] as { env?: Record<string, string>; variables?: Record<string, string> };
+  const image = (top.env ?? top.variables)?.MIGRATIONS_IMAGE;
+  expect({ file, image }).toEqual({ file, image: expect.stringMatching(/^[a-z0-9.-]+\/[a-z0-9/-]+$/) });
+  return image!;
+}
 
 describe('examples', () => {
-  test('README shows the Deployment, the ConfigMap variant and the Job, and every file parses as YAML', () => {
-    expect(manifests).toHaveLength(3);
-    const kinds = manifests.flatMap(({ documents }) => documents.map((document) => (document as { kind?: string }).kind)).filter(Boolean);
-    expect(kinds).toEqual(expect.arrayContaining(['Secret', 'Deployment', 'Job']));
-    for (const { documents } of [...pipelines, ...manifests]) expect(documents.length).toBeGreaterThan(0);
+  test('every example file parses as YAML; the Kubernetes ones hold the Secret, the Deployment and both Jobs', () => {
+    for (const { file, documents } of [...pipelines, ...manifests, ...composeMigrators]) expect({ file, documents: documents.length }).not.toEqual({ file, documents: 0 });
+    const kinds = manifests.flatMap(({ documents }) => documents.map((document) => (document as { kind?: string }).kind));
+    expect(kinds).toEqual(expect.arrayContaining(['Secret', 'Deployment', 'Job', 'Kustomization', 'Component']));
   });
 
-  test('the Job and the init container carry the settings the issue asks for', () => {
-    const all = manifests.flatMap(({ documents }) => documents.flatMap((document) => [...walk(document)]));
-    const keys = new Set(all.map(([key]) => key));
-    for (const key of ['backoffLimit', 'activeDeadlineSeconds', 'ttlSecondsAfterFinished', 'runAsNonRoot', 'readOnlyRootFilesystem', 'resources', 'secretKeyRef', 'configMap']) {
-      expect(keys).toContain(key);
+  test('README shows the Kubernetes and pipeline examples by path, and copies none of them', () => {
+    const section = readmeSection('Kubernetes and pipelines');
+    const folders = [...new Set(manifestFiles.map((file) => path.dirname(file)))];
+    for (const shown of [...folders, ...pipelines.map(({ file }) => file)]) expect(section).toContain(shown);
+    expect(section).not.toMatch(/```ya?ml/);
+  });
+
+  test('the Kubernetes manifests run the image the pipelines push, tagged by every overlay', () => {
+    const [repository, ...others] = pipelines.map(pushedRepository);
+    expect(others).toEqual(others.map(() => repository));
+    for (const { file, documents } of pipelines) {
+      const scripts = documents.flatMap((document) => [...walk(document)]).map(([, value]) => value).filter((value) => typeof value === 'string');
+      expect({ file, pushes: scripts.some((script) => /docker push "\$MIGRATIONS_IMAGE:\$[A-Z_]+"/.test(script)) }).toEqual({ file, pushes: true });
+    }
+    expect(manifests.flatMap(({ file, documents }) => invocationsInManifests(documents, file)).length).toBeGreaterThanOrEqual(4);
+    for (const { file, documents } of manifests) {
+      for (const [, value] of documents.flatMap((document) => [...walk(document)])) {
+        const container = value as { image?: unknown; args?: unknown };
+        if (typeof container?.image === 'string' && Array.isArray(container.args)) expect({ file, image: container.image }).toEqual({ file, image: repository });
+      }
+      const kustomization = documents[0] as { kind?: string; resources?: string[]; images?: Array<{ name: string; newTag?: string }> };
+      if (kustomization.kind === 'Kustomization' && file.includes('/overlays/')) {
+        expect({ file, images: kustomization.images }).toEqual({ file, images: [{ name: repository, newTag: expect.any(String) }] });
+      }
     }
   });
 
   const invocations = [
     ...pipelines.flatMap(({ file, documents }) => invocationsInScripts(documents, file)),
     ...manifests.flatMap(({ file, documents }) => invocationsInManifests(documents, file)),
+    ...composeInvocations,
   ];
 
-  test('the pipelines run verify, lint and plan --sql on review, check and up on deploy', () => {
-    for (const { file } of pipelines) {
-      const used = invocations.filter((invocation) => invocation.where === file).map((invocation) => [invocation.command, ...invocation.flags].join(' '));
-      expect(used).toEqual(expect.arrayContaining(['verify', 'lint', 'plan --sql', 'check', 'up']));
-    }
+  test('the pipelines run verify, lint and plan --sql on review, check and up on deploy; the manifests up, up --post-deploy and check --wait; the secrets example check', () => {
+    const used = (where: (file: string) => boolean) =>
+      invocations.filter((invocation) => where(invocation.where)).map((invocation) => [invocation.command, ...invocation.flags].join(' '));
+    for (const { file } of pipelines) expect(used((where) => where === file)).toEqual(expect.arrayContaining(['verify', 'lint', 'plan --sql', 'check', 'up']));
+    expect(used((where) => where.startsWith('examples/kubernetes/'))).toEqual(expect.arrayContaining(['up', 'up --post-deploy', 'check --wait --timeout']));
+    expect(used((where) => where.startsWith('examples/compose/'))).toEqual(['check']);
   });
 
   test.each(invocations.map((invocation) => [`${invocation.where}: ${invocation.command} ${invocation.flags.join(' ')}`, invocation]))(
     'exists in the CLI: %s',
-    (_label, invocation) => {
-      const command = COMMANDS.find((candidate) => candidate.name === invocation.command);
-      expect(command).toBeDefined();
-      const flags = Object.keys(command!.options).map((name) => `--${name}`);
-      for (const flag of invocation.flags) expect([...flags, '--help', '-h']).toContain(flag);
-    },
+    (_label, invocation) => expect(notInCli(invocation)).toEqual([]),
   );
 
+  test('negative control: a command or flag the CLI lacks is reported', () => {
+    const [misspelled] = invocationsInScripts(parseYaml('script: ["$RUN_MIGRATOR check --wiat || true"]', 'control'), 'control');
+    expect(misspelled).toEqual({ where: 'control', command: 'check', flags: ['--wiat'] });
+    expect(notInCli(misspelled)).toEqual(['flag --wiat']);
+    expect(notInCli({ where: 'control', command: 'up', flags: ['--post-deploi'] })).toEqual(['flag --post-deploi']);
+    expect(notInCli({ where: 'control', command: 'migrate', flags: [] })).toEqual(['command migrate']);
+  });
+
   test('every environment variable the examples set for the migrator is one it reads', () => {
-    const names = [...pipelines, ...manifests].flatMap(({ documents }) => environmentNames(documents));
+    const names = [...pipelines, ...manifests, ...composeMigrators].flatMap(({ documents }) => environmentNames(documents));
     expect(names.length).toBeGreaterThan(5);
+    expect(names).toEqual(expect.arrayContaining(['PGSSLROOTCERT', 'MIGRATOR_LOCK_TIMEOUT', 'PGPASSWORD_FILE', 'DATABASE_URL_FILE']));
     for (const name of names) expect(CONFIG_VARIABLES).toContain(name);
   });
 

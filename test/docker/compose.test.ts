@@ -1,7 +1,8 @@
 /**
- * compose.yml brought up for real, as `docker compose up` does it, under a project name of its own:
- * the app starts only after the migrator exited 0, never after it failed, and `down -v` leaves
- * nothing of the project behind.
+ * compose.yml brought up for real with Compose v2, as `docker compose up --wait` (the CI gate
+ * README.md describes) does it, under a project name of its own: the app starts only after the
+ * migrator exited 0, never after it failed, `up --wait` exits 0 or 1 with Compose's message, and
+ * `down -v` leaves nothing of the project behind.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,8 +28,8 @@ const COMPOSE_FILE = path.join(ROOT, 'compose.yml');
 const image = uniqueImageTag();
 afterAll(() => removeImage(image));
 
-function project(files: string[] = [COMPOSE_FILE]): ComposeProject {
-  return new ComposeProject(`pgim_test_${randomBytes(4).toString('hex')}`, files, { MIGRATOR_IMAGE: image });
+function project(files: string[] = [COMPOSE_FILE], env: Record<string, string> = {}): ComposeProject {
+  return new ComposeProject(`pgim_test_${randomBytes(4).toString('hex')}`, files, { MIGRATOR_IMAGE: image, ...env });
 }
 
 /**
@@ -66,17 +67,22 @@ async function lastLogLine(id: string): Promise<Record<string, unknown>> {
 }
 
 describe('docker compose up', () => {
+  beforeAll(async () => {
+    // What these tests and README.md's "Compose versions" say is Compose v2's behaviour.
+    expect((await dockerOk(['compose', 'version', '--short'])).trim()).toMatch(/^v?2\./);
+  });
+
   test(
-    'postgres becomes healthy, the migrator exits 0, then the app starts and sees the migrated schema; a second up changes nothing',
+    'up --wait: postgres becomes healthy, the migrator exits 0, then the app starts, is healthy when up returns 0 and sees the migrated schema; a second up changes nothing',
     async () => {
       const stack = project();
       try {
-        const up = await stack.run(['up', '-d', '--build']);
+        const up = await stack.run(['up', '--wait', '--build']);
         expect(up.code).toBe(0);
 
         const [postgres, migrator, app] = await Promise.all(['postgres', 'migrator', 'app'].map((s) => stack.container(s)));
         expect([postgres, migrator, app].every(Boolean)).toBe(true);
-        await waitUntilHealthy(app!);
+        expect((await containerState(app!)).Health?.Status).toBe('healthy');
 
         const migratorState = await containerState(migrator!);
         const appState = await containerState(app!);
@@ -98,12 +104,13 @@ describe('docker compose up', () => {
   );
 
   test(
-    'with a failing migration mounted, up fails, the migrator exits 1 and the app never starts',
+    'with a failing migration mounted, up --wait exits 1 saying the migrator did not complete, the migrator exits 1 and the app never starts',
     async () => {
       const { stack, file: brokenFile, finish } = projectWithExtraMigration('broken', 'SELECT * FROM no_such_table;\n');
       try {
-        const up = await stack.run(['up', '-d', '--build']);
-        expect(up.code).not.toBe(0);
+        const up = await stack.run(['up', '--wait', '--build']);
+        expect(up.code).toBe(1);
+        expect(up.stderr).toContain('service "migrator" didn\'t complete successfully: exit 1');
 
         const migrator = await stack.container('migrator');
         expect(await containerState(migrator!)).toMatchObject({ Status: 'exited', ExitCode: 1 });
@@ -114,6 +121,22 @@ describe('docker compose up', () => {
         expect(appStarted).toBe(false);
       } finally {
         await finish();
+      }
+    },
+    BUILD_TIMEOUT_MS,
+  );
+
+  test(
+    'a configuration error: the migrator exits 2, up --wait still exits 1, its message carries the 2',
+    async () => {
+      const stack = project([COMPOSE_FILE], { LOG_LEVEL: 'loud' });
+      try {
+        const up = await stack.run(['up', '--wait', '--build']);
+        expect(up.code).toBe(1);
+        expect(up.stderr).toContain('service "migrator" didn\'t complete successfully: exit 2');
+        expect(await containerState((await stack.container('migrator'))!)).toMatchObject({ Status: 'exited', ExitCode: 2 });
+      } finally {
+        await downAndCheckNothingLeft(stack);
       }
     },
     BUILD_TIMEOUT_MS,
