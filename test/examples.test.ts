@@ -178,12 +178,12 @@ describe('examples', () => {
     ...composeInvocations,
   ];
 
-  test('the pipelines run verify, lint and plan --sql on review, check and up on deploy; the manifests up, up --post-deploy and check --wait; the secrets example check', () => {
+  test('the pipelines run verify, lint and plan --sql on review, check and up on deploy; the manifests up, up --post-deploy and check --wait; the secrets example up --post-deploy and check', () => {
     const used = (where: (file: string) => boolean) =>
       invocations.filter((invocation) => where(invocation.where)).map((invocation) => [invocation.command, ...invocation.flags].join(' '));
     for (const { file } of pipelines) expect(used((where) => where === file)).toEqual(expect.arrayContaining(['verify', 'lint', 'plan --sql', 'check', 'up']));
     expect(used((where) => where.startsWith('examples/kubernetes/'))).toEqual(expect.arrayContaining(['up', 'up --post-deploy', 'check --wait --timeout']));
-    expect(used((where) => where.startsWith('examples/compose/'))).toEqual(['check']);
+    expect(used((where) => where.startsWith('examples/compose/'))).toEqual(['up --post-deploy', 'check']);
   });
 
   test.each(invocations.map((invocation) => [`${invocation.where}: ${invocation.command} ${invocation.flags.join(' ')}`, invocation]))(
