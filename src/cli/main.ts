@@ -10,6 +10,7 @@ import { useNodeCryptoForScram } from '../db/scram-crypto';
 import { MigratorError, MigrationFailedError } from '../errors';
 import { createMigrator } from '../create-migrator';
 import { logProgress } from '../run/progress-log';
+import { liveProgress, progressFor } from './live-progress';
 import { createLogger, type Logger } from '../log';
 import { createRedactor, redactValues, type Redactor } from '../redact';
 import { stepLabel, summarize, type PartialReport } from '../results';
@@ -62,13 +63,15 @@ async function main(): Promise<number> {
     const logFd = command.printsResult(invocation.values) ? STDERR : STDOUT;
     const config = loadConfig(env, { cwd, logsToTerminal: isatty(logFd) });
     const masking = { secrets: secretsOf(config), publicText: publicTextOf(config.connection) };
+    // Pretty logs on a terminal get the running step as a live line below them.
+    const live = config.log.format === 'pretty' && isatty(logFd) ? liveProgress(logFd) : undefined;
     loggerTo = (fd) =>
       createLogger({
         level: config.log.level,
         format: config.log.format,
         ...masking,
         colorize: isatty(fd) && config.log.color,
-        write: (line) => writeSync(fd, line),
+        write: fd === logFd && live ? live.write : (line) => writeSync(fd, line),
       });
     logger = loggerTo(logFd);
     resultsOnStdout = logFd === STDERR;
@@ -76,7 +79,7 @@ async function main(): Promise<number> {
     const redactResult = resultRedactor(redact);
     // The CLI owns its process, so it may change how node-postgres hashes; the library API leaves that to the app.
     useNodeCryptoForScram();
-    const migrator = createMigrator(config, { logger, signal: stopOnSignals(logger), onEvent: logProgress(logger) });
+    const migrator = createMigrator(config, { logger, signal: stopOnSignals(logger), onEvent: progressFor(logger, live, logProgress) });
     const { msg, ...fields } = await command.run({
       config,
       migrator,

@@ -77,4 +77,24 @@ describe('streams and terminals', () => {
     expect(status).toMatch(/the schema is current/);
     expect(JSON.parse(readFileSync(log, 'utf8').trim().split('\n').at(-1)!)).toMatchObject({ msg: 'status' });
   });
+
+  test('on a terminal, the running step is a live line with its elapsed time; in JSON, each step says its index and the total', async () => {
+    migrations.write('versioned/3_slow.sql', 'SELECT pg_sleep(2.5);\n');
+    const screen = onTerminal(['up'], { ...env, NO_COLOR: '1' });
+
+    expect(screen).toMatch(/\r\u001b\[2Kapplying 5\/5 versioned\/3_slow\.sql {2}0 s/);
+    expect(screen).toMatch(/\r\u001b\[2Kapplying 5\/5 versioned\/3_slow\.sql {2}2 s/);
+    expect(screen).toMatch(/INFO.*5 step\(s\) pending: legacy 0, tables 2, versioned 3/);
+    expect(screen).toMatch(/INFO.*migration applied/);
+
+    await db.query('DROP TABLE customers, orders, migrations, migrator_declared_columns');
+    const json = await runMigrator(['up'], { env });
+    expect(json.lines.filter((line) => String(line.msg).startsWith('applying ')).map((line) => [line.step, line.steps, line.file])).toEqual([
+      [1, 5, '010_customers.sql'],
+      [2, 5, '020_orders.sql'],
+      [3, 5, '1_orders_customer_index.sql'],
+      [4, 5, '2_customers_display_name.sql'],
+      [5, 5, '3_slow.sql'],
+    ]);
+  });
 });
