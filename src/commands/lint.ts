@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { lineAndColumn } from '../db/sql-error';
+import { lineAndColumnAtByte } from '../db/sql-error';
 import { findUnguardedDdl } from '../lint/unguarded-ddl';
 import { runSquawk, squawkProgram } from '../lint/squawk';
 import { LintFindingsError } from '../errors';
@@ -68,7 +68,7 @@ function readGiven(files: string[]): Target[] {
 }
 
 function unguarded(libpgQuery: LibpgQuery, target: Target): LintFinding[] {
-  const at = (byteOffset: number) => lineAndColumn(target.sql, Array.from(Buffer.from(target.sql).subarray(0, byteOffset).toString()).length + 1);
+  const at = (byteOffset: number) => lineAndColumnAtByte(target.sql, byteOffset);
   try {
     return findUnguardedDdl(libpgQuery.parseSync(target.sql)).map(({ location, message }) => ({
       file: target.label,
