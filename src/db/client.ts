@@ -2,6 +2,14 @@
 import pg from 'pg';
 import type { ConnectionSettings } from '../config';
 
+/**
+ * TCP keepalive on every connection: after this long without traffic the kernel probes the peer
+ * every second, 10 times at most (libuv's settings), so a server host that is gone is noticed about
+ * 20 s later, and NATs and load balancers do not drop a connection waiting on a long statement. It
+ * does not notice a server that is frozen while its host still answers TCP.
+ */
+const KEEPALIVE_IDLE_MS = 10_000;
+
 export function createClient(settings: ConnectionSettings, connectTimeoutMs: number): pg.Client {
   return new pg.Client({
     host: settings.host,
@@ -12,6 +20,8 @@ export function createClient(settings: ConnectionSettings, connectTimeoutMs: num
     ssl: settings.ssl,
     application_name: settings.applicationName,
     connectionTimeoutMillis: Math.max(1, Math.round(connectTimeoutMs)),
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
   });
 }
 
