@@ -4,8 +4,8 @@
  * any log line is written, so a long migration is never a silent screen. Elsewhere (JSON logs,
  * kubectl logs) each step's start is a log line instead, with its index and the total.
  */
-import { writeSync } from 'node:fs';
 import type { Logger } from '../log';
+import { writeAll } from '../write-fd';
 import { stepLabel, type MigratorEvent } from '../results';
 
 const CLEAR_LINE = '\r\u001b[2K';
@@ -22,15 +22,15 @@ export function liveProgress(fd: number): LiveProgress {
   let running: { text: string; started: number } | undefined;
   let timer: NodeJS.Timeout | undefined;
   const draw = () => {
-    if (running) writeSync(fd, `${CLEAR_LINE}${running.text}  ${Math.floor((Date.now() - running.started) / 1000)} s`);
+    if (running) writeAll(fd, `${CLEAR_LINE}${running.text}  ${Math.floor((Date.now() - running.started) / 1000)} s`);
   };
   const clear = () => {
-    if (running) writeSync(fd, CLEAR_LINE);
+    if (running) writeAll(fd, CLEAR_LINE);
   };
   return {
     write(line) {
       clear();
-      writeSync(fd, line);
+      writeAll(fd, line);
       draw();
     },
     onEvent: (logEvent) => (event) => {

@@ -3,7 +3,6 @@
  * The `migrator` command: parses arguments, loads configuration, runs the command, logs the outcome
  * and exits with the code documented in README.md. The only place that calls process.exit.
  */
-import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { colorAllowed, loadConfig, publicTextOf, secretsIn, secretsOf, terminationLog, type Env } from '../config';
 import { useNodeCryptoForScram } from '../db/scram-crypto';
@@ -15,6 +14,7 @@ import { createLogger, type Logger } from '../log';
 import { createRedactor, redactValues, type Redactor } from '../redact';
 import { stepLabel, summarize, type PartialReport } from '../results';
 import { packageVersion } from '../version';
+import { writeAll } from '../write-fd';
 import { parseInvocation } from './args';
 import { environment } from './env';
 import { EXIT, exitCodeFor } from './exit-codes';
@@ -36,7 +36,7 @@ async function main(): Promise<number> {
     const masking = { secrets, publicText: publicTextOf() };
     const terminal = isatty(STDERR);
     return {
-      logger: createLogger({ format: terminal ? 'pretty' : 'json', colorize: terminal && colorAllowed(env), ...masking, write: (line) => writeSync(STDERR, line) }),
+      logger: createLogger({ format: terminal ? 'pretty' : 'json', colorize: terminal && colorAllowed(env), ...masking, write: (line) => writeAll(STDERR, line) }),
       redact: createRedactor(masking.secrets, masking),
     };
   };
@@ -49,11 +49,11 @@ async function main(): Promise<number> {
     env = environment(cwd, process.env);
     const invocation = parseInvocation(process.argv.slice(2));
     if (invocation.kind === 'help') {
-      process.stdout.write(`${invocation.text}\n`);
+      writeAll(STDOUT, `${invocation.text}\n`);
       return EXIT.success;
     }
     if (invocation.kind === 'version') {
-      process.stdout.write(`${packageVersion()}\n`);
+      writeAll(STDOUT, `${packageVersion()}\n`);
       return EXIT.success;
     }
     const { command } = invocation;
@@ -71,7 +71,7 @@ async function main(): Promise<number> {
         format: config.log.format,
         ...masking,
         colorize: isatty(fd) && config.log.color,
-        write: fd === logFd && live ? live.write : (line) => writeSync(fd, line),
+        write: fd === logFd && live ? live.write : (line) => writeAll(fd, line),
       });
     logger = loggerTo(logFd);
     resultsOnStdout = logFd === STDERR;
@@ -85,7 +85,7 @@ async function main(): Promise<number> {
       migrator,
       values: invocation.values,
       positionals: invocation.positionals,
-      print: (text) => writeSync(STDOUT, redactResult(text)),
+      print: (text) => writeAll(STDOUT, redactResult(text)),
       // Not process.stdin: that would open the stream (for a file or /dev/null, loading fs streams) on every start.
       interactive: isatty(0),
     });

@@ -97,4 +97,23 @@ describe('streams and terminals', () => {
       [5, 5, '3_slow.sql'],
     ]);
   });
+
+  test('a non-blocking stdout that a slow reader fills: every line still arrives, and the run exits 0', async () => {
+    for (let id = 3; id <= 300; id++) migrations.write(`versioned/${id}_step_${id}.sql`, `SELECT ${id};\n`);
+    const out = `${migrations.dir}/out.log`;
+    // O_NONBLOCK set on the pipe's shared file description, as another process on the pipe may leave it.
+    const nonBlocking = `import fcntl, os, sys; fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK); os.execv(sys.argv[1], sys.argv[1:])`;
+    const run = spawnSync(
+      'bash',
+      ['-c', `python3 -c "$0" "$@" | (sleep 3; cat > '${out}'); exit \${PIPESTATUS[0]}`, nonBlocking, process.execPath, CLI, 'up'],
+      { env: { PATH: process.env.PATH, ...env, LOG_LEVEL: 'debug' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const { readFileSync } = await import('node:fs');
+
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(600);
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ msg: 'migrator finished', versioned: 300 });
+  });
 });
