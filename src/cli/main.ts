@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `migrator` command: parses arguments, loads configuration, runs the command, logs the outcome
- * and exits with the code documented in README.md. The only place that calls process.exit.
+ * and exits with the code documented in docs/exit-codes.md. The only place that calls process.exit.
  */
 import { isatty } from 'node:tty';
 import { colorAllowed, loadConfig, publicTextOf, secretsIn, secretsOf, terminationLog, type Env } from '../config';

@@ -18,9 +18,9 @@ import { fixturePath, tempMigrations, type TempMigrations } from '../support/fix
 import { connectOwn, freePort, ownUrl, query, startPostgres } from '../support/own-postgres';
 import { statementRunning, waitUntil } from '../support/wait';
 
-/** README, "How a run behaves": a server that stops answering is given up on within this long. */
+/** docs/how-a-run-behaves.md: a server that stops answering is given up on within this long. */
 const GIVE_UP_MS = QUIET_MS + CHECK_MS + 1000;
-/** README, "Exit codes": after SIGTERM, the run ends within the stop grace. */
+/** docs/exit-codes.md: after SIGTERM, the run ends within the stop grace. */
 const STOP_GRACE_MS = 10_000;
 /** Room for a loaded machine: the bounds are behaviour, not performance. */
 const SLACK_MS = 10_000;
