@@ -91,13 +91,16 @@ export function everStarted(state: ContainerState): boolean {
   return !state.StartedAt.startsWith('0001-01-01');
 }
 
-/** Polls until the container's healthcheck passes; fails fast when it exits or turns unhealthy. */
+/**
+ * Polls until the container's healthcheck passes; fails fast when it exits or turns unhealthy. A
+ * container created but not started yet (compose holds it until its dependencies are ready) is waited for.
+ */
 export async function waitUntilHealthy(id: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = await containerState(id);
     if (state.Health?.Status === 'healthy') return;
-    if (!state.Running || state.Health?.Status === 'unhealthy' || Date.now() > deadline) {
+    if ((!state.Running && everStarted(state)) || state.Health?.Status === 'unhealthy' || Date.now() > deadline) {
       const logs = await docker(['logs', id]);
       throw new Error(`container ${id} did not become healthy: ${JSON.stringify(state)}\n${logs.stdout}${logs.stderr}`);
     }
