@@ -20,3 +20,11 @@ export function toolNamed(name: string, importable = false): SourceTool {
   }
   return TOOLS[name as ToolName];
 }
+
+/**
+ * The tool whose layout these files look like, for the hint of a folder that fails validation.
+ * dbmate's files are recognised by their text, so it is asked after the tools that go by names.
+ */
+export function toolOfLayout(fileNames: string[], read: (fileName: string) => string): SourceTool | undefined {
+  return [golangMigrate, flyway, alembic, dbmate].find((tool) => tool.recognizes(fileNames, read));
+}
