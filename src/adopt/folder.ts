@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, ValidationError } from '../errors';
+import { MAX_NAME_LENGTH } from '../history';
 
 /** The .sql file names of dir, sorted; other files (a README, .conf files) are not migrations. */
 export function sqlFileNames(dir: string): string[] {
@@ -14,13 +15,14 @@ export function sqlFileNames(dir: string): string[] {
   return names.filter((name) => name.toLowerCase().endsWith('.sql')).sort();
 }
 
+/** A file's text; a byte order mark, which versioned files may not have, is left out. */
 export function readText(dir: string, fileName: string): string {
-  return readFileSync(path.join(dir, fileName), 'utf8');
+  return readFileSync(path.join(dir, fileName), 'utf8').replace(/^\uFEFF/, '');
 }
 
-/** A name fit for the history (our names are at most 100 characters): odd characters become _. */
+/** A name fit for the history, which keeps at most MAX_NAME_LENGTH characters: odd characters become _. */
 export function titleOf(text: string): string {
-  return text.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 100) || 'migration';
+  return text.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, MAX_NAME_LENGTH) || 'migration';
 }
 
 export function refuseUnrecognized(tool: string, fileName: string, expected: string): never {

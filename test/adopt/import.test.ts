@@ -61,6 +61,30 @@ describe('import', () => {
     expect(listing('versioned/down')).toEqual(['1_create_users.sql']);
   });
 
+  test('a byte order mark is left out, and odd characters of a title become _', async () => {
+    const source = tempMigrations();
+    try {
+      source.write('1_add users (v2).up.sql', '\uFEFFSELECT 1;');
+      expect((await importFrom('golang-migrate', source.dir)).code).toBe(0);
+      expect(listing('versioned')).toEqual(['1_add_users_v2_.sql']);
+      expect(read('versioned/1_add_users_v2_.sql')).toBe('-- migrator: from golang-migrate 1 (1_add users (v2).up.sql)\n\nSELECT 1;');
+    } finally {
+      source.remove();
+    }
+  });
+
+  test.each([
+    ['import without --from', ['import', 'db/migrations'], /import needs --from golang-migrate, dbmate or flyway/],
+    ['import from an unknown tool', ['import', '--from', 'liquibase', 'db'], /--from must be one of golang-migrate, dbmate, flyway \(got "liquibase"\)/],
+    ['import from a folder that is not there', ['import', '--from', 'dbmate', 'no/such/folder'], /cannot read the folder to import, no\/such\/folder/],
+    ['baseline with an id and --from', ['baseline', '3', '--from', 'dbmate'], /give an <id> or --from <tool> \(not both\)/],
+    ['baseline from an unknown tool', ['baseline', '--from', 'sqitch'], /--from must be one of golang-migrate, dbmate, flyway, alembic \(got "sqitch"\)/],
+  ])('%s: exit 2', async (_case, args, message) => {
+    const result = await runMigrator(args, { env: { MIGRATIONS_DIR: migrations.dir } });
+    expect(result.code).toBe(2);
+    expect(summaryLine(result).msg).toMatch(message);
+  });
+
   test('a title used twice gets its version appended: the history keeps names unique', async () => {
     const source = tempMigrations();
     try {
