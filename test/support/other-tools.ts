@@ -88,7 +88,8 @@ export async function flywayRecord(db: TestDatabase, row: FlywayRow): Promise<vo
 
 /**
  * `flyway migrate`: each V file in version order, in a transaction with its row. failAt: the
- * script that fails; Flyway records it with success false (on PostgreSQL its changes roll back).
+ * script that fails outside a transaction (executeInTransaction=false), which Flyway records with
+ * success false; one that fails in a transaction rolls back with its row.
  */
 export async function flywayMigrate(db: TestDatabase, dir: string, options: { failAt?: string; steps?: number } = {}): Promise<void> {
   await db.query(FLYWAY_TABLE);
