@@ -33,10 +33,10 @@ export interface LoadOptions {
 }
 
 /**
- * Synchronous: a few hundred small files read one after another cost a few ms, the same through
- * fs/promises (open, stat, read, close each on the thread pool) some three times as much. A
- * folder that does not exist, or holds no migration at all, is refused: it is a wrong path or an
- * empty mount far more often than a project without migrations, and reads as "nothing to do".
+ * Synchronous: through fs/promises every file would take four hops to the thread pool and back
+ * (open, stat, read, close) for a few bytes each. A folder that does not exist, or holds no
+ * migration at all, is refused: it is a wrong path or an empty mount far more often than a
+ * project without migrations, and reads as "nothing to do".
  */
 export function loadMigrationSet(migrationsDir: string, options: LoadOptions = {}): MigrationSet {
   if (!existsSync(migrationsDir)) throw new ConfigError(`the migrations folder ${migrationsDir} does not exist`, 'MIGRATIONS_DIR');
