@@ -24,7 +24,9 @@ const silent = () => undefined;
 export async function runLibraryMigration(table: string, client: Pick<pg.Client, 'query'>, migration: LibraryMigration): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { runMigration } = require('postgres-migrations/dist/run-migration') as { runMigration: RunMigration };
-  await runMigration(table, client, silent)({ ...migration, contents: migration.sql });
+  // Field by field: a migration's text may be a getter (read when needed), which a spread would not copy.
+  const { id, name, fileName, hash, sql } = migration;
+  await runMigration(table, client, silent)({ id, name, fileName, hash, sql, contents: sql });
 }
 
 /**

@@ -6,11 +6,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors';
 import { refuseInTransaction } from './file-checks';
+import { readManifest } from './manifest';
 import { readSqlFiles, type SqlFile } from './sql-files';
 import { readFolder } from './sql-text';
 import type { VersionedFile } from '../history';
 import { loadVersionedFiles } from './versioned-files';
 
+export { MANIFEST_FILE, writeManifest } from './manifest';
 export type { SqlFile } from './sql-files';
 export type { VersionedFile } from '../history';
 
@@ -46,7 +48,7 @@ export function loadMigrationSet(migrationsDir: string, options: LoadOptions = {
   const tables = readSqlFiles(migrationsDir, 'tables');
   for (const file of legacy) refuseInTransaction(`legacy/${file.name}`, file.sql);
   for (const file of tables) refuseInTransaction(`tables/${file.name}`, file.sql);
-  const versioned = versionedNames ? loadVersionedFiles(versionedDir, versionedNames, options.executeJs ?? true) : [];
+  const versioned = versionedNames ? loadVersionedFiles(versionedDir, versionedNames, options.executeJs ?? true, readManifest(migrationsDir)) : [];
   if (!options.allowEmpty && legacy.length + tables.length + versioned.length === 0) {
     throw new ConfigError(`the migrations folder ${migrationsDir} holds no migration (no .sql file in legacy/, tables/ or versioned/): check the path or the mount`, 'MIGRATIONS_DIR');
   }
