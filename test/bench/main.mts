@@ -14,7 +14,8 @@
  *   the same run outside one (needs a Linux Docker engine: the containers use the host network).
  *
  * The migrator's rows are the bundle with Node's compile cache written beforehand, as the image
- * runs it (the targets apply to it); for reference, dist/cli/main.js (tsc) and the bundle without
+ * runs it (the targets apply to it), in the no-op with and without the versioned files' manifest
+ * (the image's own migrations, and a folder mounted into the image); for reference, dist/cli/main.js (tsc) and the bundle without
  * the cache, postgres-migrations' own migrate() on the same sets, `node -e ""`, and in the apply a
  * reference runner that sends each file with its history row and COMMIT as one query.
  *
@@ -27,7 +28,7 @@
  * before/after in the same run.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BASE_IMAGE, dockerContext, outsideSubject, prepareImage, type ImageUnderTest } from './container.mts';
@@ -42,7 +43,7 @@ function count(name: string, fallback: number): number {
   return value;
 }
 
-const NOOP_ROUNDS = count('BENCH_NOOP_ROUNDS', 60);
+const NOOP_ROUNDS = count('BENCH_NOOP_ROUNDS', 40);
 const NOOP_SMALL: NoopShape = { legacy: 3, tables: 20, versioned: 200 };
 const NOOP_LARGE: NoopShape = { ...NOOP_SMALL, versioned: count('BENCH_NOOP_LARGE_COUNT', 5000) };
 const APPLY_ROUNDS = count('BENCH_APPLY_ROUNDS', 7);
@@ -98,9 +99,11 @@ const IMAGE_FORM = 'dist/migrator.js, NODE_COMPILE_CACHE';
 
 /**
  * The migrator's command (`up` or `check`) in the form the image runs, BENCH_COMPARE_CLI's, and
- * with `all`, the forms without the bundle or the cache, for reference.
+ * with `all`, the forms without the bundle or the cache, for reference. With manifestDir (a copy
+ * of the set with its manifest written, as the image holds its own migrations), the image's form
+ * twice: on that copy, and on the set without a manifest (as a folder mounted into the image).
  */
-function migratorCommands(command: 'up' | 'check', caches: CompileCaches, all: boolean): MigratorCommand[] {
+function migratorCommands(command: 'up' | 'check', caches: CompileCaches, all: boolean, manifestDir?: string): MigratorCommand[] {
   const compare = process.env.BENCH_COMPARE_CLI;
   return [
     ...(compare && caches.compare
@@ -112,7 +115,17 @@ function migratorCommands(command: 'up' | 'check', caches: CompileCaches, all: b
           { name: `migrator ${command} (dist/migrator.js)`, args: [BUNDLE, command], targeted: false },
         ]
       : []),
-    { name: `migrator ${command} (${IMAGE_FORM})`, args: [BUNDLE, command], env: { NODE_COMPILE_CACHE: caches.bundle }, targeted: true },
+    ...(manifestDir
+      ? [
+          {
+            name: `migrator ${command} (${IMAGE_FORM}, manifest)`,
+            args: [BUNDLE, command],
+            env: { NODE_COMPILE_CACHE: caches.bundle, MIGRATIONS_DIR: manifestDir },
+            targeted: true,
+          },
+        ]
+      : []),
+    { name: `migrator ${command} (${IMAGE_FORM}${manifestDir ? ', no manifest' : ''})`, args: [BUNDLE, command], env: { NODE_COMPILE_CACHE: caches.bundle }, targeted: true },
   ];
 }
 
@@ -178,12 +191,17 @@ async function noopScenario(server: BenchServer, set: MigrationSet, shape: NoopS
   const url = await server.createDatabase('bench_noop');
   try {
     const context = { ...base, env: { ...base.env, ...connectionEnv(url), MIGRATIONS_DIR: set.dir } };
-    const commands = [...migratorCommands('up', caches, true), ...migratorCommands('check', caches, false)];
+    const manifestDir = `${set.dir}-manifest`;
+    cpSync(set.dir, manifestDir, { recursive: true });
+    await runOnce(process.execPath, [BUNDLE, 'manifest'], { ...context, env: { ...context.env, MIGRATIONS_DIR: manifestDir } });
+    const commands = [...migratorCommands('up', caches, small, manifestDir), ...migratorCommands('check', caches, false, manifestDir)];
     const subjects: Subject[] = [
       nodeSubject(FLOOR_NOOP, [PG_ONE_QUERY]),
       nodeSubject('node -e ""', ['-e', '']),
       // The library reads and hashes every file as we do; at 200 applied it shows where it starts.
       ...(small ? [nodeSubject("postgres-migrations' migrate()", [LIBRARY_MIGRATE])] : []),
+      // What loading the bundle costs, which is all a startup snapshot could save.
+      ...(small ? [nodeSubject(`migrator --version (${IMAGE_FORM})`, [BUNDLE, '--version'], { env: { NODE_COMPILE_CACHE: caches.bundle } })] : []),
       ...commands.map(({ name, args, env }) => nodeSubject(name, args, { env, after: name.startsWith('migrator up') ? upToDate : undefined })),
     ];
     const label = `no-op ${shape.versioned}`;
@@ -205,6 +223,7 @@ async function noopScenario(server: BenchServer, set: MigrationSet, shape: NoopS
     });
     return { table, byName: new Map([floorStats, ...rows].map((row) => [row.name, row])), floorName: floorStats.name, targeted };
   } finally {
+    rmSync(`${set.dir}-manifest`, { recursive: true, force: true });
     await server.dropDatabase(url);
   }
 }
@@ -324,7 +343,7 @@ async function largeScenario(server: BenchServer, set: MigrationSet, base: Conte
     `| floor: ${floorStats.name} | ${floorStats.medianMs.toFixed(1)} | 1.00× | | | | |`,
   ];
   for (const row of rows) {
-    const noopRow = noop.byName.get(row.name);
+    const noopRow = noop.byName.get(row.name) ?? noop.byName.get(row.name.replace(/\)$/, ', no manifest)'));
     const above = row.rssMB !== undefined && noopRow?.rssMB !== undefined ? row.rssMB - noopRow.rssMB : undefined;
     const perSize = above === undefined ? undefined : above / sizeMB;
     lines.push(
