@@ -12,7 +12,7 @@ const LIBRARY_MIGRATION = 'migrations/0_create-migrations-table.sql';
 
 /**
  * pino loads worker_threads, its transport's thread-stream and sonic-boom (which loads assert) as
- * it starts, about 4.5 ms of every run. The CLI gives pino its own destination and uses no
+ * it starts, on every run. The CLI gives pino its own destination and uses no
  * transport, so in this build they are left out; anything that still reaches them throws.
  */
 const leftOut = {
@@ -40,7 +40,7 @@ await build({
   format: 'cjs',
   external: ['pg-native'],
   plugins: [leftOut],
-  // Less to read, parse and keep in memory (about 1 MB less RSS); names stay, so stacks stay readable.
+  // Less to read, parse and keep in memory on every start; names stay, so stacks stay readable.
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',

@@ -1,7 +1,7 @@
 /**
  * node:child_process's spawn, loaded on first use. Only rare paths run programs (the backup
- * command, converge's psql restore, lint's squawk), and loading the module costs every start,
- * the no-op path of every pod, about 1 MB of memory and a millisecond.
+ * command, converge's psql restore, lint's squawk), and loading the module up front would cost
+ * time and memory on every start, the no-op path of every pod.
  */
 import type * as ChildProcessModule from 'node:child_process';
 

@@ -16,6 +16,7 @@ import { check, plan, type CheckOptions, type PlanCommandOptions } from './comma
 import { renumber } from './commands/renumber';
 import { rollback, type RollbackTarget } from './commands/rollback';
 import { up, type UpOptions } from './commands/up';
+import { writeManifest } from './source/manifest';
 import type { MigratorConfig } from './config';
 import { createLogger, type Logger } from './log';
 import type {
@@ -70,6 +71,8 @@ export interface Migrator {
   newMigration(slug: string, options?: NewMigrationOptions): Promise<{ file: string; downFile: string }>;
   /** Gives a versioned file (and its down file) the next free id. */
   renumber(fileName: string): Promise<{ from: string; to: string }>;
+  /** Writes the versioned files' manifest (src/source/manifest.ts), for an image whose files cannot change. */
+  manifest(): Promise<{ file: string; files: number }>;
   /** Rejects with LintFindingsError when a versioned migration (or one of `files`, or one after `since`) has findings. */
   lint(options?: LintOptions): Promise<LintReport>;
   /** Writes the next migration from the difference between declared tables and versioned history. */
@@ -94,6 +97,7 @@ export function createMigrator(config: MigratorConfig, options: MigratorOptions 
     rollback: (target) => rollback(context, target),
     newMigration: (slug, newOptions) => newMigration(config.migrationsDir, slug, newOptions),
     renumber: (fileName) => renumber(config.migrationsDir, fileName),
+    manifest: async () => writeManifest(config.migrationsDir),
     lint: (lintOptions) => lint(config.migrationsDir, lintOptions),
     generate: (generateOptions) => generate(context, generateOptions),
     converge: (dumps) => converge(context, dumps),

@@ -7,6 +7,7 @@ import type { RollbackTarget } from '../commands/rollback';
 import type { MigratorConfig } from '../config';
 import { ConfigError, DeclarationsDifferError, LintFindingsError, NeedsReviewError, SchemasDifferError } from '../errors';
 import { DEFAULT_SCRATCH_IMAGE } from '../generate/scratch-server';
+import { MANIFEST_FILE } from '../source/manifest';
 import type { Migrator } from '../create-migrator';
 import { summarize, type ConvergenceReport, type GenerateResult, type LintReport } from '../results';
 import { formatConvergence, formatHistory, formatJson, formatLint, formatPlan, formatStatus } from './output';
@@ -167,6 +168,23 @@ const renumberCommand: Command = {
   async run(context) {
     const { from, to } = await context.migrator.renumber(context.positionals[0]);
     return { msg: 'migration renumbered', outcome: 'ok', from, to };
+  },
+};
+
+const manifestCommand: Command = {
+  name: 'manifest',
+  summary: "record the versioned files' hashes, for an image whose files cannot change",
+  usage: 'migrator manifest',
+  details:
+    `Writes ${MANIFEST_FILE} in the migrations folder: each .sql file's size, time and hash. A start then takes\n` +
+    'the hash of a file whose size and time are unchanged from it instead of reading the file; any other file\n' +
+    '(a mounted folder, a file added or edited later) is read as without it. For an image build, after the files are copied.',
+  options: {},
+  positionals: [0, 0],
+  printsResult: () => false,
+  async run(context) {
+    const { file, files } = await context.migrator.manifest();
+    return { msg: 'manifest written', outcome: 'ok', file, files };
   },
 };
 
@@ -339,6 +357,7 @@ export const COMMANDS: Command[] = [
   verifyCommand,
   newCommand,
   renumberCommand,
+  manifestCommand,
   baselineCommand,
   importCommand,
   rollbackCommand,

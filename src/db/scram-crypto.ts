@@ -1,8 +1,8 @@
 /**
  * node-postgres computes SCRAM-SHA-256 (PostgreSQL's default password authentication) with
  * WebCrypto: asynchronous calls that run PBKDF2 on the thread pool and convert every argument
- * through WebIDL. node:crypto's synchronous functions give the same bytes about 3.5 ms sooner on a
- * start here (and a nonce from node:crypto spares loading WebIDL), so they take the place of those
+ * through WebIDL. node:crypto's synchronous functions give the same bytes without the thread pool's
+ * hand-offs (and a nonce from node:crypto spares loading WebIDL), so they take the place of those
  * steps in the module pg calls them through (pg/lib/crypto/utils, a public path of the package).
  * A step pg no longer has is left alone: a change on pg's side can then cost time, not correctness.
  */

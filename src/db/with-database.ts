@@ -94,7 +94,7 @@ export async function withDatabase<T>(
     answers?.stop();
     await lockWatcher?.stop();
     // end() sends Terminate at once (the lock is already released); its promise only waits for the
-    // server to close the socket, which tells us nothing and cost a few ms of every start.
+    // server to close the socket, which tells us nothing and would delay every start.
     void client?.end().catch(() => undefined);
   }
 }

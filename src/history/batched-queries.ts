@@ -31,6 +31,9 @@ type Send = (query: Query) => Promise<unknown>;
 
 const NO_RESULT = { command: '', rowCount: 0, rows: [], fields: [], oid: 0 };
 
+/** A file longer than this (in characters) is sent on its own, between the other three. */
+const SEND_APART_CHARS = 1_000_000;
+
 export interface BatchedQueries {
   query(query: Query): Promise<unknown>;
 }
@@ -60,6 +63,14 @@ export function batchedQueries(send: Send, escapeLiteral: (value: string) => str
         held = [];
         const values = insert.values!.map((value) => escapeLiteral(String(value)));
         const history = insert.text.replace(/\$(\d)/g, (_, n: string) => values[Number(n) - 1]);
+        if (file.length > SEND_APART_CHARS) {
+          // Joined, a very large file would exist twice in memory (the text and the one query made
+          // of it); against its transfer, three more round trips are nothing.
+          await send(BEGIN);
+          await send(file);
+          await send(history);
+          return send(COMMIT);
+        }
         // The newline ends a trailing "--" comment of the file; the ";" a last statement without one.
         try {
           return await send(`${BEGIN};${file}\n;${history};${COMMIT}`);

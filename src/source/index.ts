@@ -6,11 +6,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors';
 import { refuseInTransaction } from './file-checks';
+import { readManifest } from './manifest';
 import { readSqlFiles, type SqlFile } from './sql-files';
 import { readFolder } from './sql-text';
 import type { VersionedFile } from '../history';
 import { foreignLayoutIn, loadVersionedFiles } from './versioned-files';
 
+export { MANIFEST_FILE, writeManifest } from './manifest';
 export type { SqlFile } from './sql-files';
 export type { VersionedFile } from '../history';
 
@@ -33,10 +35,10 @@ export interface LoadOptions {
 }
 
 /**
- * Synchronous: a few hundred small files read one after another cost a few ms, the same through
- * fs/promises (open, stat, read, close each on the thread pool) some three times as much. A
- * folder that does not exist, or holds no migration at all, is refused: it is a wrong path or an
- * empty mount far more often than a project without migrations, and reads as "nothing to do".
+ * Synchronous: through fs/promises every file would take four hops to the thread pool and back
+ * (open, stat, read, close) for a few bytes each. A folder that does not exist, or holds no
+ * migration at all, is refused: it is a wrong path or an empty mount far more often than a
+ * project without migrations, and reads as "nothing to do".
  */
 export function loadMigrationSet(migrationsDir: string, options: LoadOptions = {}): MigrationSet {
   if (!existsSync(migrationsDir)) throw new ConfigError(`the migrations folder ${migrationsDir} does not exist`, 'MIGRATIONS_DIR');
@@ -46,7 +48,7 @@ export function loadMigrationSet(migrationsDir: string, options: LoadOptions = {
   const tables = readSqlFiles(migrationsDir, 'tables');
   for (const file of legacy) refuseInTransaction(`legacy/${file.name}`, file.sql);
   for (const file of tables) refuseInTransaction(`tables/${file.name}`, file.sql);
-  const versioned = versionedNames ? loadVersionedFiles(versionedDir, versionedNames, options.executeJs ?? true) : [];
+  const versioned = versionedNames ? loadVersionedFiles(versionedDir, versionedNames, options.executeJs ?? true, readManifest(migrationsDir)) : [];
   if (!options.allowEmpty && legacy.length + tables.length + versioned.length === 0) {
     // Alembic's revisions are Python: copied into versioned/, they leave it without a migration.
     const foreign = versionedNames && foreignLayoutIn(versionedDir, versionedNames);

@@ -8,14 +8,19 @@ import path from 'node:path';
 import { foreignLayoutError } from '../adopt/layout-hint';
 import { ValidationError } from '../errors';
 import { isMigrationFile, MAX_NAME_LENGTH, migrationHash, parseMigrationFileName, runsInTransaction, type VersionedFile } from '../history';
+import { MANIFEST_FILE, type ManifestEntry } from './manifest';
 import { isPostDeploy } from './post-deploy';
 import { decodeSqlText, readBytes } from './sql-text';
 
+/** A file's recorded hash and marker while it is unchanged (manifest.ts), undefined otherwise. */
+export type ManifestLookup = (fileName: string, filePath: string) => ManifestEntry | undefined;
+
 /**
  * dir must be normalized (as path.join returns it): file paths are joined to it by hand. entries:
- * its names. executeJs: whether .js migrations are run to learn their SQL (read-only commands do not).
+ * its names. executeJs: whether .js migrations are run to learn their SQL (read-only commands do
+ * not). manifest: the recorded hashes of files that cannot have changed since (manifest.ts).
  */
-export function loadVersionedFiles(dir: string, entries: string[], executeJs: boolean): VersionedFile[] {
+export function loadVersionedFiles(dir: string, entries: string[], executeJs: boolean, manifest?: ManifestLookup): VersionedFile[] {
   const names = entries.filter(isMigrationFile).sort();
   const parsed = hintingForeignLayout(dir, entries, () => {
     const files = names.map((fileName) => {
@@ -42,9 +47,11 @@ export function loadVersionedFiles(dir: string, entries: string[], executeJs: bo
       const sql = sqlFromJs(filePath);
       return { id, name, fileName, sql, hash: migrationHash(fileName, sql), inTransaction: runsInTransaction(sql), postDeploy: isPostDeploy(sql) };
     }
-    // Hashing the bytes read avoids encoding a second copy of a possibly very large file.
     const label = `versioned/${fileName}`;
-    return lazyText(label, { id, name, fileName }, readBytes(label, () => readFileSync(filePath)));
+    const recorded = manifest?.(fileName, filePath);
+    if (recorded) return new UnreadFile(label, { id, name, fileName }, filePath, recorded);
+    // Hashing the bytes read avoids encoding a second copy of a possibly very large file.
+    return new ReadFile(label, { id, name, fileName }, readBytes(label, () => readFileSync(filePath)));
   });
 }
 
@@ -73,26 +80,84 @@ export function foreignLayoutIn(dir: string, entries: string[]): ValidationError
   return foreignLayoutError(entries, readText);
 }
 
-/** A .sql migration whose text is decoded and checked when first read (then its bytes are let go). */
-function lazyText(label: string, names: Pick<VersionedFile, 'id' | 'name' | 'fileName'>, bytes: Buffer): VersionedFile {
-  let raw: Buffer | undefined = bytes;
-  let text: string | undefined;
-  const sql = () => {
-    text ??= decodeSqlText(label, raw!);
-    raw = undefined;
-    return text;
-  };
-  return {
-    ...names,
-    hash: migrationHash(names.fileName, bytes),
-    inTransaction: runsInTransaction(bytes),
-    get sql() {
-      return sql();
-    },
-    get postDeploy() {
-      return isPostDeploy(sql());
-    },
-  };
+type Names = Pick<VersionedFile, 'id' | 'name' | 'fileName'>;
+
+/**
+ * A .sql migration whose text is decoded and checked when first read (then its bytes are let go).
+ * A class rather than an object literal with getters: thousands of them are made on every start.
+ */
+class ReadFile implements VersionedFile {
+  readonly id: number;
+  readonly name: string;
+  readonly fileName: string;
+  readonly hash: string;
+  readonly inTransaction: boolean;
+  #label: string;
+  #raw: Buffer | undefined;
+  #text: string | undefined;
+
+  constructor(label: string, names: Names, bytes: Buffer) {
+    this.id = names.id;
+    this.name = names.name;
+    this.fileName = names.fileName;
+    this.hash = migrationHash(names.fileName, bytes);
+    this.inTransaction = runsInTransaction(bytes);
+    this.#label = label;
+    this.#raw = bytes;
+  }
+
+  get sql(): string {
+    this.#text ??= decodeSqlText(this.#label, this.#raw!);
+    this.#raw = undefined;
+    return this.#text;
+  }
+
+  get postDeploy(): boolean {
+    return isPostDeploy(this.sql);
+  }
+}
+
+/**
+ * A .sql migration known from the manifest: read only when its text is needed, and refused then if
+ * its bytes are not the ones the manifest hashed (edited in place, keeping size and time).
+ */
+class UnreadFile implements VersionedFile {
+  readonly id: number;
+  readonly name: string;
+  readonly fileName: string;
+  readonly hash: string;
+  readonly inTransaction: boolean;
+  #label: string;
+  #path: string;
+  #text: string | undefined;
+
+  constructor(label: string, names: Names, filePath: string, recorded: ManifestEntry) {
+    this.id = names.id;
+    this.name = names.name;
+    this.fileName = names.fileName;
+    this.hash = recorded.hash;
+    this.inTransaction = recorded.inTransaction;
+    this.#label = label;
+    this.#path = filePath;
+  }
+
+  get sql(): string {
+    if (this.#text === undefined) {
+      const bytes = readBytes(this.#label, () => readFileSync(this.#path));
+      if (migrationHash(this.fileName, bytes) !== this.hash) {
+        throw new ValidationError(
+          `${this.#label} changed after ${MANIFEST_FILE} was written, keeping its size and time: write the manifest again (migrator manifest) or remove it`,
+          this.#label,
+        );
+      }
+      this.#text = decodeSqlText(this.#label, bytes);
+    }
+    return this.#text;
+  }
+
+  get postDeploy(): boolean {
+    return isPostDeploy(this.sql);
+  }
 }
 
 function checkNames(files: Array<{ name: string; fileName: string }>): void {

@@ -1,36 +1,41 @@
 /**
- * `npm run bench`: times the built migrator as a process against a real PostgreSQL and prints, per
- * scenario, median and min wall time and peak RSS, each as a ratio to a floor measured in the same
- * run, interleaved with it (README.md, "Performance"). Run `npm run build` first (`npm run bench` does).
+ * `npm run bench`: times the built migrator as a process against a real PostgreSQL and writes, per
+ * scenario, median and min wall time and peak RSS, each against a floor measured in the same run,
+ * interleaved with it, into docs/performance.md (below its marker line; the method described above
+ * it) and to stdout. Run `npm run build` first (`npm run bench` does).
  *
- * - no-op: a database already current with 200 versioned migrations, 20 declared tables and
- *   3 legacy scripts; floor: starting Node with nothing to run (`node -e ""`).
- * - apply: 1000 small versioned migrations onto an empty database; floor: one psql session running
- *   the same files, each between BEGIN and COMMIT.
- *
- * Rows: the migrator as dist/cli/main.js (tsc), as dist/migrator.js (the bundle) and as the bundle
- * with Node's compile cache written beforehand (as an image build would); for reference,
- * postgres-migrations' own migrate() on the same sets; in the no-op, a Node script that only loads
- * node-postgres, connects and asks one question; in the apply, a reference runner that sends each
- * file with its history row and COMMIT as one query (what replacing the library's runner could give).
+ * - no-op, with 200 and with 5,000 versioned migrations applied (20 declared tables, 3 legacy
+ *   scripts): `up` and `check`; floor: a Node script that loads node-postgres, connects and asks
+ *   one question, the least any Node migrator does on a start. Then the growth from 200 to 5,000.
+ * - apply: 1,000 and 10,000 small versioned migrations onto an empty database; floor: one psql
+ *   session running the same files, each between BEGIN and COMMIT.
+ * - large: a 50 MB migration applied; its peak RSS above the no-op's, as a multiple of its size.
  * - image (container.mts): the image's size against its base's; the no-op in a container against
  *   the same run outside one (needs a Linux Docker engine: the containers use the host network).
  *
+ * The migrator's rows are the bundle with Node's compile cache written beforehand, as the image
+ * runs it (the targets apply to it), in the no-op with and without the versioned files' manifest
+ * (the image's own migrations, and a folder mounted into the image); for reference, dist/cli/main.js (tsc) and the bundle without
+ * the cache, postgres-migrations' own migrate() on the same sets, `node -e ""`, and in the apply a
+ * reference runner that sends each file with its history row and COMMIT as one query.
+ *
  * Environment: BENCH_DATABASE_URL (use that server instead of a container; the role must be able to
- * create databases), BENCH_NOOP_ROUNDS, BENCH_APPLY_ROUNDS, BENCH_APPLY_COUNT, BENCH_CONTAINER_ROUNDS,
- * BENCH_CONTAINER=0 (skip the image), BENCH_PSQL, and
- * BENCH_COMPARE_CLI: another build's CLI script (e.g. an older commit's dist/cli/main.js), timed as
- * one more row for a before/after in the same run.
+ * create databases), BENCH_NOOP_ROUNDS, BENCH_NOOP_LARGE_COUNT, BENCH_APPLY_ROUNDS, BENCH_APPLY_COUNT,
+ * BENCH_APPLY_LARGE_ROUNDS, BENCH_APPLY_LARGE_COUNT, BENCH_LARGE_ROUNDS, BENCH_LARGE_MB,
+ * BENCH_CONTAINER_ROUNDS, BENCH_CONTAINER=0 (skip the image), BENCH_DOCS=0 (leave
+ * docs/performance.md alone), BENCH_PSQL, and BENCH_COMPARE_CLI: another build's CLI script (e.g. an
+ * older commit's dist/migrator.js), timed as more rows (with its own compile cache) for a
+ * before/after in the same run.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BASE_IMAGE, dockerContext, outsideSubject, prepareImage, type ImageUnderTest } from './container.mts';
-import { interleave, nodeSubject, runOnce, stats, type Context, type Run, type Subject } from './measure.mts';
-import { writeSets, type Sets } from './migration-sets.mts';
+import { interleave, nodeSubject, runOnce, stats, type Context, type Run, type Stats, type Subject } from './measure.mts';
+import { writeSets, type MigrationSet, type NoopShape, type Sets } from './migration-sets.mts';
 import { startServer, type BenchServer } from './postgres.mts';
-import { formatScenario } from './table.mts';
+import { formatGrowth, formatScenario, verdict } from './table.mts';
 
 function count(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -38,17 +43,40 @@ function count(name: string, fallback: number): number {
   return value;
 }
 
-const NOOP_ROUNDS = count('BENCH_NOOP_ROUNDS', 60);
+const NOOP_ROUNDS = count('BENCH_NOOP_ROUNDS', 40);
+const NOOP_SMALL: NoopShape = { legacy: 3, tables: 20, versioned: 200 };
+const NOOP_LARGE: NoopShape = { ...NOOP_SMALL, versioned: count('BENCH_NOOP_LARGE_COUNT', 5000) };
 const APPLY_ROUNDS = count('BENCH_APPLY_ROUNDS', 7);
 const APPLY_COUNT = count('BENCH_APPLY_COUNT', 1000);
+const APPLY_LARGE_ROUNDS = count('BENCH_APPLY_LARGE_ROUNDS', 3);
+const APPLY_LARGE_COUNT = count('BENCH_APPLY_LARGE_COUNT', 10000);
+const LARGE_ROUNDS = count('BENCH_LARGE_ROUNDS', 3);
+const LARGE_MB = count('BENCH_LARGE_MB', 50);
 const CONTAINER_ROUNDS = count('BENCH_CONTAINER_ROUNDS', 20);
 const WITH_CONTAINER = process.env.BENCH_CONTAINER !== '0';
-const NOOP_SHAPE = { legacy: 3, tables: 20, versioned: 200 };
+const WRITE_DOCS = process.env.BENCH_DOCS !== '0';
 const PSQL = process.env.BENCH_PSQL ?? debianPsql() ?? 'psql';
+
+/** The issue's targets (issue 19), each checked by the row it names. */
+const TARGETS = {
+  noop: {
+    small: { wallRatio: 1.15, rssAboveFloorMB: 8 },
+    large: { wallRatio: 1.3, rssAboveFloorMB: 20 },
+    growthMsPer1000: 10,
+  },
+  apply: { small: { wallRatio: 1.0 }, large: { wallRatio: 1.1 } },
+  /** Peak RSS applying the large migration, above the no-op's, at most this many times its size. */
+  largeRssPerSize: 4,
+  container: { wallRatio: 1.5 },
+  imageAddedMB: 20,
+};
 
 const here = path.resolve('test/bench');
 const CLI = path.resolve('dist/cli/main.js');
 const BUNDLE = path.resolve('dist/migrator.js');
+const DOCS = path.resolve('docs/performance.md');
+/** docs/performance.md: everything after this line is the last run's results. */
+const DOCS_MARKER = '<!-- Written by npm run bench (test/bench/main.mts): everything below this line is replaced by each run. -->';
 const PG_ONE_QUERY = path.join(here, 'subjects/pg-one-query.cjs');
 const LIBRARY_MIGRATE = path.join(here, 'subjects/library-migrate.cjs');
 const ONE_ROUND_TRIP = path.join(here, 'subjects/one-round-trip-runner.cjs');
@@ -57,21 +85,47 @@ interface MigratorCommand {
   name: string;
   args: string[];
   env?: Record<string, string>;
+  /** Whether the targets apply (the form the image runs, and BENCH_COMPARE_CLI's, for a before/after). */
+  targeted: boolean;
 }
 
-/** `migrator check` as an image runs it: a readiness probe or gate, timed in the no-op only (elsewhere it exits 3). */
-function checkCommand(compileCache: string): MigratorCommand {
-  return { name: 'migrator check (dist/migrator.js, NODE_COMPILE_CACHE)', args: [BUNDLE, 'check'], env: { NODE_COMPILE_CACHE: compileCache } };
+/** Where each build's compile cache is written beforehand, as an image build writes it. */
+interface CompileCaches {
+  bundle: string;
+  compare?: string;
 }
 
-/** The migrator commands timed in every scenario. */
-function migratorCommands(compileCache: string): MigratorCommand[] {
+const IMAGE_FORM = 'dist/migrator.js, NODE_COMPILE_CACHE';
+
+/**
+ * The migrator's command (`up` or `check`) in the form the image runs, BENCH_COMPARE_CLI's, and
+ * with `all`, the forms without the bundle or the cache, for reference. With manifestDir (a copy
+ * of the set with its manifest written, as the image holds its own migrations), the image's form
+ * twice: on that copy, and on the set without a manifest (as a folder mounted into the image).
+ */
+function migratorCommands(command: 'up' | 'check', caches: CompileCaches, all: boolean, manifestDir?: string): MigratorCommand[] {
   const compare = process.env.BENCH_COMPARE_CLI;
   return [
-    ...(compare ? [{ name: `migrator up (BENCH_COMPARE_CLI)`, args: [path.resolve(compare), 'up'] }] : []),
-    { name: 'migrator up (dist/cli/main.js)', args: [CLI, 'up'] },
-    { name: 'migrator up (dist/migrator.js)', args: [BUNDLE, 'up'] },
-    { name: 'migrator up (dist/migrator.js, NODE_COMPILE_CACHE)', args: [BUNDLE, 'up'], env: { NODE_COMPILE_CACHE: compileCache } },
+    ...(compare && caches.compare
+      ? [{ name: `migrator ${command} (BENCH_COMPARE_CLI, NODE_COMPILE_CACHE)`, args: [path.resolve(compare), command], env: { NODE_COMPILE_CACHE: caches.compare }, targeted: true }]
+      : []),
+    ...(all
+      ? [
+          { name: `migrator ${command} (dist/cli/main.js)`, args: [CLI, command], targeted: false },
+          { name: `migrator ${command} (dist/migrator.js)`, args: [BUNDLE, command], targeted: false },
+        ]
+      : []),
+    ...(manifestDir
+      ? [
+          {
+            name: `migrator ${command} (${IMAGE_FORM}, manifest)`,
+            args: [BUNDLE, command],
+            env: { NODE_COMPILE_CACHE: caches.bundle, MIGRATIONS_DIR: manifestDir },
+            targeted: true,
+          },
+        ]
+      : []),
+    { name: `migrator ${command} (${IMAGE_FORM}${manifestDir ? ', no manifest' : ''})`, args: [BUNDLE, command], env: { NODE_COMPILE_CACHE: caches.bundle }, targeted: true },
   ];
 }
 
@@ -88,6 +142,9 @@ function debianPsql(): string | undefined {
 }
 
 const progress = (text: string) => process.stderr.write(`${text}\n`);
+const progressEvery = (label: string, total: number, every: number) => (round: number) => {
+  if (round % every === 0 || round === total) progress(`${label}: ${round}/${total}`);
+};
 
 function lastLine(run: Run): Record<string, unknown> {
   const lines = run.stdout.trim().split('\n');
@@ -120,63 +177,92 @@ function connectionEnv(url: string): Record<string, string> {
   };
 }
 
-async function noopScenario(server: BenchServer, sets: Sets, base: Context, commands: MigratorCommand[]) {
+interface NoopResult {
+  table: string;
+  /** Every row's figures by name, the floor's among them. */
+  byName: Map<string, Stats>;
+  floorName: string;
+  targeted: string[];
+}
+
+const FLOOR_NOOP = 'node: load pg, connect, one query';
+
+async function noopScenario(server: BenchServer, set: MigrationSet, shape: NoopShape, base: Context, caches: CompileCaches, small: boolean): Promise<NoopResult> {
   const url = await server.createDatabase('bench_noop');
   try {
-    const context = { ...base, env: { ...base.env, ...connectionEnv(url), MIGRATIONS_DIR: sets.noop.dir } };
-    const floor = nodeSubject('node -e ""', ['-e', '']);
+    const context = { ...base, env: { ...base.env, ...connectionEnv(url), MIGRATIONS_DIR: set.dir } };
+    const manifestDir = `${set.dir}-manifest`;
+    cpSync(set.dir, manifestDir, { recursive: true });
+    await runOnce(process.execPath, [BUNDLE, 'manifest'], { ...context, env: { ...context.env, MIGRATIONS_DIR: manifestDir } });
+    const commands = [...migratorCommands('up', caches, small, manifestDir), ...migratorCommands('check', caches, false, manifestDir)];
     const subjects: Subject[] = [
-      floor,
-      nodeSubject('node: load pg, connect, one query', [PG_ONE_QUERY]),
-      nodeSubject("postgres-migrations' migrate()", [LIBRARY_MIGRATE]),
-      ...commands.map(({ name, args, env }) => nodeSubject(name, args, { env, after: upToDate })),
+      nodeSubject(FLOOR_NOOP, [PG_ONE_QUERY]),
+      nodeSubject('node -e ""', ['-e', '']),
+      // The library reads and hashes every file as we do; at 200 applied it shows where it starts.
+      ...(small ? [nodeSubject("postgres-migrations' migrate()", [LIBRARY_MIGRATE])] : []),
+      // What loading the bundle costs, which is all a startup snapshot could save.
+      ...(small ? [nodeSubject(`migrator --version (${IMAGE_FORM})`, [BUNDLE, '--version'], { env: { NODE_COMPILE_CACHE: caches.bundle } })] : []),
+      ...commands.map(({ name, args, env }) => nodeSubject(name, args, { env, after: name.startsWith('migrator up') ? upToDate : undefined })),
     ];
-    progress(`no-op: applying the set once, then ${NOOP_ROUNDS} rounds`);
-    await runOnce(process.execPath, [CLI, 'up'], context);
+    const label = `no-op ${shape.versioned}`;
+    progress(`${label}: applying the set once, then ${NOOP_ROUNDS} rounds`);
+    await runOnce(process.execPath, [BUNDLE, 'up'], context);
     // One untimed round first, so that no subject pays for cold file caches.
     await interleave(subjects, 1, context);
-    const samples = await interleave(subjects, NOOP_ROUNDS, context, (round) => {
-      if (round % 10 === 0) progress(`no-op: ${round}/${NOOP_ROUNDS}`);
-    });
+    const samples = await interleave(subjects, NOOP_ROUNDS, context, progressEvery(label, NOOP_ROUNDS, 10));
     const [floorStats, ...rows] = samples.map(stats);
-    return formatScenario({
-      title: `no-op: ${NOOP_SHAPE.versioned} versioned migrations, ${NOOP_SHAPE.tables} declared tables, ${NOOP_SHAPE.legacy} legacy scripts, all current`,
+    const targeted = commands.filter((command) => command.targeted).map((command) => command.name);
+    const table = formatScenario({
+      title: `no-op: ${shape.versioned.toLocaleString('en')} versioned migrations applied, ${shape.tables} declared tables, ${shape.legacy} legacy scripts, all current`,
+      note: 'Floor: a Node script that loads node-postgres, connects and asks one question (`SELECT 1`), the least any Node migrator does on every start.',
       floor: floorStats,
       rows,
-      targeted: commands.map((command) => command.name),
-      targets: { wallRatio: 1.6, rssMB: 60 },
+      targeted,
+      targets: small ? TARGETS.noop.small : TARGETS.noop.large,
       runs: NOOP_ROUNDS,
     });
+    return { table, byName: new Map([floorStats, ...rows].map((row) => [row.name, row])), floorName: floorStats.name, targeted };
   } finally {
+    rmSync(`${set.dir}-manifest`, { recursive: true, force: true });
     await server.dropDatabase(url);
   }
 }
 
-async function containerScenario(server: BenchServer, sets: Sets, base: Context, compileCache: string) {
+function growthTable(small: NoopResult, large: NoopResult): string {
+  const names = [small.floorName, ...small.targeted].filter((name) => large.byName.has(name));
+  return formatGrowth(
+    `no-op: growth from ${NOOP_SMALL.versioned} to ${NOOP_LARGE.versioned.toLocaleString('en')} applied`,
+    { small: NOOP_SMALL.versioned, large: NOOP_LARGE.versioned },
+    names.map((name) => ({ name: name === small.floorName ? `floor: ${name}` : name, small: small.byName.get(name)!, large: large.byName.get(name)!, targeted: name !== small.floorName })),
+    TARGETS.noop.growthMsPer1000,
+  );
+}
+
+async function containerScenario(server: BenchServer, set: MigrationSet, base: Context, caches: CompileCaches) {
   const url = await server.createDatabase('bench_container');
-  const context = dockerContext({ ...base, env: { ...base.env, ...connectionEnv(url), MIGRATIONS_DIR: sets.noop.dir } });
+  const context = dockerContext({ ...base, env: { ...base.env, ...connectionEnv(url), MIGRATIONS_DIR: set.dir } });
   let image: ImageUnderTest | undefined;
   try {
-    await runOnce(process.execPath, [CLI, 'up'], context);
+    await runOnce(process.execPath, [BUNDLE, 'up'], context);
     progress('container: building the image');
-    image = prepareImage(process.cwd(), url, sets.noop.dir, outsideSubject(BUNDLE, compileCache, upToDate), upToDate);
+    image = prepareImage(process.cwd(), url, set.dir, outsideSubject(BUNDLE, caches.bundle, upToDate), upToDate);
     progress(`container: ${CONTAINER_ROUNDS} rounds`);
     await interleave(image.subjects, 1, context);
-    const samples = await interleave(image.subjects, CONTAINER_ROUNDS, context);
+    const samples = await interleave(image.subjects, CONTAINER_ROUNDS, context, progressEvery('container', CONTAINER_ROUNDS, 10));
     const [floorStats, ...rows] = samples.map(stats);
     const { imageMB, baseMB } = image.sizes;
     return [
       `### image: size, and the no-op in a container`,
       '',
       `Image ${imageMB.toFixed(1)} MB, its base ${BASE_IMAGE} ${baseMB.toFixed(1)} MB: ${(imageMB - baseMB).toFixed(1)} MB added ` +
-        `(target ≤ 20: ${imageMB - baseMB <= 20 ? 'met' : 'missed'}).`,
+        `(target ≤ ${TARGETS.imageAddedMB}: ${verdict([['size', imageMB - baseMB <= TARGETS.imageAddedMB]])}).`,
       '',
       formatScenario({
-        title: 'no-op in a container, against the same no-op outside one',
+        title: `no-op in a container, against the same no-op outside one (${NOOP_SMALL.versioned} applied)`,
         floor: floorStats,
         rows,
         targeted: image.targeted,
-        targets: { wallRatio: 1.5 },
+        targets: TARGETS.container,
         runs: CONTAINER_ROUNDS,
         heading: 4,
       }),
@@ -187,8 +273,8 @@ async function containerScenario(server: BenchServer, sets: Sets, base: Context,
   }
 }
 
-async function applyScenario(server: BenchServer, sets: Sets, base: Context, commands: MigratorCommand[]) {
-  const context = { ...base, env: { ...base.env, MIGRATIONS_DIR: sets.apply.dir } };
+/** Subjects that each apply `set` onto a fresh database, checked and dropped after each run; the psql floor first. */
+function applySubjects(server: BenchServer, set: MigrationSet, commands: MigratorCommand[], references: boolean): Subject[] {
   const freshDatabase = async () => connectionEnv(await server.createDatabase('bench_apply'));
   /** Checks the run (beyond its exit code 0, which every run must have), then drops its database. */
   const checkAndDrop = (check?: (run: Run) => void) => async (run: Run, runEnv: Record<string, string>) => {
@@ -200,38 +286,78 @@ async function applyScenario(server: BenchServer, sets: Sets, base: Context, com
   };
   const appliedAll = (run: Run) => {
     const summary = lastLine(run);
-    if (summary.versioned !== APPLY_COUNT) throw new Error(`expected ${APPLY_COUNT} applied, got ${JSON.stringify(summary)}`);
+    if (summary.versioned !== set.versioned) throw new Error(`expected ${set.versioned} applied, got ${JSON.stringify(summary)}`);
   };
-  const subjects: Subject[] = [
+  return [
     {
-      name: `psql -f (${APPLY_COUNT} × BEGIN; file; COMMIT)`,
+      name: `psql -f (${set.versioned.toLocaleString('en')} × BEGIN; file; COMMIT)`,
       command: PSQL,
-      args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', sets.applyScript],
+      args: ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', set.script],
       before: freshDatabase,
       after: checkAndDrop(),
     },
-    nodeSubject("postgres-migrations' migrate()", [LIBRARY_MIGRATE], { before: freshDatabase, after: checkAndDrop() }),
-    nodeSubject('one round trip per migration (reference runner)', [ONE_ROUND_TRIP], { before: freshDatabase, after: checkAndDrop() }),
-    ...commands.map(({ name, args, env }) =>
-      nodeSubject(name, args, { env, before: freshDatabase, after: checkAndDrop(appliedAll) }),
-    ),
+    ...(references
+      ? [
+          nodeSubject("postgres-migrations' migrate()", [LIBRARY_MIGRATE], { before: freshDatabase, after: checkAndDrop() }),
+          nodeSubject('one round trip per migration (reference runner)', [ONE_ROUND_TRIP], { before: freshDatabase, after: checkAndDrop() }),
+        ]
+      : []),
+    ...commands.map(({ name, args, env }) => nodeSubject(name, args, { env, before: freshDatabase, after: checkAndDrop(appliedAll) })),
   ];
-  progress(`apply: ${APPLY_ROUNDS} rounds of ${APPLY_COUNT} migrations`);
-  const samples = await interleave(subjects, APPLY_ROUNDS, context, (round) => progress(`apply: ${round}/${APPLY_ROUNDS}`));
+}
+
+async function applyScenario(server: BenchServer, set: MigrationSet, base: Context, caches: CompileCaches, rounds: number, small: boolean) {
+  const context = { ...base, env: { ...base.env, MIGRATIONS_DIR: set.dir } };
+  const commands = migratorCommands('up', caches, small);
+  const label = `apply ${set.versioned}`;
+  progress(`${label}: ${rounds} rounds`);
+  const samples = await interleave(applySubjects(server, set, commands, small), rounds, context, progressEvery(label, rounds, 1));
   const [floorStats, ...rows] = samples.map(stats);
   return formatScenario({
-    title: `apply: ${APPLY_COUNT} small versioned migrations onto an empty database`,
+    title: `apply: ${set.versioned.toLocaleString('en')} small versioned migrations onto an empty database`,
+    note: 'Floor: one `psql -f` session running the same files, each between `BEGIN` and `COMMIT`.',
     floor: floorStats,
     rows,
-    targeted: commands.map((command) => command.name),
-    targets: { wallRatio: 1.2, rssMB: 100 },
-    runs: APPLY_ROUNDS,
+    targeted: commands.filter((command) => command.targeted).map((command) => command.name),
+    targets: small ? TARGETS.apply.small : TARGETS.apply.large,
+    runs: rounds,
   });
+}
+
+/** The large migration applied: time against psql, and peak RSS above the no-op's (200 applied) as a multiple of the file's size. */
+async function largeScenario(server: BenchServer, set: MigrationSet, base: Context, caches: CompileCaches, noop: NoopResult) {
+  const context = { ...base, env: { ...base.env, MIGRATIONS_DIR: set.dir } };
+  const commands = migratorCommands('up', caches, false);
+  progress(`large: ${LARGE_ROUNDS} rounds`);
+  const samples = await interleave(applySubjects(server, set, commands, false), LARGE_ROUNDS, context, progressEvery('large', LARGE_ROUNDS, 1));
+  const [floorStats, ...rows] = samples.map(stats);
+  const sizeMB = statSync(path.join(set.dir, 'versioned/2_fill_big.sql')).size / 1e6;
+  const lines = [
+    `### large: one ${sizeMB.toFixed(1)} MB migration of INSERTs onto an empty database`,
+    '',
+    `${LARGE_ROUNDS} interleaved runs each. Target: peak RSS (median of the runs' peaks) above the same build's no-op with ` +
+      `${NOOP_SMALL.versioned} applied at most ${TARGETS.largeRssPerSize}× the file's size. Time against \`psql -f\` for reference.`,
+    '',
+    '| run | median ms | × psql | peak RSS MB | − no-op MB | × size | target |',
+    '|---|--:|--:|--:|--:|--:|---|',
+    `| floor: ${floorStats.name} | ${floorStats.medianMs.toFixed(1)} | 1.00× | | | | |`,
+  ];
+  for (const row of rows) {
+    const noopRow = noop.byName.get(row.name) ?? noop.byName.get(row.name.replace(/\)$/, ', no manifest)'));
+    const above = row.rssMB !== undefined && noopRow?.rssMB !== undefined ? row.rssMB - noopRow.rssMB : undefined;
+    const perSize = above === undefined ? undefined : above / sizeMB;
+    lines.push(
+      `| ${row.name} | ${row.medianMs.toFixed(1)} | ${(row.medianMs / floorStats.medianMs).toFixed(2)}× | ` +
+        `${row.rssMB?.toFixed(1) ?? ''} (${row.rssMaxMB?.toFixed(1) ?? ''}) | ${above?.toFixed(1) ?? ''} | ${perSize === undefined ? '' : `${perSize.toFixed(2)}×`} | ` +
+        `${perSize === undefined ? '' : verdict([['RSS', perSize <= TARGETS.largeRssPerSize]])} |`,
+    );
+  }
+  return lines.join('\n');
 }
 
 async function main(): Promise<void> {
   const psql = psqlVersion();
-  const sets = writeSets(NOOP_SHAPE, APPLY_COUNT);
+  const sets = writeSets();
   // A minimal environment, and a working folder without a .env file: nothing from this shell leaks in.
   const base: Context = { env: { PATH: process.env.PATH ?? '' }, cwd: sets.root };
   try {
@@ -242,35 +368,65 @@ async function main(): Promise<void> {
   }
 }
 
-/** Both scenarios and the report, on a started server that is stopped whatever happens. */
+/** Every scenario and the report, on a started server that is stopped whatever happens. */
 async function runScenarios(server: BenchServer, sets: Sets, base: Context, psql: string): Promise<void> {
   try {
     const loadBefore = os.loadavg()[0];
-    // The compile cache as an image would hold it: written once at build time by --version.
-    const compileCache = path.join(sets.root, 'node-compile-cache');
-    await runOnce(process.execPath, [BUNDLE, '--version'], { ...base, env: { ...base.env, NODE_COMPILE_CACHE: compileCache } });
-    const commands = migratorCommands(compileCache);
-    const noop = await noopScenario(server, sets, base, [...commands, checkCommand(compileCache)]);
-    const apply = await applyScenario(server, sets, base, commands);
-    const container = WITH_CONTAINER ? await containerScenario(server, sets, base, compileCache) : 'container scenario skipped (BENCH_CONTAINER=0)';
+    // The compile caches as an image would hold them: written once at build time by --version.
+    const caches: CompileCaches = { bundle: path.join(sets.root, 'node-compile-cache') };
+    await runOnce(process.execPath, [BUNDLE, '--version'], { ...base, env: { ...base.env, NODE_COMPILE_CACHE: caches.bundle } });
+    if (process.env.BENCH_COMPARE_CLI) {
+      caches.compare = path.join(sets.root, 'node-compile-cache-compare');
+      await runOnce(process.execPath, [path.resolve(process.env.BENCH_COMPARE_CLI), '--version'], { ...base, env: { ...base.env, NODE_COMPILE_CACHE: caches.compare } });
+    }
+    const smallSet = sets.noop(NOOP_SMALL);
+    const noopSmall = await noopScenario(server, smallSet, NOOP_SMALL, base, caches, true);
+    const largeSet = sets.noop(NOOP_LARGE);
+    const noopLarge = await noopScenario(server, largeSet, NOOP_LARGE, base, caches, false);
+    largeSet.remove();
+    const apply = [];
+    for (const [applyCount, rounds, small] of [[APPLY_COUNT, APPLY_ROUNDS, true], [APPLY_LARGE_COUNT, APPLY_LARGE_ROUNDS, false]] as const) {
+      const set = sets.apply(applyCount);
+      apply.push(await applyScenario(server, set, base, caches, rounds, small));
+      set.remove();
+    }
+    const bigSet = sets.large(LARGE_MB * 1e6);
+    const large = await largeScenario(server, bigSet, base, caches, noopSmall);
+    bigSet.remove();
+    const container = WITH_CONTAINER ? await containerScenario(server, smallSet, base, caches) : 'Image scenario skipped (BENCH_CONTAINER=0).';
     const cpus = os.cpus();
-    process.stdout.write(
-      [
-        `Machine: ${os.availableParallelism()} cores (${cpus[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ` +
-          `PostgreSQL ${server.version} (${server.origin}), ${psql}; ` +
-          `load average ${loadBefore.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end.`,
-        '',
-        noop,
-        '',
-        apply,
-        '',
-        container,
-        '',
-      ].join('\n'),
-    );
+    const results = [
+      `Machine: ${os.availableParallelism()} cores (${cpus[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ` +
+        `PostgreSQL ${server.version} (${server.origin}), ${psql}; ` +
+        `load average ${loadBefore.toFixed(2)} at the start of the run, ${os.loadavg()[0].toFixed(2)} at its end.` +
+        (process.env.BENCH_COMPARE_CLI ? ' The `BENCH_COMPARE_CLI` rows are another build, for a before/after in this run.' : ''),
+      '',
+      noopSmall.table,
+      '',
+      noopLarge.table,
+      '',
+      growthTable(noopSmall, noopLarge),
+      '',
+      ...apply.flatMap((table) => [table, '']),
+      large,
+      '',
+      container,
+      '',
+    ].join('\n');
+    process.stdout.write(results);
+    if (WRITE_DOCS) writeDocs(results);
   } finally {
     await server.stop();
   }
+}
+
+/** Replaces what follows the marker line in docs/performance.md with this run's results. */
+function writeDocs(results: string): void {
+  const text = readFileSync(DOCS, 'utf8');
+  const at = text.indexOf(DOCS_MARKER);
+  if (at === -1) throw new Error(`${DOCS} has no marker line; the results were printed only`);
+  writeFileSync(DOCS, `${text.slice(0, at + DOCS_MARKER.length)}\n\n${results}`);
+  progress(`wrote the results into ${path.relative(process.cwd(), DOCS)}`);
 }
 
 await main();

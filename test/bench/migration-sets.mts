@@ -1,16 +1,11 @@
 /**
- * The migration folders the benchmark runs, written to a temporary folder in the layout the
+ * The migration folders the benchmark runs, written under one temporary folder in the layout the
  * migrator reads (legacy/, tables/, versioned/), in the style README.md asks for: guarded legacy
  * scripts, one table per file, idempotent single-statement versioned migrations.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-
-export interface MigrationSet {
-  dir: string;
-  versioned: number;
-}
 
 export interface NoopShape {
   legacy: number;
@@ -18,15 +13,23 @@ export interface NoopShape {
   versioned: number;
 }
 
+/** A folder of migrations, and the same versioned files as one psql script (each between BEGIN and COMMIT). */
+export interface MigrationSet {
+  dir: string;
+  versioned: number;
+  script: string;
+  remove(): void;
+}
+
 export interface Sets {
-  /** The temporary folder holding everything below. */
+  /** The temporary folder holding every set; the children's working folder. */
   root: string;
   /** Applied once before timing; every timed run then finds nothing to do. */
-  noop: MigrationSet & NoopShape;
-  /** Versioned migrations only, applied onto an empty database by every timed run. */
-  apply: MigrationSet;
-  /** The apply set as one psql script: each file between BEGIN and COMMIT. */
-  applyScript: string;
+  noop(shape: NoopShape): MigrationSet;
+  /** `count` versioned migrations only, applied onto an empty database by every timed run. */
+  apply(count: number): MigrationSet;
+  /** One placeholder migration and then one of `bytes` of INSERTs, applied onto an empty database. */
+  large(bytes: number): MigrationSet;
   remove(): void;
 }
 
@@ -52,6 +55,10 @@ function smallMigration(id: number, table: string): string {
   }
 }
 
+/**
+ * Declared tables, legacy scripts and versioned migrations. Past 400 versioned migrations the
+ * indexes would pile up on 20 tables, so every migration after the first 400 only comments.
+ */
 function writeNoopSet(dir: string, shape: NoopShape): void {
   for (let t = 1; t <= shape.tables; t++) {
     write(dir, `tables/${pad(t * 10)}_t${t}.sql`, `CREATE TABLE t${t} (\n  id bigint PRIMARY KEY,\n  name text NOT NULL\n);\n`);
@@ -64,7 +71,9 @@ function writeNoopSet(dir: string, shape: NoopShape): void {
     );
   }
   for (let id = 1; id <= shape.versioned; id++) {
-    write(dir, `versioned/${id}_m${id}_t${(id % shape.tables) + 1}.sql`, smallMigration(id, `t${(id % shape.tables) + 1}`));
+    const table = `t${(id % shape.tables) + 1}`;
+    const sql = id <= 400 ? smallMigration(id, table) : `COMMENT ON TABLE ${table} IS 'changed by migration ${id}';\n`;
+    write(dir, `versioned/${id}_m${id}_${table}.sql`, sql);
   }
 }
 
@@ -75,24 +84,51 @@ function applyMigration(id: number): string {
   return smallMigration(id, table);
 }
 
-export function writeSets(noopShape: NoopShape, applyCount: number): Sets {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'migrator-bench-'));
-  const noopDir = path.join(root, 'noop');
-  const applyDir = path.join(root, 'apply');
-  writeNoopSet(noopDir, noopShape);
-  const script: string[] = [];
-  for (let id = 1; id <= applyCount; id++) {
-    const sql = applyMigration(id);
-    write(applyDir, `versioned/${id}_step_${id}.sql`, sql);
-    script.push(`BEGIN;\n${sql}COMMIT;\n`);
+/** INSERTs of 1000 rows each (about 90 kB per line) into `big`, at least `bytes` of them, written in pieces. */
+function writeLargeMigration(file: string, bytes: number): void {
+  const rows = Array.from({ length: 1000 }, (_, i) => `(${i}, '${'x'.repeat(80)}')`).join(',');
+  const statement = `INSERT INTO big (n, payload) VALUES ${rows};\n`;
+  const fd = openSync(file, 'w');
+  try {
+    for (let written = 0; written < bytes; written += statement.length) writeSync(fd, statement);
+  } finally {
+    closeSync(fd);
   }
-  const applyScript = path.join(root, 'apply.psql');
-  writeFileSync(applyScript, script.join(''));
+}
+
+export function writeSets(): Sets {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'migrator-bench-'));
+  const folder = (name: string) => {
+    const dir = path.join(root, name);
+    return { dir, script: `${dir}.psql`, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  };
   return {
     root,
-    noop: { dir: noopDir, ...noopShape },
-    apply: { dir: applyDir, versioned: applyCount },
-    applyScript,
+    noop(shape) {
+      const set = folder(`noop-${shape.versioned}`);
+      writeNoopSet(set.dir, shape);
+      return { ...set, versioned: shape.versioned };
+    },
+    apply(count) {
+      const set = folder(`apply-${count}`);
+      const script: string[] = [];
+      for (let id = 1; id <= count; id++) {
+        const sql = applyMigration(id);
+        write(set.dir, `versioned/${id}_step_${id}.sql`, sql);
+        script.push(`BEGIN;\n${sql}COMMIT;\n`);
+      }
+      writeFileSync(set.script, script.join(''));
+      return { ...set, versioned: count };
+    },
+    large(bytes) {
+      const set = folder('large');
+      const table = 'CREATE TABLE big (n int NOT NULL, payload text NOT NULL);\n';
+      write(set.dir, 'versioned/1_create_big.sql', table);
+      write(set.dir, 'versioned/2_fill_big.sql', '');
+      writeLargeMigration(path.join(set.dir, 'versioned/2_fill_big.sql'), bytes);
+      writeFileSync(set.script, `BEGIN;\n${table}COMMIT;\nBEGIN;\n\\i ${path.join(set.dir, 'versioned/2_fill_big.sql')}\nCOMMIT;\n`);
+      return { ...set, versioned: 2 };
+    },
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }
