@@ -5,7 +5,7 @@
 import { createServer } from 'node:net';
 import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import pg from 'pg';
-import { MIGRATION_LOCK_KEY } from '../../src/db/lock';
+import { MIGRATION_LOCK_KEY } from '../../src/db/lock-key';
 import { TEST_IMAGE } from '../support/global-setup';
 import { runMigrator, startMigrator, summaryLine, waitForLine } from '../support/cli';
 import { fixturePath, tempMigrations } from '../support/fixtures';
