@@ -33,6 +33,6 @@ ENV NODE_COMPILE_CACHE=/app/.node-compile-cache
 RUN node dist/migrator.js --version
 USER 1000:1000
 # node runs as PID 1 and handles SIGTERM/SIGINT itself: the running statement is cancelled and
-# rolled back, and the process exits 143/130 (README.md, "Exit codes").
+# rolled back, and the process exits 143/130 (docs/exit-codes.md).
 ENTRYPOINT ["node", "/app/dist/migrator.js"]
 CMD ["up"]

@@ -3,9 +3,9 @@
  * is lost when the process exits right after a failure. Every value passes through the redactor
  * before the line is serialized: keys, level and time are never touched.
  */
-import { writeSync } from 'node:fs';
 import pino from 'pino';
 import type { LogFormat, LogLevel } from './config';
+import { writeAll } from './write-fd';
 import { createRedactor, redactValues } from './redact';
 
 /**
@@ -42,7 +42,7 @@ export interface LoggerOptions {
 }
 
 const writeStdout = (line: string) => {
-  writeSync(1, line);
+  writeAll(1, line);
 };
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Masking secrets in what leaves the process: log values, command results, child-process output,
  * the termination message. It works on values, never on serialized lines, so keys, levels and JSON
- * syntax stay as they are whatever the password is (README.md, Security).
+ * syntax stay as they are whatever the password is (docs/security.md).
  */
 
 export const REDACTED = '[REDACTED]';

@@ -95,13 +95,6 @@ function filesUnder(folder: string): string[] {
     .sort();
 }
 
-/** README.md's section under a `## ` heading. */
-function readmeSection(heading: string): string {
-  const readme = read('README.md');
-  const start = readme.indexOf(`\n## ${heading}\n`);
-  expect(start).toBeGreaterThan(-1);
-  return readme.slice(start, readme.indexOf('\n## ', start + 1));
-}
 
 const parsed = (files: string[]) => files.map((file) => ({ file, documents: parseYaml(read(file), file) }));
 const pipelines = parsed(['examples/ci/github-migrations.yml', 'examples/ci/gitlab-ci.yml']);
@@ -147,8 +140,8 @@ describe('examples', () => {
     expect(kinds).toEqual(expect.arrayContaining(['Secret', 'Deployment', 'Job', 'Kustomization', 'Component']));
   });
 
-  test('README shows the Kubernetes and pipeline examples by path, and copies none of them', () => {
-    const section = readmeSection('Kubernetes and pipelines');
+  test('the docs show the Kubernetes and pipeline examples by path, and copy none of them', () => {
+    const section = read('docs/kubernetes.md');
     const folders = [...new Set(manifestFiles.map((file) => path.dirname(file)))];
     for (const shown of [...folders, ...pipelines.map(({ file }) => file)]) expect(section).toContain(shown);
     expect(section).not.toMatch(/```ya?ml/);
@@ -208,8 +201,8 @@ describe('examples', () => {
     for (const name of names) expect(CONFIG_VARIABLES).toContain(name);
   });
 
-  test('every variable the migrator reads is documented in README.md', () => {
-    const readme = read('README.md');
-    for (const name of CONFIG_VARIABLES) expect(readme).toContain(`\`${name}\``);
+  test('every variable the migrator reads is documented in docs/configuration.md', () => {
+    const page = read('docs/configuration.md');
+    for (const name of CONFIG_VARIABLES) expect(page).toContain(`\`${name}\``);
   });
 });

@@ -24,7 +24,7 @@ Options:
   -h, --help     show this help, or a command's (migrator <command> --help)
   -v, --version  print the version
 
-Configuration comes from environment variables (and a .env file); see README.md.
+Configuration comes from environment variables (and a .env file): docs/configuration.md.
 
 Exit codes:
 ${Object.entries(EXIT_MEANING)

@@ -1,6 +1,6 @@
 /**
  * The one place where outcomes become exit codes, and the one table of what each means: --help,
- * the termination message and README.md ("Exit codes") all say what this says.
+ * the termination message and docs/exit-codes.md (generated: npm run docs) all say what this says.
  */
 import {
   BackupFailedError,
@@ -45,6 +45,22 @@ export const EXIT_MEANING: Record<number, string> = {
   [EXIT.needsReview]: 'a migration was generated with parts commented out for review (generate)',
   [EXIT.interruptedBySigint]: 'interrupted (SIGINT)',
   [EXIT.interruptedBySigterm]: 'interrupted (SIGTERM)',
+};
+
+/** What each code means in full, for docs/exit-codes.md (Markdown). */
+export const EXIT_DETAILS: Record<number, string> = {
+  [EXIT.success]: 'success, or nothing to do',
+  [EXIT.migrationFailed]: 'a migration failed (SQL error, `MIGRATOR_LOCK_TIMEOUT` after the last retry, `MIGRATOR_STATEMENT_TIMEOUT`): when found while planning, nothing was changed; when applying, its transaction was rolled back and earlier steps kept (a file without a transaction: the message says what may have stayed); or the database is read-only',
+  [EXIT.usage]: 'usage or configuration error: nothing was attempted (also a migrations folder that does not exist or holds no migration file: a wrong path or an empty mount)',
+  [EXIT.pendingWork]: '`check`: the schema is valid but `up` has work to do',
+  [EXIT.databaseUnavailable]: 'database unreachable within `MIGRATOR_WAIT_TIMEOUT`, refused the login (wrong password, unknown database: no retry), lost during the run, also while waiting for the lock (the running step\'s transaction is rolled back by the server), or stopped answering: nothing for 10 s on the run\'s connection and no answer within 10 s on a new one, so given up on at most 21 s after it stopped, whatever the timeouts (the server rolls the running step back once it runs again, unless it was committing at that moment: the message says so; see [A server that stops answering](how-a-run-behaves.md#a-server-that-stops-answering)); `generate --scratch docker`: the scratch container could not be started',
+  [EXIT.lockTimeout]: 'the migration lock was not obtained within `MIGRATOR_LOCK_WAIT`; the message names the holder\'s pid',
+  [EXIT.validationFailed]: 'validation failed: an applied migration edited or removed, duplicate or missing ids, a file that is empty or only comments (a pending one), unreadable, not UTF-8, has a BOM or a NUL byte, a folder that cannot be read, a file that begins or ends its own transaction, a statement that refuses a transaction where it would run in one or next to others, a foreign `migrations` table, a database ahead of the files with `MIGRATOR_ON_AHEAD=fail`; `lint` found problems; `generate --check`: the declared tables and the versioned history disagree',
+  [EXIT.backupFailed]: '`MIGRATOR_BACKUP_COMMAND` failed: nothing was changed',
+  [EXIT.schemasDiffer]: '`converge`: a database from an earlier release ended at a different schema than a fresh install, or a second `up` changed something',
+  [EXIT.needsReview]: '`generate`: the migration was written, but parts of it are commented out under `REVIEW:` lines for a person to decide (a drop, a type change, a possible rename)',
+  [EXIT.interruptedBySigint]: 'interrupted by SIGINT: the running statement was cancelled, its transaction rolled back (the message says so, or, for a file without a transaction, that what it did stays), the lock released; when the server does not answer the cancel request within 5 s, the connection is closed instead and the message says that the server rolls back once it runs again',
+  [EXIT.interruptedBySigterm]: 'interrupted by SIGTERM (`docker stop`, a pod\'s termination): the running statement was cancelled, its transaction rolled back (the message says so, or, for a file without a transaction, that what it did stays), the lock released; when the server does not answer the cancel request within 5 s, the connection is closed instead and the message says that the server rolls back once it runs again',
 };
 
 export function exitCodeFor(error: unknown): number {

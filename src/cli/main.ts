@@ -1,19 +1,20 @@
 #!/usr/bin/env node
 /**
  * The `migrator` command: parses arguments, loads configuration, runs the command, logs the outcome
- * and exits with the code documented in README.md. The only place that calls process.exit.
+ * and exits with the code documented in docs/exit-codes.md. The only place that calls process.exit.
  */
-import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { colorAllowed, loadConfig, publicTextOf, secretsIn, secretsOf, terminationLog, type Env } from '../config';
 import { useNodeCryptoForScram } from '../db/scram-crypto';
 import { MigratorError, MigrationFailedError } from '../errors';
 import { createMigrator } from '../create-migrator';
 import { logProgress } from '../run/progress-log';
+import { liveProgress, progressFor } from './live-progress';
 import { createLogger, type Logger } from '../log';
 import { createRedactor, redactValues, type Redactor } from '../redact';
 import { stepLabel, summarize, type PartialReport } from '../results';
 import { packageVersion } from '../version';
+import { writeAll } from '../write-fd';
 import { parseInvocation } from './args';
 import { environment } from './env';
 import { EXIT, exitCodeFor } from './exit-codes';
@@ -35,7 +36,7 @@ async function main(): Promise<number> {
     const masking = { secrets, publicText: publicTextOf() };
     const terminal = isatty(STDERR);
     return {
-      logger: createLogger({ format: terminal ? 'pretty' : 'json', colorize: terminal && colorAllowed(env), ...masking, write: (line) => writeSync(STDERR, line) }),
+      logger: createLogger({ format: terminal ? 'pretty' : 'json', colorize: terminal && colorAllowed(env), ...masking, write: (line) => writeAll(STDERR, line) }),
       redact: createRedactor(masking.secrets, masking),
     };
   };
@@ -48,11 +49,11 @@ async function main(): Promise<number> {
     env = environment(cwd, process.env);
     const invocation = parseInvocation(process.argv.slice(2));
     if (invocation.kind === 'help') {
-      process.stdout.write(`${invocation.text}\n`);
+      writeAll(STDOUT, `${invocation.text}\n`);
       return EXIT.success;
     }
     if (invocation.kind === 'version') {
-      process.stdout.write(`${packageVersion()}\n`);
+      writeAll(STDOUT, `${packageVersion()}\n`);
       return EXIT.success;
     }
     const { command } = invocation;
@@ -62,13 +63,15 @@ async function main(): Promise<number> {
     const logFd = command.printsResult(invocation.values) ? STDERR : STDOUT;
     const config = loadConfig(env, { cwd, logsToTerminal: isatty(logFd) });
     const masking = { secrets: secretsOf(config), publicText: publicTextOf(config.connection) };
+    // Pretty logs on a terminal get the running step as a live line below them.
+    const live = config.log.format === 'pretty' && isatty(logFd) ? liveProgress(logFd) : undefined;
     loggerTo = (fd) =>
       createLogger({
         level: config.log.level,
         format: config.log.format,
         ...masking,
         colorize: isatty(fd) && config.log.color,
-        write: (line) => writeSync(fd, line),
+        write: fd === logFd && live ? live.write : (line) => writeAll(fd, line),
       });
     logger = loggerTo(logFd);
     resultsOnStdout = logFd === STDERR;
@@ -76,13 +79,13 @@ async function main(): Promise<number> {
     const redactResult = resultRedactor(redact);
     // The CLI owns its process, so it may change how node-postgres hashes; the library API leaves that to the app.
     useNodeCryptoForScram();
-    const migrator = createMigrator(config, { logger, signal: stopOnSignals(logger), onEvent: logProgress(logger) });
+    const migrator = createMigrator(config, { logger, signal: stopOnSignals(logger), onEvent: progressFor(logger, live, logProgress) });
     const { msg, ...fields } = await command.run({
       config,
       migrator,
       values: invocation.values,
       positionals: invocation.positionals,
-      print: (text) => writeSync(STDOUT, redactResult(text)),
+      print: (text) => writeAll(STDOUT, redactResult(text)),
       // Not process.stdin: that would open the stream (for a file or /dev/null, loading fs streams) on every start.
       interactive: isatty(0),
     });

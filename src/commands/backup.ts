@@ -5,6 +5,7 @@
  * logs, masked like everything else we write: it is handed the password.
  */
 import { spawn } from '../child-process';
+import { writeAll } from '../write-fd';
 import { publicTextOf, type ConnectionSettings } from '../config';
 import { toolEnvironment } from '../db/libpq-env';
 import { BackupFailedError } from '../errors';
@@ -20,7 +21,7 @@ export async function runBackup(command: string, connection: ConnectionSettings,
     const child = spawn('/bin/sh', ['-c', command], { env: toolEnvironment(connection, 'backup'), stdio: ['ignore', 'pipe', 'pipe'] });
     // One per stream, so that a line of one is never cut by a line of the other.
     for (const stream of [child.stdout, child.stderr]) {
-      const output = lineRedactor(redact, (text) => process.stderr.write(text));
+      const output = lineRedactor(redact, (text) => writeAll(2, text));
       stream.on('data', output.write);
       stream.on('end', output.end);
     }

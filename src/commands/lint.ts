@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { lineAndColumn } from '../db/sql-error';
+import { lineAndColumnAtByte } from '../db/sql-error';
 import { findBackwardIncompatible } from '../lint/backward-compat';
 import { findUnguardedDdl } from '../lint/unguarded-ddl';
 import { runSquawk, squawkProgram } from '../lint/squawk';
@@ -76,7 +76,7 @@ function readGiven(files: string[]): Target[] {
 
 /** Our two rules: DDL that is not safe to run again, and (outside post-deploy migrations) what breaks the release still running. */
 function ourRules(libpgQuery: LibpgQuery, target: Target): LintFinding[] {
-  const at = (byteOffset: number) => lineAndColumn(target.sql, Array.from(Buffer.from(target.sql).subarray(0, byteOffset).toString()).length + 1);
+  const at = (byteOffset: number) => lineAndColumnAtByte(target.sql, byteOffset);
   try {
     const parsed = libpgQuery.parseSync(target.sql);
     const unguarded = findUnguardedDdl(parsed).map(({ location, message }): LintFinding => ({

@@ -39,7 +39,7 @@ const UP_TEMPLATE = (slug: string) => `-- ${slug}
 --
 -- Also change the table's declaration in tables/ so that new databases get the same shape.
 -- For CREATE INDEX CONCURRENTLY, put it alone in this file together with the marker line that
--- runs a file without a transaction (README.md, "Phase 3: versioned"). Not spelled out here: the
+-- runs a file without a transaction (docs/migrations.md, "Phase 3: versioned"). Not spelled out here: the
 -- library looks for that text anywhere in a file, comments included.
 
 `;

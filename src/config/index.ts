@@ -10,7 +10,6 @@ import path from 'node:path';
 import {
   CONNECTION_DEFAULTS,
   DATABASE_URL_EXAMPLE,
-  LIBPQ_VARIABLES,
   MAX_TIMEOUT_MS,
   SSL_MODES,
   connectionFromEnv,
@@ -18,6 +17,7 @@ import {
   type ConnectionSettings,
 } from './connection-settings';
 import { didYouMean } from './did-you-mean';
+import { CONFIG_VARIABLES } from './variables';
 import { value, type Env } from './env-value';
 import { ConfigError } from '../errors';
 
@@ -64,29 +64,7 @@ export interface LoadConfigOptions {
   logsToTerminal?: boolean;
 }
 
-/**
- * Every environment variable the migrator reads: the one list that the check for misspelled
- * variables uses and that README.md's Configuration table must match (a test holds them equal).
- */
-export const CONFIG_VARIABLES: readonly string[] = [
-  'DATABASE_URL',
-  'DATABASE_URL_FILE',
-  ...Object.values(LIBPQ_VARIABLES),
-  'PGPASSWORD_FILE',
-  'MIGRATIONS_DIR',
-  'MIGRATOR_WAIT_TIMEOUT',
-  'MIGRATOR_LOCK_WAIT',
-  'MIGRATOR_LOCK_TIMEOUT',
-  'MIGRATOR_LOCK_RETRIES',
-  'MIGRATOR_STATEMENT_TIMEOUT',
-  'MIGRATOR_ON_AHEAD',
-  'MIGRATOR_BACKUP_COMMAND',
-  'MIGRATOR_IGNORE_TABLES',
-  'MIGRATOR_TERMINATION_LOG',
-  'LOG_LEVEL',
-  'LOG_FORMAT',
-  'NO_COLOR',
-];
+export { CONFIG_VARIABLES } from './variables';
 
 /** Names that are ours or look like ours (MIGRATOR_*, MIGRATIONS_DIR and its misspellings): one we do not read is a mistake. */
 const OUR_PREFIX = /^MIGRAT(OR|IONS?)_/;

@@ -4,20 +4,13 @@
  * transaction back and the first session's pending query fails with 57014.
  */
 import type { ConnectionSettings } from '../config';
-import { createClient } from './client';
+import { askOnce } from './ask-once';
 
-const CANCEL_CONNECT_TIMEOUT_MS = 5000;
+/** How long the cancel request may take, connecting included: well within the CLI's stop grace. */
+export const CANCEL_DEADLINE_MS = 5000;
 
-export async function cancelBackend(settings: ConnectionSettings, pid: number): Promise<boolean> {
-  const client = createClient(settings, CANCEL_CONNECT_TIMEOUT_MS);
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    const { rows } = await client.query<{ cancelled: boolean }>('SELECT pg_cancel_backend($1) AS cancelled', [pid]);
-    return rows[0].cancelled;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+/** Whether a statement was cancelled; undefined when the server did not answer the request in time. */
+export async function cancelBackend(settings: ConnectionSettings, pid: number): Promise<boolean | undefined> {
+  const rows = await askOnce<{ cancelled: boolean }>(settings, 'SELECT pg_cancel_backend($1) AS cancelled', [pid], CANCEL_DEADLINE_MS);
+  return rows && rows[0]?.cancelled === true;
 }

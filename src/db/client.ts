@@ -5,7 +5,16 @@ import type { ConnectionSettings } from '../config';
 /** The server asked for a password and none was configured: retrying cannot help. */
 class NoPasswordError extends Error {}
 
-export function createClient(settings: ConnectionSettings, connectTimeoutMs: number): pg.Client {
+/**
+ * TCP keepalive on every connection: after this long without traffic the kernel probes the peer
+ * every second, 10 times at most (libuv's settings), so a server host that is gone is noticed about
+ * 20 s later, and NATs and load balancers do not drop a connection waiting on a long statement. It
+ * does not notice a server that is frozen while its host still answers TCP (answer-watch.ts does).
+ */
+const KEEPALIVE_IDLE_MS = 10_000;
+
+/** queryTimeoutMs: how long each query may wait for its answer (node-postgres' query_timeout); unbounded when not given. */
+export function createClient(settings: ConnectionSettings, connectTimeoutMs: number, queryTimeoutMs?: number): pg.Client {
   return new pg.Client({
     host: settings.host,
     port: settings.port,
@@ -23,6 +32,9 @@ export function createClient(settings: ConnectionSettings, connectTimeoutMs: num
     application_name: settings.applicationName,
     options: settings.options,
     connectionTimeoutMillis: Math.max(1, Math.round(connectTimeoutMs)),
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
+    ...(queryTimeoutMs !== undefined && { query_timeout: Math.max(1, Math.round(queryTimeoutMs)) }),
   });
 }
 
@@ -47,10 +59,24 @@ export function isPermanentConnectError(error: unknown): boolean {
   return /does not support SSL|SSL is not enabled|no pg_hba\.conf entry/i.test(message);
 }
 
+/**
+ * What a query fails with when we closed its connection because the server stopped answering: the
+ * server may not know yet, so what it was doing ends only when it runs again and sees the close.
+ */
+export class ServerNotAnsweringError extends Error {
+  override readonly name = 'ServerNotAnsweringError';
+}
+
+/** Closes a connection at once, without waiting for the server: every query waiting on it fails with `error`. */
+export function dropConnection(client: pg.Client, error: Error): void {
+  client.connection.stream.destroy(error);
+}
+
 /** Errors that mean the connection itself is gone (server restart, network cut), not bad SQL. */
 const CONNECTION_LOST_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
 
 export function isConnectionLost(error: unknown): boolean {
+  if (error instanceof ServerNotAnsweringError) return true;
   const code = (error as { code?: unknown })?.code;
   if (typeof code === 'string' && CONNECTION_LOST_CODES.has(code)) return true;
   const message = error instanceof Error ? error.message : '';

@@ -22,35 +22,44 @@ export interface LockWatcher {
   stop(): Promise<void>;
 }
 
+const LOOK_DEADLINE_MS = 5000;
+
 export function watchLockWaits(settings: ConnectionSettings, pid: number, intervalMs: number): LockWatcher {
   let observer: pg.Client | undefined;
   let last: LockWait | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let inFlight: Promise<void> | undefined;
 
+  // Not awaited: a server that stopped answering would never confirm the close (end() closes a
+  // connection whose query is unanswered at once), and stop() must not wait for it.
+  const close = () => {
+    void observer?.end().catch(() => undefined);
+    observer = undefined;
+  };
   const look = async () => {
-    try {
-      if (!observer) {
-        observer = createClient(settings, 5000);
-        observer.on('error', () => undefined);
-        await observer.connect();
-      }
-      const { rows } = await observer.query<LockWait>(
-        `SELECT l.relation::regclass::text AS relation, l.locktype AS "lockType", l.mode,
-                pg_blocking_pids(l.pid) AS "blockingPids"
-           FROM pg_locks l WHERE l.pid = $1 AND NOT l.granted LIMIT 1`,
-        [pid],
-      );
-      if (rows[0]) last = rows[0];
-    } catch {
-      // Diagnostics only: a failed look must never fail the run.
+    let client = observer;
+    if (!client) {
+      // Connecting and each look are bounded: a server that stopped answering must not keep looks pending.
+      client = observer = createClient(settings, LOOK_DEADLINE_MS, LOOK_DEADLINE_MS);
+      client.on('error', () => undefined);
+      await client.connect();
     }
+    const { rows } = await client.query<LockWait>(
+      `SELECT l.relation::regclass::text AS relation, l.locktype AS "lockType", l.mode,
+              pg_blocking_pids(l.pid) AS "blockingPids"
+         FROM pg_locks l WHERE l.pid = $1 AND NOT l.granted LIMIT 1`,
+      [pid],
+    );
+    if (rows[0]) last = rows[0];
   };
   const poll = () => {
-    inFlight = look().finally(() => {
-      if (!stopped) timer = setTimeout(poll, intervalMs).unref();
-    });
+    void look()
+      // Diagnostics only: a failed look must never fail the run; the next one opens a new connection.
+      .catch(close)
+      .finally(() => {
+        if (stopped) close();
+        else timer = setTimeout(poll, intervalMs).unref();
+      });
   };
   timer = setTimeout(poll, intervalMs).unref();
 
@@ -59,8 +68,7 @@ export function watchLockWaits(settings: ConnectionSettings, pid: number, interv
     async stop() {
       stopped = true;
       clearTimeout(timer);
-      await inFlight;
-      await observer?.end().catch(() => undefined);
+      close();
     },
   };
 }

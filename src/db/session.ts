@@ -50,7 +50,7 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
   );
   const { inRecovery, readOnly, superuser, user, mayChangeSchema, locked } = rows[0];
   if (superuser && options.requireWritable) {
-    logger.warn({ user }, 'running as a superuser: prefer a role that owns the schema but is not a superuser (see README, Security)');
+    logger.warn({ user }, 'running as a superuser: prefer a role that owns the schema but is not a superuser (see docs/security.md)');
   }
   if (options.requireWritable && (inRecovery || readOnly)) {
     throw new DatabaseReadOnlyError(

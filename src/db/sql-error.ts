@@ -19,11 +19,23 @@ export function describeSqlFailure(error: unknown, sql: string): SqlFailure {
   return failure;
 }
 
-/** PostgreSQL reports a 1-based character offset into the query text; files are read as that text. */
-export function lineAndColumn(sql: string, position: number): { line: number; column: number } {
-  const before = Array.from(sql).slice(0, position - 1).join('');
-  const lines = before.split('\n');
-  return { line: lines.length, column: lines[lines.length - 1].length + 1 };
+interface Location {
+  line: number;
+  column: number;
+}
+
+/**
+ * PostgreSQL reports a 1-based offset into the query text counted in characters (code points);
+ * files are read as that text. Line and column (in characters) of that position, found by walking
+ * the text once: migration files can be tens of megabytes, so nothing is copied out of it.
+ */
+export function lineAndColumn(sql: string, position: number): Location {
+  return locate(walk(sql, position - 1, Infinity));
+}
+
+/** The same for a 0-based offset in the text's UTF-8 bytes (libpg-query's locations). */
+export function lineAndColumnAtByte(sql: string, byteOffset: number): Location {
+  return locate(walk(sql, Infinity, byteOffset));
 }
 
 /**
@@ -32,9 +44,44 @@ export function lineAndColumn(sql: string, position: number): { line: number; co
  */
 export function positionInFile(error: unknown, prefix: string): unknown {
   const fields = error as PgErrorFields | undefined;
-  if (fields?.position !== undefined) fields.position = String(Number(fields.position) - Array.from(prefix).length);
+  if (fields?.position !== undefined) fields.position = String(Number(fields.position) - walk(prefix, Infinity, Infinity).characters);
   return error;
 }
+
+const NEWLINE = 0x0a;
+const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
+const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
+
+interface Walked extends Location {
+  characters: number;
+}
+
+/**
+ * Walks the text from its start, character by character, until `maxCharacters` characters or
+ * `maxBytes` UTF-8 bytes are passed, or to its end, counting lines and columns. A surrogate pair
+ * is one character (of four bytes), as PostgreSQL counts it.
+ */
+function walk(text: string, maxCharacters: number, maxBytes: number): Walked {
+  let line = 1;
+  let column = 1;
+  let characters = 0;
+  let bytes = 0;
+  for (let i = 0; i < text.length && characters < maxCharacters && bytes < maxBytes; characters++) {
+    const unit = text.charCodeAt(i);
+    const pair = isHighSurrogate(unit) && isLowSurrogate(text.charCodeAt(i + 1));
+    if (unit === NEWLINE) {
+      line++;
+      column = 1;
+    } else {
+      column++;
+    }
+    bytes += pair ? 4 : unit < 0x80 ? 1 : unit < 0x800 ? 2 : 3;
+    i += pair ? 2 : 1;
+  }
+  return { line, column, characters };
+}
+
+const locate = ({ line, column }: Walked): Location => ({ line, column });
 
 export function formatLocation(file: string, failure: SqlFailure): string {
   return failure.line === undefined ? file : `${file}:${failure.line}:${failure.column}`;

@@ -5,8 +5,9 @@
  */
 import type pg from 'pg';
 import type { MigratorConfig } from '../config';
-import { cancelBackend } from './cancel';
-import { backendPid, errorCode, errorMessage, isConnectionLost } from './client';
+import { watchAnswers, type AnswerWatch } from './answer-watch';
+import { CANCEL_DEADLINE_MS, cancelBackend } from './cancel';
+import { backendPid, errorCode, errorMessage, isConnectionLost, ServerNotAnsweringError } from './client';
 import { connectWithRetry } from './connect';
 import { acquireMigrationLock, releaseMigrationLock } from './lock';
 import { watchLockWaits, type LockWatcher } from './lock-watch';
@@ -38,20 +39,28 @@ export async function withDatabase<T>(
 ): Promise<T> {
   const { logger, signal } = options;
   let client: pg.Client | undefined;
+  let answers: AnswerWatch | undefined;
   let lockWatcher: LockWatcher | undefined;
   // A cancel request only stops a statement that is running, so repeat it until the work has unwound.
+  // One the server does not answer means it cannot roll back now either: the connection is closed,
+  // so that the run ends within the stop grace instead of waiting for the server.
   let cancelling: NodeJS.Timeout | undefined;
   const cancel = () => {
     const pid = client && backendPid(client);
     if (pid === undefined) return;
-    void cancelBackend(config.connection, pid);
-    cancelling = setInterval(() => void cancelBackend(config.connection, pid), CANCEL_REPEAT_MS);
+    const request = () =>
+      void cancelBackend(config.connection, pid).then((cancelled) => {
+        if (cancelled === undefined) answers?.giveUp(`a cancel request got no answer within ${CANCEL_DEADLINE_MS / 1000} s`);
+      });
+    request();
+    cancelling = setInterval(request, CANCEL_REPEAT_MS);
   };
   // What the session was doing, for the message when its connection is lost outside a step
   // (a step's own failure says what became of it).
   let doing = 'preparing the session, so nothing was changed';
   try {
     client = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
+    answers = watchAnswers(client, config.connection, logger);
     // An idle connection that breaks emits 'error'; the next query then fails and is reported.
     client.on('error', (error) => logger.debug({ error: error.message }, 'database connection error'));
     signal?.addEventListener('abort', cancel, { once: true });
@@ -75,12 +84,14 @@ export async function withDatabase<T>(
   } catch (error) {
     if (signal?.aborted && !(error instanceof InterruptedError)) throw InterruptedError.from(signal);
     if (!(error instanceof MigratorError) && isConnectionLost(error)) {
-      throw new DatabaseUnavailableError(`lost the database connection (${errorMessage(error)}) while ${doing}`, errorCode(error), { cause: error });
+      const what = error instanceof ServerNotAnsweringError ? error.message : `lost the database connection (${errorMessage(error)})`;
+      throw new DatabaseUnavailableError(`${what} while ${doing}`, errorCode(error), { cause: error });
     }
     throw error;
   } finally {
     signal?.removeEventListener('abort', cancel);
     clearInterval(cancelling);
+    answers?.stop();
     await lockWatcher?.stop();
     // end() sends Terminate at once (the lock is already released); its promise only waits for the
     // server to close the socket, which tells us nothing and cost a few ms of every start.

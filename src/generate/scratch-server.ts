@@ -6,7 +6,7 @@
  * publishes the port on the engine's host, waits until the server accepts connections, removes a
  * container that never gets ready, and its reaper removes ours even when this process is killed.
  * stop() removes it on every other way out. The scratch databases are made by a role that owns
- * them but is not a superuser, as README's Security section advises for the real one, so a
+ * them but is not a superuser, as docs/security.md advises for the real one, so a
  * migration that needs more than that fails here first.
  */
 import { randomBytes } from 'node:crypto';

@@ -10,14 +10,20 @@ export interface VersionedFile {
   name: string;
   fileName: string;
   hash: string;
-  sql: string;
+  /**
+   * The file's text, decoded and checked when first read: a start that finds a file applied and
+   * unchanged (its hash) never needs it.
+   */
+  readonly sql: string;
+  /** Whether the library runs it in a transaction (the file has no marker). */
+  inTransaction: boolean;
   /**
    * A .js migration a read-only command did not run: its SQL and hash are known only to `up`,
    * which runs its generateSql() (sql and hash are empty then).
    */
   deferred?: true;
   /** Applied only by `up --post-deploy` (its header has the post-deploy line; src/source/post-deploy.ts). */
-  postDeploy?: true;
+  readonly postDeploy: boolean;
 }
 
 /** A file containing this line runs without a transaction (the library's rule). */
@@ -30,7 +36,7 @@ const MIGRATION_FILE = /\.(sql|js)$/i;
 // The library's own file-name pattern.
 const LIBRARY_NAME = /^(-?\d+)[-_]?(.*).(sql|js)$/i;
 
-export function runsInTransaction(sql: string): boolean {
+export function runsInTransaction(sql: string | Buffer): boolean {
   return !sql.includes(NO_TRANSACTION_MARKER);
 }
 

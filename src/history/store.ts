@@ -3,10 +3,12 @@
  * The only code that knows that table, its row 0 and its INSERT; every command reads and writes
  * the history through this contract.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { ValidationError } from '../errors';
 import type { AppliedMigration } from '../results';
 import { batchedQueries, isHistoryInsert } from './batched-queries';
+import { compareWithHistory, type HistoryComparison } from './compare';
 import type { VersionedFile } from './files';
 import { libraryTableMigration, runLibraryMigration, type LibraryMigration } from './library';
 
@@ -16,12 +18,25 @@ export const HISTORY_TABLE = 'migrations';
 /** The library's own first row, the migration that created its table: not one of ours. */
 const LIBRARY_OWN_ID = 0;
 
+export interface HistoryCheck extends HistoryComparison {
+  /** Highest applied id (0: none). */
+  currentVersion: number;
+  lastApplied?: AppliedMigration;
+}
+
 export interface HistoryStore {
   /**
    * The applied migrations, oldest first (the library's own row 0 left out; none when there is no
    * history table yet). Refuses a table of that name that is not the library's history.
    */
   read(): Promise<AppliedMigration[]>;
+  /**
+   * The history checked against the files (compare.ts): pending, ahead, the current version. When
+   * the applied migrations are exactly files 1..n unchanged, as on nearly every start, a digest
+   * the server computes says so in one row, whatever n is; otherwise every row is read, so that
+   * the messages can name the file.
+   */
+  check(files: VersionedFile[]): Promise<HistoryCheck>;
   /**
    * Creates the history table, with its row 0, exactly as the library does (in a transaction of
    * its own), unless it exists. apply() calls it first; before record(), the caller does.
@@ -62,9 +77,23 @@ export function createHistoryStore(client: pg.Client, versionedDir: string | und
   let tableExists: boolean | undefined;
   const store: HistoryStore = {
     async read() {
-      const history = await readHistory(client);
-      tableExists = history !== undefined;
-      return history ?? [];
+      const catalog = await readCatalog(client);
+      tableExists = catalog !== undefined;
+      return catalog ? readRows(client, catalog) : [];
+    },
+
+    async check(files) {
+      const catalog = await readCatalog(client);
+      tableExists = catalog !== undefined;
+      if (catalog) {
+        const { count, digest, ...last } = (await client.query<HistoryDigest>(digestSql(catalog))).rows[0];
+        const applied = files.slice(0, count);
+        if (applied.length === count && applied.every((file) => !file.deferred) && digest === digestOf(applied) && last.id === count) {
+          return { pending: files.slice(count), ahead: [], currentVersion: count, ...(count > 0 && { lastApplied: last }) };
+        }
+      }
+      const rows = catalog ? await readRows(client, catalog) : [];
+      return { ...compareWithHistory(files, rows), currentVersion: Math.max(0, ...rows.map((row) => row.id)), lastApplied: rows.at(-1) };
     },
 
     async ensureTable() {
@@ -117,13 +146,37 @@ async function applyThroughLibrary(client: pg.Client, migration: LibraryMigratio
   }
 }
 
+interface HistoryDigest extends AppliedMigration {
+  count: number;
+  digest: string;
+}
+
+/** What the server digests of the history: id:hash of every row, in id order. */
+function digestOf(files: VersionedFile[]): string {
+  return createHash('md5')
+    .update(files.map((file) => `${file.id}:${file.hash}`).join(','))
+    .digest('hex');
+}
+
+/** One row: how many migrations are applied, the digest of all of them, and the last one. */
+const digestSql = (catalog: HistoryTable) => `
+SELECT s.count, s.digest, l.*
+  FROM (SELECT count(*)::int AS count, md5(coalesce(string_agg(id || ':' || hash, ',' ORDER BY id), '')) AS digest
+          FROM ${HISTORY_TABLE} WHERE id <> ${LIBRARY_OWN_ID}) s
+  LEFT JOIN LATERAL (SELECT id, name, hash, ${catalog.hasExecutedAt ? 'executed_at' : 'NULL'} AS "executedAt"
+                       FROM ${HISTORY_TABLE} WHERE id <> ${LIBRARY_OWN_ID} ORDER BY id DESC LIMIT 1) l ON true`;
+
 /**
  * postgres-migrations decides that its table exists by looking for any ordinary table named
  * `migrations` in any schema, then reads whichever one the search_path finds. A table of that name
  * in another schema, or an application table of that name, would fool it; we refuse instead.
  */
-/** undefined: there is no history table yet. */
-async function readHistory(client: pg.Client): Promise<AppliedMigration[] | undefined> {
+interface HistoryTable {
+  hasExecutedAt: boolean;
+}
+
+/** The history table as the catalog shows it; undefined when there is none yet. */
+async function readCatalog(client: pg.Client): Promise<HistoryTable | undefined> {
   const { rows } = await client.query<HistoryCatalog>(
     `SELECT to_regclass($1)::text AS visible,
             (SELECT relkind::text FROM pg_class WHERE oid = to_regclass($1)) AS "visibleKind",
@@ -153,8 +206,12 @@ async function readHistory(client: pg.Client): Promise<AppliedMigration[] | unde
         `an application table must not be called "${HISTORY_TABLE}": rename it`,
     );
   }
+  return { hasExecutedAt: catalog.columns?.includes('executed_at') ?? false };
+}
+
+async function readRows(client: pg.Client, catalog: HistoryTable): Promise<AppliedMigration[]> {
   const history = await client.query<AppliedMigration>(
-    `SELECT id, name, hash, ${catalog.columns?.includes('executed_at') ? 'executed_at' : 'NULL'} AS "executedAt"
+    `SELECT id, name, hash, ${catalog.hasExecutedAt ? 'executed_at' : 'NULL'} AS "executedAt"
        FROM ${HISTORY_TABLE} WHERE id <> ${LIBRARY_OWN_ID} ORDER BY id`,
   );
   return history.rows;

@@ -10,7 +10,7 @@
  * and every migration after it wait for `up --post-deploy`.
  */
 import { MigrationFailedError } from '../errors';
-import { runsInTransaction, type VersionedFile } from '../history';
+import type { VersionedFile } from '../history';
 import { indexesBuiltBy, invalidAmong, invalidIndexes, type BuiltIndex, type InvalidIndex } from './concurrent-indexes';
 import type { Phase, PhaseContext, Step } from './phase';
 
@@ -19,7 +19,7 @@ type VersionedStep = Step & { version: number; migration: VersionedFile; rebuild
 const dropSql = (index: InvalidIndex) => `DROP INDEX CONCURRENTLY IF EXISTS ${index.qualified}`;
 
 function migrationStep(file: VersionedFile): VersionedStep {
-  const inTransaction = runsInTransaction(file.sql);
+  const { inTransaction } = file;
   return {
     phase: 'versioned',
     kind: 'migration',
@@ -66,7 +66,7 @@ export const versioned: Phase<VersionedStep> = {
   async plan(context) {
     const pending = new Set(context.history.pending);
     const built = context.files.versioned
-      .filter((file) => !pending.has(file) && !file.deferred && !runsInTransaction(file.sql))
+      .filter((file) => !pending.has(file) && !file.deferred && !file.inTransaction)
       .flatMap((file) => indexesBuiltBy(file.sql).map((index) => ({ ...index, file })));
     const rebuilds = (await invalidAmong(context.client, built)).map((index) => rebuildStep(index.file, index));
     const pendingSteps = context.history.pending.map(migrationStep);

@@ -9,7 +9,7 @@
 import type pg from 'pg';
 import type { OnAhead } from '../config';
 import { ValidationError } from '../errors';
-import { compareWithHistory, createHistoryStore } from '../history';
+import { createHistoryStore } from '../history';
 import { withFields, type Logger } from '../log';
 import { declaredColumns } from '../phases/declared-columns';
 import { legacyScripts } from '../phases/legacy';
@@ -34,8 +34,7 @@ export interface RunState extends HistoryState {
 /** Reads the history and checks it against the files: edited, missing or unknown migrations. */
 export async function readState(client: pg.Client, files: MigrationSet): Promise<RunState> {
   const store = createHistoryStore(client, files.versionedDir);
-  const applied = await store.read();
-  const { pending, ahead } = compareWithHistory(files.versioned, applied);
+  const { pending, ahead, currentVersion, lastApplied } = await store.check(files.versioned);
   // Only pending files: one already applied stays valid, whatever it holds.
   for (const file of pending) checkPendingVersioned(file);
   return {
@@ -43,8 +42,8 @@ export async function readState(client: pg.Client, files: MigrationSet): Promise
     store,
     pending,
     ahead: ahead.map(({ id, name }) => ({ id, name })),
-    currentVersion: Math.max(0, ...applied.map((row) => row.id)),
-    lastApplied: applied.at(-1),
+    currentVersion,
+    lastApplied,
   };
 }
 

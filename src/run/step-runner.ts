@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import { now } from '../clock';
-import { errorCode, errorMessage, isConnectionLost } from '../db/client';
+import { errorCode, errorMessage, isConnectionLost, ServerNotAnsweringError } from '../db/client';
 import { describeLockWait, type LockWatcher } from '../db/lock-watch';
 import { describeSqlFailure, formatLocation, positionInFile } from '../db/sql-error';
 import { inTransaction } from '../db/transaction';
@@ -113,14 +113,29 @@ function whatStayed(sql: string, error: unknown): string {
   return 'the statements up to its last COMMIT before the failure stay applied';
 }
 
+/**
+ * What became of a step whose connection we closed because the server stopped answering: the
+ * server finds out only when it runs again, so the step ends then, not now.
+ */
+function unansweredOutcome(step: Step, stage: Stage): string {
+  if (stage === 'plan') return 'nothing was changed (planning is always rolled back)';
+  return step.transaction === 'none'
+    ? 'it runs without a transaction, so what it did stays, and the server may carry on with its statement until it runs again and sees the connection closed'
+    : 'the connection was closed, so the server rolls its transaction back when it runs again and sees that (unless it was committing at that moment: `migrator status` shows which)';
+}
+
 /** Turns an error raised while a step ran (or was dry-run) into the error that says what happened. */
 export function stepFailure(error: unknown, context: RunContext, step: Step, stage: Stage, advice?: string): Error {
   const name = nameOf(step);
   if (context.signal?.aborted) {
     if (stage === 'plan') return InterruptedError.from(context.signal, 'while planning, nothing was changed');
+    if (error instanceof ServerNotAnsweringError) return InterruptedError.from(context.signal, `during ${name}, and ${error.message}; ${unansweredOutcome(step, stage)}`);
     return InterruptedError.from(context.signal, `during ${name}; ${outcomeOf(step, stage, error)}`);
   }
   if (error instanceof MigratorError) return error;
+  if (error instanceof ServerNotAnsweringError) {
+    return new DatabaseUnavailableError(`${error.message} while ${stage === 'plan' ? 'planning' : 'running'} ${name}; ${unansweredOutcome(step, stage)}`, undefined, { cause: error });
+  }
   if (isConnectionLost(error)) {
     return new DatabaseUnavailableError(`lost the database connection while ${stage === 'plan' ? 'planning' : 'running'} ${name}: ${errorMessage(error)}; ${outcomeOf(step, stage, error)}`, errorCode(error), {
       cause: error,

@@ -1,6 +1,6 @@
 /** What a migration file may contain, checked before anything runs. */
 import { ValidationError } from '../errors';
-import { NO_TRANSACTION_MARKER, runsInTransaction, type VersionedFile } from '../history';
+import { NO_TRANSACTION_MARKER, type VersionedFile } from '../history';
 import { refusesTransaction, splitStatements, transactionControl, type Statement } from './statements';
 
 const NO_OP_HINT = 'for a step that intentionally does nothing, write SELECT 1;';
@@ -51,7 +51,7 @@ export function checkPendingVersioned(file: VersionedFile): void {
   const label = `versioned/${file.fileName}`;
   const statements = splitStatements(file.sql);
   refuseNoStatement(label, file.sql, statements);
-  if (runsInTransaction(file.sql)) {
+  if (file.inTransaction) {
     refuseInTransaction(label, file.sql, statements);
     return;
   }

@@ -28,10 +28,17 @@ export function decodeSqlText(label: string, bytes: Buffer): string {
   // toString keeps ASCII text in one byte per character, which matters for very large migrations.
   const text = bytes.toString('utf8');
   if (!isUtf8(bytes)) {
-    const line = text.split('\uFFFD')[0].split('\n').length;
-    throw new ValidationError(`${label} is not valid UTF-8 (first bad byte on line ${line}): save it as UTF-8`, label);
+    throw new ValidationError(`${label} is not valid UTF-8 (first bad byte on line ${lineOfFirstBadByte(text)}): save it as UTF-8`, label);
   }
   return text;
+}
+
+/** Decoding turned the first bad byte into U+FFFD; its line is counted in place, without splitting a file that may be huge. */
+function lineOfFirstBadByte(text: string): number {
+  const bad = text.indexOf('\uFFFD');
+  let line = 1;
+  for (let at = text.indexOf('\n'); at !== -1 && at < bad; at = text.indexOf('\n', at + 1)) line++;
+  return line;
 }
 
 /** The names in a phase's folder (label: e.g. "legacy"), undefined when it does not exist, a clear error when it cannot be read. */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ValidationError } from '../errors';
-import { isMigrationFile, MAX_NAME_LENGTH, migrationHash, parseMigrationFileName, type VersionedFile } from '../history';
+import { isMigrationFile, MAX_NAME_LENGTH, migrationHash, parseMigrationFileName, runsInTransaction, type VersionedFile } from '../history';
 import { isPostDeploy } from './post-deploy';
 import { decodeSqlText, readBytes } from './sql-text';
 
@@ -34,16 +34,36 @@ export function loadVersionedFiles(dir: string, entries: string[], executeJs: bo
     // long folder name that walk gets hot enough for V8 to optimize it, megabytes of peak RSS.
     const filePath = `${dir}${path.sep}${fileName}`;
     if (isJs) {
-      if (!executeJs) return { id, name, fileName, sql: '', hash: '', deferred: true };
+      if (!executeJs) return { id, name, fileName, sql: '', hash: '', inTransaction: true, postDeploy: false, deferred: true };
       const sql = sqlFromJs(filePath);
-      return { id, name, fileName, sql, hash: migrationHash(fileName, sql) };
+      return { id, name, fileName, sql, hash: migrationHash(fileName, sql), inTransaction: runsInTransaction(sql), postDeploy: isPostDeploy(sql) };
     }
     // Hashing the bytes read avoids encoding a second copy of a possibly very large file.
     const label = `versioned/${fileName}`;
-    const bytes = readBytes(label, () => readFileSync(filePath));
-    const sql = decodeSqlText(label, bytes);
-    return { id, name, fileName, sql, hash: migrationHash(fileName, bytes), ...(isPostDeploy(sql) && { postDeploy: true as const }) };
+    return lazyText(label, { id, name, fileName }, readBytes(label, () => readFileSync(filePath)));
   });
+}
+
+/** A .sql migration whose text is decoded and checked when first read (then its bytes are let go). */
+function lazyText(label: string, names: Pick<VersionedFile, 'id' | 'name' | 'fileName'>, bytes: Buffer): VersionedFile {
+  let raw: Buffer | undefined = bytes;
+  let text: string | undefined;
+  const sql = () => {
+    text ??= decodeSqlText(label, raw!);
+    raw = undefined;
+    return text;
+  };
+  return {
+    ...names,
+    hash: migrationHash(names.fileName, bytes),
+    inTransaction: runsInTransaction(bytes),
+    get sql() {
+      return sql();
+    },
+    get postDeploy() {
+      return isPostDeploy(sql());
+    },
+  };
 }
 
 function checkNames(files: Array<{ name: string; fileName: string }>): void {
@@ -64,24 +84,19 @@ function checkNames(files: Array<{ name: string; fileName: string }>): void {
 }
 
 function checkIds(files: Array<{ id: number; fileName: string }>): void {
-  const byId = new Map<number, string[]>();
-  for (const { id, fileName } of files) byId.set(id, [...(byId.get(id) ?? []), fileName]);
-  for (const [id, fileNames] of byId) {
-    if (fileNames.length > 1) {
-      throw new ValidationError(
-        `versioned migrations ${fileNames.join(' and ')} share id ${id} (two branches each added one): give the one merged last the next free id with: migrator renumber ${fileNames[1]}`,
-        fileNames[1],
-      );
-    }
+  // In id order (a stable sort keeps files of one id in name order), a duplicate is a neighbour.
+  const byId = [...files].sort((a, b) => a.id - b.id);
+  for (let at = 1; at < byId.length; at++) {
+    if (byId[at].id !== byId[at - 1].id) continue;
+    const fileNames = byId.filter((file) => file.id === byId[at].id).map((file) => file.fileName);
+    throw new ValidationError(
+      `versioned migrations ${fileNames.join(' and ')} share id ${byId[at].id} (two branches each added one): give the one merged last the next free id with: migrator renumber ${fileNames[1]}`,
+      fileNames[1],
+    );
   }
-  const ids = [...byId.keys()].sort((a, b) => a - b);
-  ids.forEach((id, index) => {
+  byId.forEach(({ id, fileName }, index) => {
     if (id !== index + 1) {
-      const next = byId.get(id)![0];
-      throw new ValidationError(
-        `versioned migration ${index + 1} is missing (next is ${next}): ids must run 1, 2, 3... without gaps`,
-        next,
-      );
+      throw new ValidationError(`versioned migration ${index + 1} is missing (next is ${fileName}): ids must run 1, 2, 3... without gaps`, fileName);
     }
   });
 }

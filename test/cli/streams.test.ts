@@ -77,4 +77,43 @@ describe('streams and terminals', () => {
     expect(status).toMatch(/the schema is current/);
     expect(JSON.parse(readFileSync(log, 'utf8').trim().split('\n').at(-1)!)).toMatchObject({ msg: 'status' });
   });
+
+  test('on a terminal, the running step is a live line with its elapsed time; in JSON, each step says its index and the total', async () => {
+    migrations.write('versioned/3_slow.sql', 'SELECT pg_sleep(2.5);\n');
+    const screen = onTerminal(['up'], { ...env, NO_COLOR: '1' });
+
+    expect(screen).toMatch(/\r\u001b\[2Kapplying 5\/5 versioned\/3_slow\.sql {2}0 s/);
+    expect(screen).toMatch(/\r\u001b\[2Kapplying 5\/5 versioned\/3_slow\.sql {2}2 s/);
+    expect(screen).toMatch(/INFO.*5 step\(s\) pending: legacy 0, tables 2, versioned 3/);
+    expect(screen).toMatch(/INFO.*migration applied/);
+
+    await db.query('DROP TABLE customers, orders, migrations, migrator_declared_columns');
+    const json = await runMigrator(['up'], { env });
+    expect(json.lines.filter((line) => String(line.msg).startsWith('applying ')).map((line) => [line.step, line.steps, line.file])).toEqual([
+      [1, 5, '010_customers.sql'],
+      [2, 5, '020_orders.sql'],
+      [3, 5, '1_orders_customer_index.sql'],
+      [4, 5, '2_customers_display_name.sql'],
+      [5, 5, '3_slow.sql'],
+    ]);
+  });
+
+  test('a non-blocking stdout that a slow reader fills: every line still arrives, and the run exits 0', async () => {
+    for (let id = 3; id <= 300; id++) migrations.write(`versioned/${id}_step_${id}.sql`, `SELECT ${id};\n`);
+    const out = `${migrations.dir}/out.log`;
+    // O_NONBLOCK set on the pipe's shared file description, as another process on the pipe may leave it.
+    const nonBlocking = `import fcntl, os, sys; fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK); os.execv(sys.argv[1], sys.argv[1:])`;
+    const run = spawnSync(
+      'bash',
+      ['-c', `python3 -c "$0" "$@" | (sleep 3; cat > '${out}'); exit \${PIPESTATUS[0]}`, nonBlocking, process.execPath, CLI, 'up'],
+      { env: { PATH: process.env.PATH, ...env, LOG_LEVEL: 'debug' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const { readFileSync } = await import('node:fs');
+
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(600);
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ msg: 'migrator finished', versioned: 300 });
+  });
 });

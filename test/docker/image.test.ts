@@ -3,11 +3,14 @@
  * the suite's PostgreSQL container. The migrator joins that container's network namespace, so it
  * reaches PostgreSQL on loopback, as a sidecar would.
  */
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
 import { summaryLine } from '../support/cli';
+import { tempMigrations } from '../support/fixtures';
+import { LARGE_TABLE_SQL, writeLargeMigration, type LargeMigrationOptions } from '../support/large-migration';
 import {
   BUILD_TIMEOUT_MS,
   ROOT,
@@ -36,10 +39,10 @@ function databaseEnv(db: TestDatabase): Record<string, string> {
 }
 
 /** `docker run --rm --read-only` of the image, with the environment passed by name (values stay off the command line). */
-function runImage(env: Record<string, string>, volumes: string[] = [], args: string[] = []): Promise<CommandResult> {
+function runImage(env: Record<string, string>, volumes: string[] = [], args: string[] = [], runOptions: string[] = []): Promise<CommandResult> {
   return docker(
     [
-      'run', '--rm', '--read-only',
+      'run', '--rm', '--read-only', ...runOptions,
       '--network', `container:${postgresContainer()}`,
       ...Object.keys(env).flatMap((name) => ['-e', name]),
       ...volumes.flatMap((volume) => ['-v', volume]),
@@ -155,6 +158,44 @@ describe('the image against PostgreSQL', () => {
       expect((await appliedVersions(db)).map((row) => row.id)).not.toContain(brokenId);
     } finally {
       migrations.remove();
+    }
+  });
+
+  test.each<[string, LargeMigrationOptions]>([
+    ['its last line', { lastLine: 'SELEC broken;' }],
+    ['line 2', { secondLine: 'SELEC broken;' }],
+  ])('a 50 MB migration with a syntax error on %s, in 512 MiB: exit 1 at file:line:column, and the termination message', async (_where, options) => {
+    const migrations = tempMigrations();
+    chmodSync(migrations.dir, 0o755);
+    // Where Kubernetes mounts it: a file the container's user may write.
+    const terminationDir = mkdtempSync(path.join(os.tmpdir(), 'migrator-termination-'));
+    const terminationLog = path.join(terminationDir, 'termination-log');
+    writeFileSync(terminationLog, '');
+    chmodSync(terminationDir, 0o755);
+    chmodSync(terminationLog, 0o666);
+    try {
+      migrations.write('tables/010_big.sql', LARGE_TABLE_SQL);
+      migrations.write('versioned/1_placeholder.sql', 'SELECT 1;');
+      const { lines } = await writeLargeMigration(path.join(migrations.dir, 'versioned', '2_fill_big.sql'), 50 * 1024 * 1024, options);
+      const line = options.secondLine === undefined ? lines : 2;
+
+      const result = await runImage(
+        databaseEnv(db),
+        [`${migrations.dir}:/app/migrations:ro`, `${terminationLog}:/dev/termination-log`],
+        [],
+        ['--memory', '512m', '--memory-swap', '512m'],
+      );
+
+      expect(result.code).toBe(1);
+      expect(summaryLine(result)).toMatchObject({ outcome: 'failed', exitCode: 1, file: '2_fill_big.sql', pgCode: '42601', line, column: 1 });
+      expect(String(summaryLine(result).msg)).toContain(`versioned/2_fill_big.sql:${line}:1 failed: syntax error`);
+      expect(readFileSync(terminationLog, 'utf8')).toMatch(
+        new RegExp(`^pg-init-migrator up failed with exit code 1 \\(a migration failed\\): versioned/2_fill_big\\.sql:${line}:1 failed: syntax error`),
+      );
+      expect((await appliedVersions(db)).map((row) => row.id)).toEqual([1]);
+    } finally {
+      migrations.remove();
+      rmSync(terminationDir, { recursive: true, force: true });
     }
   });
 

@@ -41,17 +41,20 @@ describe('bad input', () => {
     expect(await tableNames(db)).toEqual([]);
   });
 
+  /** A file of each phase, for SQL errors: path, phase, file name. */
+  const TYPO_FILES = [
+    ['legacy/002_typo.sql', 'legacy', '002_typo.sql'],
+    ['tables/030_typo.sql', 'tables', '030_typo.sql'],
+    ['versioned/3_typo.sql', 'versioned', '3_typo.sql'],
+  ];
+
   test('a migrations folder that does not exist: exit 2', async () => {
     const result = await runMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: path.join(migrations.dir, 'nope') } });
     expect(result.code).toBe(2);
     expect(summaryLine(result)).toMatchObject({ variable: 'MIGRATIONS_DIR' });
   });
 
-  test.each([
-    ['legacy/002_typo.sql', 'legacy', '002_typo.sql'],
-    ['tables/030_typo.sql', 'tables', '030_typo.sql'],
-    ['versioned/3_typo.sql', 'versioned', '3_typo.sql'],
-  ])('a syntax error in %s: exit 1 with file, line and column', async (relative, phase, file) => {
+  test.each(TYPO_FILES)('a syntax error in %s: exit 1 with file, line and column', async (relative, phase, file) => {
     put(relative, '-- a comment line\nCREATE TABLE typo (\n  id int,\n  name txet NOT NULL,,\n);\n');
 
     const result = await run();
@@ -59,6 +62,19 @@ describe('bad input', () => {
     expect(result.code).toBe(1);
     expect(summaryLine(result)).toMatchObject({ phase, file, pgCode: '42601', line: 4 });
     expect(summaryLine(result).msg).toMatch(new RegExp(`${relative.replace('.', '\\.')}:4:\\d+ failed: syntax error`));
+  });
+
+  // PostgreSQL counts the error's position in characters: é and € are 2 and 3 bytes, and 😀 and 𝄞
+  // (beyond the Basic Multilingual Plane) are 4 bytes and 2 UTF-16 code units, yet one character each.
+  test.each(TYPO_FILES)('a syntax error after multi-byte and astral-plane characters in %s: line and column in characters', async (relative, phase, file) => {
+    put(relative, "-- Grüße, 20 €, 😀 and 𝄞 before the error\nSELECT 'naïve 😀' AS a;\nSELECT '€😀' AS b, FROM nowhere;\n");
+
+    const result = await run();
+
+    expect(result.code).toBe(1);
+    // Line 3: `SELECT '€😀' AS b, ` is 18 characters, so FROM is at column 19.
+    expect(summaryLine(result)).toMatchObject({ phase, file, pgCode: '42601', line: 3, column: 19 });
+    expect(summaryLine(result).msg).toContain(`${relative}:3:19 failed: syntax error at or near "FROM"`);
   });
 
   test('CRLF line endings on an applied file: exit 6, saying only the line endings changed', async () => {

@@ -2,45 +2,12 @@
  * The database is late, or restarts in the middle of a run. These tests need a server of their
  * own on a fixed port, so that the migrator can be pointed at it before it exists or while it restarts.
  */
-import { createServer } from 'node:net';
-import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
-import pg from 'pg';
+import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import { MIGRATION_LOCK_KEY } from '../../src/db/lock-key';
-import { TEST_IMAGE } from '../support/global-setup';
 import { runMigrator, startMigrator, summaryLine, waitForLine } from '../support/cli';
 import { fixturePath, tempMigrations } from '../support/fixtures';
+import { connectOwn, freePort, ownUrl, query, startPostgres } from '../support/own-postgres';
 import { waitUntil } from '../support/wait';
-
-const PASSWORD = 'outage-secret';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function startPostgres(port: number): Promise<StartedPostgreSqlContainer> {
-  return new PostgreSqlContainer(TEST_IMAGE)
-    .withPassword(PASSWORD)
-    .withDatabase('app')
-    .withExposedPorts({ container: 5432, host: port })
-    .start();
-}
-
-async function query(port: number, sql: string): Promise<Array<Record<string, unknown>>> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'test', password: PASSWORD, database: 'app' });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe('database outages', () => {
   let container: StartedPostgreSqlContainer | undefined;
@@ -51,7 +18,7 @@ describe('database outages', () => {
 
   test('a database that comes up 10 s after the migrator started: it waits, then succeeds', async () => {
     const port = await freePort();
-    const url = `postgres://test:${PASSWORD}@127.0.0.1:${port}/app`;
+    const url = ownUrl(port);
     const run = startMigrator(['up'], { env: { DATABASE_URL: url, MIGRATIONS_DIR: fixturePath('basic'), MIGRATOR_WAIT_TIMEOUT: '90' } });
     await waitForLine(run.child, (line) => line.msg === 'database not reachable yet, retrying');
     await new Promise((resolve) => setTimeout(resolve, 10_000));
@@ -67,7 +34,7 @@ describe('database outages', () => {
   test('a restart in the middle of a run: exit 4, nothing half applied, the next run completes', async () => {
     const port = await freePort();
     container = await startPostgres(port);
-    const url = `postgres://test:${PASSWORD}@127.0.0.1:${port}/app`;
+    const url = ownUrl(port);
     const migrations = tempMigrations('basic');
     await query(port, 'CREATE TABLE test_control (sleep_seconds int); INSERT INTO test_control VALUES (60)');
     migrations.write('versioned/3_slow.sql', 'CREATE TABLE slow_half (id int);\nSELECT pg_sleep((SELECT sleep_seconds FROM test_control));\n');
@@ -98,12 +65,12 @@ describe('database outages', () => {
   test('a restart while waiting for the lock another session holds: exit 4, nothing changed', async () => {
     const port = await freePort();
     container = await startPostgres(port);
-    const holder = new pg.Client({ host: '127.0.0.1', port, user: 'test', password: PASSWORD, database: 'app' });
+    const holder = connectOwn(port);
     holder.on('error', () => undefined);
     await holder.connect();
     await holder.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATION_LOCK_KEY]);
     try {
-      const url = `postgres://test:${PASSWORD}@127.0.0.1:${port}/app`;
+      const url = ownUrl(port);
       const run = startMigrator(['up'], { env: { DATABASE_URL: url, MIGRATIONS_DIR: fixturePath('basic'), MIGRATOR_LOCK_WAIT: '120' } });
       await waitForLine(run.child, (line) => line.msg === 'another migrator holds the lock, waiting for it');
       await container.restart();

@@ -2,31 +2,14 @@
  * A very large migration and a long history both succeed within a 512 MiB memory limit, the
  * smallest limit README.md recommends for migrations of this size.
  */
-import { createWriteStream } from 'node:fs';
 import path from 'node:path';
-import { once } from 'node:events';
 import { runMigrator, summaryLine } from '../support/cli';
 import { appliedVersions, type TestDatabase } from '../support/database';
 import type { TempMigrations } from '../support/fixtures';
 import { withFreshDatabase } from '../support/fresh';
+import { LARGE_TABLE_SQL, writeLargeMigration } from '../support/large-migration';
 
 const MEMORY_LIMIT_MB = 512;
-
-async function writeLargeMigration(file: string, bytes: number): Promise<number> {
-  const rows = Array.from({ length: 1000 }, (_, i) => `(${i}, '${'x'.repeat(80)}')`).join(',');
-  const statement = `INSERT INTO big (n, payload) VALUES ${rows};\n`;
-  const out = createWriteStream(file);
-  let written = 0;
-  let statements = 0;
-  while (written < bytes) {
-    if (!out.write(statement)) await once(out, 'drain');
-    written += statement.length;
-    statements++;
-  }
-  out.end();
-  await once(out, 'finish');
-  return statements * 1000;
-}
 
 describe('large input', () => {
   let db: TestDatabase;
@@ -34,9 +17,9 @@ describe('large input', () => {
   withFreshDatabase(undefined, (fresh) => ({ db, migrations } = fresh));
 
   test('a 50 MB migration of INSERTs', async () => {
-    migrations.write('tables/010_big.sql', 'CREATE TABLE big (n int NOT NULL, payload text NOT NULL);');
+    migrations.write('tables/010_big.sql', LARGE_TABLE_SQL);
     migrations.write('versioned/1_placeholder.sql', 'SELECT 1;');
-    const rows = await writeLargeMigration(path.join(migrations.dir, 'versioned', '2_fill_big.sql'), 50 * 1024 * 1024);
+    const { rows } = await writeLargeMigration(path.join(migrations.dir, 'versioned', '2_fill_big.sql'), 50 * 1024 * 1024);
 
     const result = await runMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: migrations.dir } });
 

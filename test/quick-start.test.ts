@@ -1,0 +1,105 @@
+/**
+ * README.md's quick start, run as written, in a copy of the repository: `docker compose up` brings
+ * the stack up (stopped with Ctrl-C, as a person would), the "add a migration" commands create a
+ * table and apply version 8, and the test command is the one .ci/run runs.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BUILD_TIMEOUT_MS, ComposeProject, ROOT, docker, removeImage, uniqueImageTag, waitUntilHealthy } from './support/docker';
+
+/** The shell blocks of README.md's "Quick start" section, as written, without their comments. */
+function quickStartBlocks(): string[][] {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## Quick start\n');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1].split('\n').map((line) => line.replace(/\s+# .*$/, '')).filter(Boolean));
+}
+
+/** The repository as a clean clone has it (tracked files and those not ignored), in a folder of its own. */
+function copyOfRepository(): string {
+  const copy = mkdtempSync(path.join(os.tmpdir(), 'migrator-quick-start-'));
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const file of files) {
+    mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
+    cpSync(path.join(ROOT, file), path.join(copy, file));
+  }
+  // The image runs as uid 1000 and compose mounts migrations/postgres-init: readable, as a checkout is.
+  chmodSync(copy, 0o755);
+  return copy;
+}
+
+const [[mainJob, testCommand], addMigration, existingDatabase] = quickStartBlocks();
+const image = uniqueImageTag();
+const name = `pgim_quick_${randomBytes(4).toString('hex')}`;
+const env = { ...process.env, COMPOSE_PROJECT_NAME: name, MIGRATOR_IMAGE: image };
+let copy: string;
+let stack: ComposeProject;
+
+beforeAll(() => {
+  copy = copyOfRepository();
+  stack = new ComposeProject(name, [path.join(copy, 'compose.yml')], { MIGRATOR_IMAGE: image });
+});
+afterAll(async () => {
+  await stack.down();
+  await removeImage(image);
+  rmSync(copy, { recursive: true, force: true });
+});
+
+describe("README's quick start", () => {
+  test('has the two commands, the second being the one .ci/run runs', () => {
+    expect(mainJob).toBe('docker compose up');
+    const ci = readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8').trim().split('\n');
+    expect(ci.at(-1)).toBe(testCommand);
+    expect(existingDatabase.join('\n')).toMatch(/docker run --rm --read-only/);
+  });
+
+  test(
+    'docker compose up runs the main job: the migrator exits 0 and the example app becomes healthy; Ctrl-C stops it',
+    async () => {
+      const up = spawn('bash', ['-c', mainJob], { cwd: copy, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      up.stdout.on('data', (chunk) => (output += chunk));
+      up.stderr.on('data', (chunk) => (output += chunk));
+      const exited = new Promise<number | null>((resolve) => up.on('close', resolve));
+
+      for (let app = await stack.container('app'); ; app = await stack.container('app')) {
+        if (app) {
+          await waitUntilHealthy(app);
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      const migrator = (await docker(['inspect', '--format', '{{.State.ExitCode}}', (await stack.container('migrator'))!])).stdout.trim();
+      up.kill('SIGINT');
+      await exited;
+
+      expect(migrator).toBe('0');
+      expect(output).toMatch(/"msg":"migrator finished"/);
+    },
+    BUILD_TIMEOUT_MS,
+  );
+
+  test(
+    'the "add a migration" commands, as written, create the table and apply version 8',
+    async () => {
+      const run = spawn('bash', ['-e', '-c', addMigration.join('\n')], { cwd: copy, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      run.stdout.on('data', (chunk) => (output += chunk));
+      run.stderr.on('data', (chunk) => (output += chunk));
+      const code = await new Promise<number | null>((resolve) => run.on('close', resolve));
+
+      expect({ code, output }).toMatchObject({ code: 0 });
+      const summary = output.split('\n').filter((line) => line.includes('"msg":"migrator finished"')).at(-1);
+      expect(JSON.parse(summary!)).toMatchObject({ outcome: 'applied', tables: 1, versioned: 1, currentVersion: 8 });
+      const schema = await stack.run([
+        'exec', '-T', 'postgres', 'psql', '-U', 'postgres', '-d', 'app', '-Atc',
+        "SELECT to_regclass('bookmarks') IS NOT NULL, count(*) FROM information_schema.columns WHERE table_name = 'notes' AND column_name = 'pinned'",
+      ]);
+      expect(schema.stdout.trim()).toBe('t|1');
+    },
+    BUILD_TIMEOUT_MS,
+  );
+});
