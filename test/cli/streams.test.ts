@@ -82,8 +82,8 @@ describe('streams and terminals', () => {
     migrations.write('versioned/3_slow.sql', 'SELECT pg_sleep(2.5);\n');
     const screen = onTerminal(['up'], { ...env, NO_COLOR: '1' });
 
-    expect(screen).toMatch(/\r\u001b\[2Kapplying 5\/5 versioned\/3_slow\.sql {2}0 s/);
-    expect(screen).toMatch(/\r\u001b\[2Kapplying 5\/5 versioned\/3_slow\.sql {2}2 s/);
+    expect(screen).toContain('\r\u001b[2Kapplying 5/5 versioned/3_slow.sql  0 s');
+    expect(screen).toContain('\r\u001b[2Kapplying 5/5 versioned/3_slow.sql  2 s');
     expect(screen).toMatch(/INFO.*5 step\(s\) pending: legacy 0, tables 2, versioned 3/);
     expect(screen).toMatch(/INFO.*migration applied/);
 
