@@ -96,13 +96,17 @@ export function everStarted(state: ContainerState): boolean {
   return !state.StartedAt.startsWith('0001-01-01');
 }
 
-/** Polls until the container's healthcheck passes; fails fast when it exits or turns unhealthy. */
+/**
+ * Polls until the container's healthcheck passes; fails fast when it exits or turns unhealthy. A
+ * container created but not started yet (compose creates a service's container before the ones it
+ * depends on have completed) is waited for.
+ */
 export async function waitUntilHealthy(id: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = await containerState(id);
     if (state.Health?.Status === 'healthy') return;
-    if (!state.Running || state.Health?.Status === 'unhealthy' || Date.now() > deadline) {
+    if ((!state.Running && everStarted(state)) || state.Health?.Status === 'unhealthy' || Date.now() > deadline) {
       const logs = await docker(['logs', id]);
       throw new Error(`container ${id} did not become healthy: ${JSON.stringify(state)}\n${logs.stdout}${logs.stderr}`);
     }
