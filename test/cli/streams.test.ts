@@ -4,14 +4,14 @@
  * they go to is a terminal, colours unless NO_COLOR; help for every command.
  */
 import { spawnSync } from 'node:child_process';
-import { CLI, runMigrator } from '../support/cli';
+import { CLI, NODE, runMigrator } from '../support/cli';
 import type { TestDatabase } from '../support/database';
 import type { TempMigrations } from '../support/fixtures';
 import { withFreshDatabase } from '../support/fresh';
 
 /** Runs the CLI under a pseudo-terminal (util-linux script): what it writes to the terminal, escapes and all. */
 function onTerminal(args: string[], env: Record<string, string>, redirect = ''): string {
-  const command = [process.execPath, CLI, ...args].map((part) => `'${part}'`).join(' ');
+  const command = [NODE, CLI, ...args].map((part) => `'${part}'`).join(' ');
   const run = spawnSync('script', ['-qec', `${command} ${redirect}`, '/dev/null'], {
     env: { PATH: process.env.PATH, TERM: 'xterm', ...env },
     encoding: 'utf8',
@@ -105,7 +105,7 @@ describe('streams and terminals', () => {
     const nonBlocking = `import fcntl, os, sys; fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK); os.execv(sys.argv[1], sys.argv[1:])`;
     const run = spawnSync(
       'bash',
-      ['-c', `python3 -c "$0" "$@" | (sleep 3; cat > '${out}'); exit \${PIPESTATUS[0]}`, nonBlocking, process.execPath, CLI, 'up'],
+      ['-c', `python3 -c "$0" "$@" | (sleep 3; cat > '${out}'); exit \${PIPESTATUS[0]}`, nonBlocking, NODE, CLI, 'up'],
       { env: { PATH: process.env.PATH, ...env, LOG_LEVEL: 'debug' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const { readFileSync } = await import('node:fs');
