@@ -120,6 +120,24 @@ describe('the npm package', () => {
     expect(files.filter((file) => /^dist\/(migrator\.js|migrations\/|example\/)/.test(file))).toEqual([]);
   });
 
+  test('its package.json names the licence, repository, homepage, bugs and keywords, both bins, the exports, the Node it runs on and the optional peers', () => {
+    const installed = JSON.parse(readFileSync(path.join(project, 'node_modules', 'pg-init-migrator', 'package.json'), 'utf8'));
+    expect(installed).toMatchObject({
+      license: 'MIT',
+      repository: { type: 'git', url: expect.stringMatching(/^git\+https:\/\/github\.com\/.+\.git$/) },
+      homepage: expect.stringMatching(/^https:\/\//),
+      bugs: { url: expect.stringMatching(/^https:\/\/.+\/issues$/) },
+      keywords: expect.arrayContaining(['postgresql', 'migrations']),
+      bin: { 'pg-init-migrator': 'dist/cli/main.js', migrator: 'dist/cli/main.js' },
+      exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' }, './package.json': './package.json' },
+      engines: { node: `>=${OLDEST_MAJOR}` },
+    });
+    expect(Object.keys(installed.peerDependencies).sort()).toEqual([...OPTIONAL_PEERS].sort());
+    for (const name of OPTIONAL_PEERS) expect({ name, meta: installed.peerDependenciesMeta[name] }).toEqual({ name, meta: { optional: true } });
+    expect(Object.keys(installed.dependencies).filter((name) => OPTIONAL_PEERS.includes(name))).toEqual([]);
+    expect(readFileSync(path.join(project, 'node_modules', 'pg-init-migrator', 'LICENSE'), 'utf8')).toMatch(/^MIT License\n/);
+  });
+
   test('installs its dependencies and none of the optional peers, and links both bins', () => {
     expect(OPTIONAL_PEERS.filter((name) => existsSync(path.join(project, 'node_modules', name)))).toEqual([]);
     expect(existsSync(path.join(project, 'node_modules', 'pg'))).toBe(true);
