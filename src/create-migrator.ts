@@ -4,11 +4,12 @@
  * CLI returns; an error of a command that produces a result (check's plan, lint's findings,
  * converge's report) carries it.
  */
-import { baseline } from './commands/baseline';
+import { baseline, baselineFrom } from './commands/baseline';
 import type { MigratorContext } from './commands/context';
 import { converge } from './commands/converge';
 import { generate, type GenerateOptions } from './commands/generate';
 import { history, verify } from './commands/history';
+import { importMigrations, type ImportedMigration } from './commands/import';
 import { lint, type LintOptions } from './commands/lint';
 import { newMigration, type NewMigrationOptions } from './commands/new-migration';
 import { check, plan, type CheckOptions, type PlanCommandOptions } from './commands/plan';
@@ -56,6 +57,13 @@ export interface Migrator {
   verify(): Promise<VerifyReport>;
   /** Records versioned migrations 1..id as applied without running them. */
   baseline(id: number): Promise<string[]>;
+  /**
+   * Records as applied the versioned files another tool's history table (golang-migrate, dbmate,
+   * flyway, alembic) records as applied, matched by their origin header; resolves with those recorded now.
+   */
+  baselineFrom(tool: string): Promise<string[]>;
+  /** Converts a folder of another tool's migrations (golang-migrate, dbmate, flyway) into an empty versioned/. */
+  importFrom(tool: string, folder: string): Promise<ImportedMigration[]>;
   /** Runs down files newest first and removes their history rows. */
   rollback(target: RollbackTarget): Promise<string[]>;
   /** Writes the next versioned migration and its down file from the template. */
@@ -81,6 +89,8 @@ export function createMigrator(config: MigratorConfig, options: MigratorOptions 
     history: () => history(context),
     verify: () => verify(context),
     baseline: (id) => baseline(context, id),
+    baselineFrom: (tool) => baselineFrom(context, tool),
+    importFrom: (tool, folder) => importMigrations(config.migrationsDir, tool, folder),
     rollback: (target) => rollback(context, target),
     newMigration: (slug, newOptions) => newMigration(config.migrationsDir, slug, newOptions),
     renumber: (fileName) => renumber(config.migrationsDir, fileName),

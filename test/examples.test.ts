@@ -141,10 +141,11 @@ describe('examples', () => {
   });
 
   test('the docs show the Kubernetes and pipeline examples by path, and copy none of them', () => {
-    const section = read('docs/kubernetes.md');
-    const folders = [...new Set(manifestFiles.map((file) => path.dirname(file)))];
-    for (const shown of [...folders, ...pipelines.map(({ file }) => file)]) expect(section).toContain(shown);
-    expect(section).not.toMatch(/```ya?ml/);
+    const kubernetes = read('docs/kubernetes.md');
+    const ci = read('docs/ci.md');
+    for (const folder of new Set(manifestFiles.map((file) => path.dirname(file)))) expect(kubernetes).toContain(folder);
+    for (const { file } of pipelines) expect(ci).toContain(file);
+    for (const page of [kubernetes, ci]) expect(page).not.toMatch(/```ya?ml/);
   });
 
   test('the Kubernetes manifests run the image the pipelines push, tagged by every overlay', () => {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD_TIMEOUT_MS, ComposeProject, ROOT, docker, removeImage, uniqueImageTag, waitUntilHealthy } from './support/docker';
+import { BUILD_TIMEOUT_MS, ComposeProject, ROOT, containerState, docker, removeImage, uniqueImageTag, waitUntilHealthy } from './support/docker';
 
 /** The shell blocks of README.md's "Quick start" section, as written, without their comments. */
 function quickStartBlocks(): string[][] {
@@ -66,19 +66,25 @@ describe("README's quick start", () => {
       up.stderr.on('data', (chunk) => (output += chunk));
       const exited = new Promise<number | null>((resolve) => up.on('close', resolve));
 
-      for (let app = await stack.container('app'); ; app = await stack.container('app')) {
-        if (app) {
-          await waitUntilHealthy(app);
-          break;
+      let migrator: string;
+      try {
+        for (let app = await stack.container('app'); ; app = await stack.container('app')) {
+          if (app) {
+            await waitUntilHealthy(app);
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1000));
         }
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        migrator = (await docker(['inspect', '--format', '{{.State.ExitCode}}', (await stack.container('migrator'))!])).stdout.trim();
+      } finally {
+        up.kill('SIGINT');
+        await exited;
       }
-      const migrator = (await docker(['inspect', '--format', '{{.State.ExitCode}}', (await stack.container('migrator'))!])).stdout.trim();
-      up.kill('SIGINT');
-      await exited;
 
       expect(migrator).toBe('0');
       expect(output).toMatch(/"msg":"migrator finished"/);
+      const app = await stack.container('app');
+      expect((await containerState(app!)).Running).toBe(false);
     },
     BUILD_TIMEOUT_MS,
   );

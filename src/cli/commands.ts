@@ -172,15 +172,44 @@ const renumberCommand: Command = {
 
 const baselineCommand: Command = {
   name: 'baseline',
-  summary: 'record versioned migrations up to <id> as applied without running them',
-  usage: 'migrator baseline <id>',
-  details: 'For a database whose schema was built by other means. Refuses when the history already goes that far or disagrees with the files.',
-  options: {},
-  positionals: [1, 1],
+  summary: 'record versioned migrations up to <id>, or those another tool applied (--from), as applied without running them',
+  usage: 'migrator baseline <id> | migrator baseline --from golang-migrate|dbmate|flyway|alembic',
+  details:
+    'For a database whose schema was built by other means. Refuses when the history already goes that far or disagrees with the files.\n' +
+    '--from TOOL  read that tool\'s history table (schema_migrations, flyway_schema_history, alembic_version; only read)\n' +
+    '             and record the files imported from what it applied (their header line -- migrator: from TOOL <version>).\n' +
+    '             Refuses, writing nothing, a failed (dirty) run, a missing table, a version no file has, or a file\n' +
+    '             between them not applied by the tool; records nothing when the history already has them (docs/adopting.md).',
+  options: { from: { type: 'string' } },
+  positionals: [0, 1],
   printsResult: () => false,
   async run(context) {
-    const recorded = await context.migrator.baseline(wholeNumber(context.positionals[0], '<id>'));
+    const from = context.values.from;
+    const id = context.positionals[0];
+    if ((from === undefined) === (id === undefined)) throw new ConfigError('give an <id> or --from <tool> (not both)');
+    const recorded = typeof from === 'string' ? await context.migrator.baselineFrom(from) : await context.migrator.baseline(wholeNumber(id, '<id>'));
+    if (recorded.length === 0) return { msg: 'baseline: the history already records every migration the tool applied', outcome: 'up-to-date', recorded: 0 };
     return { msg: 'baseline recorded', outcome: 'ok', recorded: recorded.length };
+  },
+};
+
+const importCommand: Command = {
+  name: 'import',
+  summary: 'convert a folder of golang-migrate, dbmate or Flyway migrations into versioned/ and versioned/down/',
+  usage: 'migrator import --from golang-migrate|dbmate|flyway <folder>',
+  details:
+    'Writes versioned/<n>_<title>.sql (and its down file) with ids 1..N in the tool\'s order; each file\'s header\n' +
+    'names the migration it came from (-- migrator: from TOOL <version> (<files>)), which baseline --from matches.\n' +
+    'Prints each new file and where it came from. Needs an empty versioned/; never overwrites a file.\n' +
+    'Alembic revisions are Python: write their SQL in versioned files by hand (docs/adopting.md).',
+  options: { from: { type: 'string' } },
+  positionals: [1, 1],
+  printsResult: () => true,
+  async run(context) {
+    if (typeof context.values.from !== 'string') throw new ConfigError('import needs --from golang-migrate, dbmate or flyway', '--from');
+    const imported = await context.migrator.importFrom(context.values.from, context.positionals[0]);
+    context.print(imported.map(({ file, downFile, sources }) => `${file}${downFile ? ` + ${downFile}` : ''}  <-  ${sources.join(', ')}\n`).join(''));
+    return { msg: 'migrations imported', outcome: 'ok', imported: imported.length };
   },
 };
 
@@ -311,6 +340,7 @@ export const COMMANDS: Command[] = [
   newCommand,
   renumberCommand,
   baselineCommand,
+  importCommand,
   rollbackCommand,
   lintCommand,
   convergeCommand,

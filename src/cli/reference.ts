@@ -79,7 +79,7 @@ records that, when it succeeds, in its \`migrator_declared_columns\` table); dec
 from that table; tables and the history are read from the catalog. The role needs \`SELECT\` on
 \`migrations\` and \`migrator_declared_columns\`, which default privileges for the app's role grant
 (see compose.yml). So \`check\` answers 0 or 3 with read rights alone.
-Commands that print a result (\`status\`, \`plan\`, \`history\`) write their log lines to stderr, so that
+Commands that print a result (\`status\`, \`plan\`, \`history\`, \`import\`) write their log lines to stderr, so that
 stdout holds only the result; the others log to stdout.
 
 Writing commands (\`up\`, \`baseline\`, \`rollback\`) take the migration lock and refuse a read-only

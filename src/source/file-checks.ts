@@ -1,4 +1,5 @@
 /** What a migration file may contain, checked before anything runs. */
+import { foreignLayoutError } from '../adopt/layout-hint';
 import { ValidationError } from '../errors';
 import { NO_TRANSACTION_MARKER, type VersionedFile } from '../history';
 import { refusesTransaction, splitStatements, transactionControl, type Statement } from './statements';
@@ -49,6 +50,10 @@ export function refuseInTransaction(label: string, sql: string, statements: Stat
 export function checkPendingVersioned(file: VersionedFile): void {
   if (file.deferred) return;
   const label = `versioned/${file.fileName}`;
+  // Names and ids can pass for ours (1_x.up.sql, dbmate's 1_x.sql) where the text would run wrong:
+  // a dbmate file's down section along with its up section.
+  const foreign = foreignLayoutError([file.fileName], () => file.sql);
+  if (foreign) throw foreign;
   const statements = splitStatements(file.sql);
   refuseNoStatement(label, file.sql, statements);
   if (file.inTransaction) {

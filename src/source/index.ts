@@ -9,7 +9,7 @@ import { refuseInTransaction } from './file-checks';
 import { readSqlFiles, type SqlFile } from './sql-files';
 import { readFolder } from './sql-text';
 import type { VersionedFile } from '../history';
-import { loadVersionedFiles } from './versioned-files';
+import { foreignLayoutIn, loadVersionedFiles } from './versioned-files';
 
 export type { SqlFile } from './sql-files';
 export type { VersionedFile } from '../history';
@@ -48,6 +48,9 @@ export function loadMigrationSet(migrationsDir: string, options: LoadOptions = {
   for (const file of tables) refuseInTransaction(`tables/${file.name}`, file.sql);
   const versioned = versionedNames ? loadVersionedFiles(versionedDir, versionedNames, options.executeJs ?? true) : [];
   if (!options.allowEmpty && legacy.length + tables.length + versioned.length === 0) {
+    // Alembic's revisions are Python: copied into versioned/, they leave it without a migration.
+    const foreign = versionedNames && foreignLayoutIn(versionedDir, versionedNames);
+    if (foreign) throw foreign;
     throw new ConfigError(`the migrations folder ${migrationsDir} holds no migration (no .sql file in legacy/, tables/ or versioned/): check the path or the mount`, 'MIGRATIONS_DIR');
   }
   return { legacy, tables, versioned, versionedDir: versionedNames ? versionedDir : undefined };

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { foreignLayoutError } from '../adopt/layout-hint';
 import { ValidationError } from '../errors';
 import { isMigrationFile, MAX_NAME_LENGTH, migrationHash, parseMigrationFileName, runsInTransaction, type VersionedFile } from '../history';
 import { isPostDeploy } from './post-deploy';
@@ -16,18 +17,21 @@ import { decodeSqlText, readBytes } from './sql-text';
  */
 export function loadVersionedFiles(dir: string, entries: string[], executeJs: boolean): VersionedFile[] {
   const names = entries.filter(isMigrationFile).sort();
-  const parsed = names.map((fileName) => {
-    const parts = parseMigrationFileName(fileName);
-    if (!parts) {
-      throw new ValidationError(
-        `versioned/${fileName}: a versioned migration's name must start with its id, like 7_add_orders_index.sql`,
-        fileName,
-      );
-    }
-    return { ...parts, fileName };
+  const parsed = hintingForeignLayout(dir, entries, () => {
+    const files = names.map((fileName) => {
+      const parts = parseMigrationFileName(fileName);
+      if (!parts) {
+        throw new ValidationError(
+          `versioned/${fileName}: a versioned migration's name must start with its id, like 7_add_orders_index.sql`,
+          fileName,
+        );
+      }
+      return { ...parts, fileName };
+    });
+    checkIds(files);
+    checkNames(files);
+    return files;
   });
-  checkIds(parsed);
-  checkNames(parsed);
   parsed.sort((a, b) => a.id - b.id);
   return parsed.map(({ id, name, fileName, isJs }) => {
     // path.join would walk every character of every path again; with a few hundred files under a
@@ -42,6 +46,31 @@ export function loadVersionedFiles(dir: string, entries: string[], executeJs: bo
     const label = `versioned/${fileName}`;
     return lazyText(label, { id, name, fileName }, readBytes(label, () => readFileSync(filePath)));
   });
+}
+
+/**
+ * Files copied in from another tool fail the checks of names and ids: the message then names the
+ * tool and the command that converts them. Only then are their texts read (dbmate's are known by it).
+ */
+function hintingForeignLayout<T>(dir: string, entries: string[], check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw foreignLayoutIn(dir, entries) ?? error;
+  }
+}
+
+/** The error naming the tool whose files these are, when they look like another tool's. */
+export function foreignLayoutIn(dir: string, entries: string[]): ValidationError | undefined {
+  const readText = (fileName: string) => {
+    try {
+      return readFileSync(`${dir}${path.sep}${fileName}`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  return foreignLayoutError(entries, readText);
 }
 
 /** A .sql migration whose text is decoded and checked when first read (then its bytes are let go). */

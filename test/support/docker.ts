@@ -98,8 +98,7 @@ export function everStarted(state: ContainerState): boolean {
 
 /**
  * Polls until the container's healthcheck passes; fails fast when it exits or turns unhealthy. A
- * container created but not started yet (compose creates a service's container before the ones it
- * depends on have completed) is waited for.
+ * container created but not started yet (compose holds it until its dependencies are ready) is waited for.
  */
 export async function waitUntilHealthy(id: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

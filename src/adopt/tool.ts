@@ -1,0 +1,51 @@
+/**
+ * The contract every tool we adopt from fulfils: how its folder looks (for folder validation's
+ * hint), how its files become ours (`import`), and what its history table says is applied
+ * (`baseline --from`). One module per tool knows that tool; nothing else does.
+ */
+import type pg from 'pg';
+
+export const TOOL_NAMES = ['golang-migrate', 'dbmate', 'flyway', 'alembic'] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+
+/** One migration of the other tool, converted: what `import` writes as versioned/<n>_<title>.sql. */
+export interface ConvertedMigration {
+  /** The tool's own version of it, as its history table records it (normalized: see each tool). */
+  version: string;
+  /** The name the file gets after its new id. */
+  title: string;
+  /** The file (or files) it came from, for the printed mapping and the header. */
+  sources: string[];
+  up: string;
+  /** Undefined when the tool's folder has none for it. */
+  down?: string;
+  /** False when the tool runs it outside a transaction: the file then gets the library's marker. */
+  inTransaction: boolean;
+}
+
+/** What the tool's history table says, read without changing it. */
+export interface ToolHistory {
+  /** The versions it names, each of which must be the origin of a versioned file. */
+  recorded: string[];
+  /** Whether a converted file of this version counts as applied (recorded, or covered: below golang-migrate's version, a Flyway baseline). */
+  isApplied(version: string): boolean;
+  /**
+   * Whether every file before an applied one counts as applied too: Alembic's table names only
+   * the head, and the files' ids give the order.
+   */
+  earlierImplied: boolean;
+}
+
+export interface SourceTool {
+  name: ToolName;
+  /** Its history table, for messages. */
+  table: string;
+  /** Its file layout, for messages: "20230101120000_create_users.up.sql and .down.sql pairs". */
+  layout: string;
+  /** Whether a folder of these files (names, and a reader of a file's text) is this tool's. */
+  recognizes(fileNames: string[], read: (fileName: string) => string): boolean;
+  /** The folder's migrations in the tool's order; undefined for a tool whose files are not SQL (Alembic). */
+  convertFolder?(dir: string): ConvertedMigration[];
+  /** Refuses (ValidationError) a table that is missing or records a failed run. */
+  readHistory(client: pg.Client): Promise<ToolHistory>;
+}
