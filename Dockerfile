@@ -7,8 +7,9 @@ WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
 COPY src ./src
-# dist/: the library and the example app (tsc), and dist/migrator.js, the CLI in one file (esbuild).
+# dist/: the library (tsc), and dist/migrator.js, the CLI in one file (esbuild, scripts/bundle.mjs).
 RUN npm run build
 
 # Stage 2: production dependencies only (the npm cache stays behind in this stage).

@@ -5,13 +5,14 @@
  */
 export { createMigrator, type Migrator, type MigratorOptions } from './create-migrator';
 export { assertSchemaCurrent, type AssertSchemaOptions, type CheckOptions } from './commands/plan';
+export type { AppConnection, AppPool, AppClient } from './db/app-connection';
 export type { UpOptions } from './commands/up';
 export type { RollbackTarget } from './commands/rollback';
 export type { GenerateOptions } from './commands/generate';
 export type { ImportedMigration } from './commands/import';
 export { loadConfig, DEFAULTS, type MigratorConfig, type ConnectionSettings, type Env } from './config';
 export { createLogger, withFields, type Logger, type LoggerOptions } from './log';
-export { MIGRATION_LOCK_KEY } from './db/lock';
+export { MIGRATION_LOCK_KEY } from './db/lock-key';
 export type {
   AppliedMigration,
   ConvergenceReport,

@@ -1,8 +1,9 @@
 /**
  * Packages that only the development commands use (lint: libpg-query and squawk-cli; converge:
  * @pgkit/schemainspect; generate: those two, @pgkit/migra and, for --scratch docker,
- * @testcontainers/postgresql). They are devDependencies, so a production install (npm ci --omit=dev, the
- * runtime image) does not have them: they are loaded only when such a command runs, and their
+ * @testcontainers/postgresql). They are devDependencies here and optional peer dependencies of the
+ * published package, so neither a production install (npm ci --omit=dev, the runtime image) nor an
+ * `npm install pg-init-migrator` has them: they are loaded only when such a command runs, and their
  * absence is a clear configuration error instead of a crash at start.
  */
 import { ConfigError } from './errors';

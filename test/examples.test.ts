@@ -101,7 +101,9 @@ const pipelines = parsed(['examples/ci/github-migrations.yml', 'examples/ci/gitl
 const manifestFiles = filesUnder('examples/kubernetes');
 const manifests = parsed(manifestFiles);
 /** The compose files' services that run the migrator's image (not postgres): their environment is the migrator's, their command its command line. */
-const composeServices = parsed(['compose.yml', 'compose.dev.yml', ...filesUnder('examples/compose')]).map(({ file, documents }) => {
+/** The compose files beside examples/compose/app/, the example app's own folder (its image's sources). */
+const composeExamples = filesUnder('examples/compose').filter((file) => path.dirname(file) === path.join('examples', 'compose') && file.endsWith('.yml'));
+const composeServices = parsed(['compose.yml', 'compose.dev.yml', ...composeExamples]).map(({ file, documents }) => {
   const services = documents.flatMap((document) => Object.entries((document as { services?: Record<string, ComposeService> }).services ?? {}));
   // An override without an image (compose.dev.yml) is of the service it names.
   const runsMigratorImage = ([name, service]: [string, ComposeService]) => (service.image === undefined ? name !== 'postgres' : /MIGRATOR_IMAGE/.test(service.image));

@@ -33,18 +33,19 @@ function copyOfRepository(): string {
 
 const [[mainJob, testCommand], addMigration, existingDatabase] = quickStartBlocks();
 const image = uniqueImageTag();
+const appImage = uniqueImageTag('pg-init-migrator-example-app');
 const name = `pgim_quick_${randomBytes(4).toString('hex')}`;
-const env = { ...process.env, COMPOSE_PROJECT_NAME: name, MIGRATOR_IMAGE: image };
+const env = { ...process.env, COMPOSE_PROJECT_NAME: name, MIGRATOR_IMAGE: image, APP_IMAGE: appImage };
 let copy: string;
 let stack: ComposeProject;
 
 beforeAll(() => {
   copy = copyOfRepository();
-  stack = new ComposeProject(name, [path.join(copy, 'compose.yml')], { MIGRATOR_IMAGE: image });
+  stack = new ComposeProject(name, [path.join(copy, 'compose.yml')], { MIGRATOR_IMAGE: image, APP_IMAGE: appImage });
 });
 afterAll(async () => {
   await stack.down();
-  await removeImage(image);
+  await Promise.all([removeImage(image), removeImage(appImage)]);
   rmSync(copy, { recursive: true, force: true });
 });
 

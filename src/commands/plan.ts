@@ -8,6 +8,7 @@
 import path from 'node:path';
 import type pg from 'pg';
 import type { OnAhead } from '../config';
+import type { AppConnection } from '../db/app-connection';
 import { MAY_CHANGE_SCHEMA_SQL } from '../db/session';
 import { withDatabase } from '../db/with-database';
 import { InterruptedError, SchemaNotCurrentError } from '../errors';
@@ -68,10 +69,11 @@ export interface AssertSchemaOptions {
  * with the app's own role (read rights are enough). Resolves with the (empty) plan when nothing
  * is pending; rejects with SchemaNotCurrentError otherwise.
  */
-export async function assertSchemaCurrent(db: pg.Pool | pg.Client, options: AssertSchemaOptions = {}): Promise<Plan> {
+export async function assertSchemaCurrent(db: AppConnection, options: AssertSchemaOptions = {}): Promise<Plan> {
   const files = loadMigrationSet(path.resolve(options.migrationsDir ?? 'migrations'), { executeJs: false });
   const logger = options.logger ?? createLogger({ level: 'warn' });
   const pooled = 'totalCount' in db;
+  // AppConnection describes a node-postgres Pool or Client without pg's types; it is one of those.
   const client = (pooled ? await (db as pg.Pool).connect() : db) as pg.Client;
   try {
     const { rows } = await client.query<{ may: boolean }>(`SELECT ${MAY_CHANGE_SCHEMA_SQL} AND current_setting('transaction_read_only') = 'off' AS may`);

@@ -7,9 +7,8 @@ import type pg from 'pg';
 import { LockTimeoutError } from '../errors';
 import type { Logger } from '../log';
 import { errorCode } from './client';
+import { MIGRATION_LOCK_KEY } from './lock-key';
 
-/** The key pair (ASCII "migr", "ator"); visible in pg_locks as classid, objid with objsubid 2. */
-export const MIGRATION_LOCK_KEY = [0x6d696772, 0x61746f72] as const;
 const KEY_SQL = `${MIGRATION_LOCK_KEY[0]}, ${MIGRATION_LOCK_KEY[1]}`;
 
 /** A first try at the lock, as an SQL expression: the session's first query asks it along (session.ts). */

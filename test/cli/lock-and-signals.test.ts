@@ -3,7 +3,7 @@
  * SIGTERM/SIGINT roll the running migration back and release the lock.
  */
 import type pg from 'pg';
-import { MIGRATION_LOCK_KEY } from '../../src/db/lock';
+import { MIGRATION_LOCK_KEY } from '../../src/db/lock-key';
 import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
 import { runMigrator, startMigrator, summaryLine, waitForLine } from '../support/cli';
 import { fixturePath, tempMigrations } from '../support/fixtures';

@@ -4,14 +4,14 @@
  * they go to is a terminal, colours unless NO_COLOR; help for every command.
  */
 import { spawnSync } from 'node:child_process';
-import { CLI, runMigrator } from '../support/cli';
+import { CLI, NODE, runMigrator } from '../support/cli';
 import type { TestDatabase } from '../support/database';
 import type { TempMigrations } from '../support/fixtures';
 import { withFreshDatabase } from '../support/fresh';
 
 /** Runs the CLI under a pseudo-terminal (util-linux script): what it writes to the terminal, escapes and all. */
 function onTerminal(args: string[], env: Record<string, string>, redirect = ''): string {
-  const command = [process.execPath, CLI, ...args].map((part) => `'${part}'`).join(' ');
+  const command = [NODE, CLI, ...args].map((part) => `'${part}'`).join(' ');
   const run = spawnSync('script', ['-qec', `${command} ${redirect}`, '/dev/null'], {
     env: { PATH: process.env.PATH, TERM: 'xterm', ...env },
     encoding: 'utf8',
@@ -82,8 +82,8 @@ describe('streams and terminals', () => {
     migrations.write('versioned/3_slow.sql', 'SELECT pg_sleep(2.5);\n');
     const screen = onTerminal(['up'], { ...env, NO_COLOR: '1' });
 
-    expect(screen).toMatch(/\r\u001b\[2Kapplying 5\/5 versioned\/3_slow\.sql {2}0 s/);
-    expect(screen).toMatch(/\r\u001b\[2Kapplying 5\/5 versioned\/3_slow\.sql {2}2 s/);
+    expect(screen).toContain('\r\u001b[2Kapplying 5/5 versioned/3_slow.sql  0 s');
+    expect(screen).toContain('\r\u001b[2Kapplying 5/5 versioned/3_slow.sql  2 s');
     expect(screen).toMatch(/INFO.*5 step\(s\) pending: legacy 0, tables 2, versioned 3/);
     expect(screen).toMatch(/INFO.*migration applied/);
 
@@ -105,7 +105,7 @@ describe('streams and terminals', () => {
     const nonBlocking = `import fcntl, os, sys; fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK); os.execv(sys.argv[1], sys.argv[1:])`;
     const run = spawnSync(
       'bash',
-      ['-c', `python3 -c "$0" "$@" | (sleep 3; cat > '${out}'); exit \${PIPESTATUS[0]}`, nonBlocking, process.execPath, CLI, 'up'],
+      ['-c', `python3 -c "$0" "$@" | (sleep 3; cat > '${out}'); exit \${PIPESTATUS[0]}`, nonBlocking, NODE, CLI, 'up'],
       { env: { PATH: process.env.PATH, ...env, LOG_LEVEL: 'debug' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const { readFileSync } = await import('node:fs');

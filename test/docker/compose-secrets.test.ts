@@ -13,7 +13,8 @@ import { BUILD_TIMEOUT_MS, ComposeProject, ROOT, containerState, docker, dockerO
 
 const COMPOSE_FILE = path.join(ROOT, 'examples', 'compose', 'compose.secrets.yml');
 const image = uniqueImageTag();
-afterAll(() => removeImage(image));
+const appImage = uniqueImageTag('pg-init-migrator-example-app');
+afterAll(() => Promise.all([removeImage(image), removeImage(appImage)]));
 
 /** The four secret files the example's comment lists, in a private folder, each readable by the containers' users. */
 function secretFiles() {
@@ -37,7 +38,7 @@ describe('examples/compose/compose.secrets.yml', () => {
     'up --wait exits 0: the migrator applied, the gate found the schema current, the app is healthy; no password in config, output, logs or container settings',
     async () => {
       const secrets = secretFiles();
-      const stack = new ComposeProject(`pgim_secrets_${randomBytes(4).toString('hex')}`, [COMPOSE_FILE], { MIGRATOR_IMAGE: image, SECRETS_DIR: secrets.dir });
+      const stack = new ComposeProject(`pgim_secrets_${randomBytes(4).toString('hex')}`, [COMPOSE_FILE], { MIGRATOR_IMAGE: image, APP_IMAGE: appImage, SECRETS_DIR: secrets.dir });
       try {
         const config = await stack.run(['config']);
         expect(config.code).toBe(0);

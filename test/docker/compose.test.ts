@@ -24,12 +24,13 @@ import {
 } from '../support/docker';
 
 const COMPOSE_FILE = path.join(ROOT, 'compose.yml');
-/** Built by `up --build` from compose.yml's migrator service. */
+/** Built by `up --build` from compose.yml's migrator and app services. */
 const image = uniqueImageTag();
-afterAll(() => removeImage(image));
+const appImage = uniqueImageTag('pg-init-migrator-example-app');
+afterAll(() => Promise.all([removeImage(image), removeImage(appImage)]));
 
 function project(files: string[] = [COMPOSE_FILE], env: Record<string, string> = {}): ComposeProject {
-  return new ComposeProject(`pgim_test_${randomBytes(4).toString('hex')}`, files, { MIGRATOR_IMAGE: image, ...env });
+  return new ComposeProject(`pgim_test_${randomBytes(4).toString('hex')}`, files, { MIGRATOR_IMAGE: image, APP_IMAGE: appImage, ...env });
 }
 
 /**

@@ -14,6 +14,7 @@ import { LARGE_TABLE_SQL, writeLargeMigration, type LargeMigrationOptions } from
 import {
   BUILD_TIMEOUT_MS,
   ROOT,
+  buildExampleAppImage,
   buildImage,
   containerState,
   copyOfProjectMigrations,
@@ -65,7 +66,8 @@ describe('the image', () => {
         canWriteApp: canWrite('/app') || canWrite('/app/dist/migrator.js') || canWrite('/app/.node-compile-cache') || canWrite('/app/migrations'),
         runtime: ['pg', 'postgres-migrations', 'pino', 'pino-pretty', 'dotenv'].filter(resolves),
         dev: ['typescript', 'jest', 'testcontainers', '@swc/core'].filter(resolves),
-        files: ['/app/test', '/app/src', '/app/.git', '/app/tsconfig.json', '/app/migrations/tables/010_accounts.sql',
+        optionalPeers: ['libpg-query', 'squawk-cli', '@pgkit/migra', '@pgkit/schemainspect', '@testcontainers/postgresql'].filter(resolves),
+        files: ['/app/test', '/app/src', '/app/.git', '/app/tsconfig.json', '/app/dist/example', '/app/migrations/tables/010_accounts.sql',
           '/app/node_modules/postgres-migrations/dist/migrations/0_create-migrations-table.sql'].filter((f) => fs.existsSync(f)),
       }));`;
     const result = await docker(['run', '--rm', '--entrypoint', 'node', image, '-e', probe]);
@@ -76,6 +78,7 @@ describe('the image', () => {
       canWriteApp: false,
       runtime: ['pg', 'postgres-migrations', 'pino', 'pino-pretty', 'dotenv'],
       dev: [],
+      optionalPeers: [],
       files: ['/app/migrations/tables/010_accounts.sql', '/app/node_modules/postgres-migrations/dist/migrations/0_create-migrations-table.sql'],
     });
   });
@@ -231,13 +234,16 @@ describe('the image against PostgreSQL', () => {
     }
   }, 180_000);
 
-  test("compose's example app: /healthz answers 503 before the migration and 200 after it", async () => {
+  test("compose's example app, an image of its own using the library: /healthz answers 503 before the migration and 200 after it", async () => {
+    const appImage = uniqueImageTag('pg-init-migrator-example-app');
     const name = `example-app-${randomBytes(4).toString('hex')}`;
     const env = { ...databaseEnv(db), PORT: '18080' };
     try {
+      await buildExampleAppImage(appImage);
+      expect((await dockerOk(['image', 'inspect', '--format', '{{.Config.User}}', appImage])).trim()).toBe('1000:1000');
       await dockerOk(
         ['run', '-d', '--read-only', '--network', `container:${postgresContainer()}`, '--name', name,
-          ...Object.keys(env).flatMap((n) => ['-e', n]), '--entrypoint', 'node', image, '/app/dist/example/app.js'],
+          ...Object.keys(env).flatMap((n) => ['-e', n]), appImage],
         env,
       );
 
@@ -251,6 +257,7 @@ describe('the image against PostgreSQL', () => {
       expect(after).toEqual({ status: 200, body: { status: 'ok', accounts: 0, notes: 0 } });
     } finally {
       await docker(['rm', '-f', name]);
+      await removeImage(appImage);
     }
-  });
+  }, BUILD_TIMEOUT_MS);
 });

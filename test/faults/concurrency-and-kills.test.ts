@@ -2,7 +2,7 @@
  * Many runners at once, and runners killed without warning: every migration is applied exactly
  * once, and a dead runner's work is rolled back and its lock freed by PostgreSQL.
  */
-import { MIGRATION_LOCK_KEY } from '../../src/db/lock';
+import { MIGRATION_LOCK_KEY } from '../../src/db/lock-key';
 import { runMigrator, startMigrator, summaryLine, waitForLine } from '../support/cli';
 import { appliedVersions, tableNames, type TestDatabase } from '../support/database';
 import type { TempMigrations } from '../support/fixtures';

@@ -3,7 +3,7 @@
  * own on a fixed port, so that the migrator can be pointed at it before it exists or while it restarts.
  */
 import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
-import { MIGRATION_LOCK_KEY } from '../../src/db/lock';
+import { MIGRATION_LOCK_KEY } from '../../src/db/lock-key';
 import { runMigrator, startMigrator, summaryLine, waitForLine } from '../support/cli';
 import { fixturePath, tempMigrations } from '../support/fixtures';
 import { connectOwn, freePort, ownUrl, query, startPostgres } from '../support/own-postgres';

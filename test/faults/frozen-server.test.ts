@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import type pg from 'pg';
 import { CHECK_MS, QUIET_MS } from '../../src/db/answer-watch';
-import { MIGRATION_LOCK_KEY } from '../../src/db/lock';
+import { MIGRATION_LOCK_KEY } from '../../src/db/lock-key';
 import { runMigrator, startMigrator, summaryLine, waitForLine } from '../support/cli';
 import { dockerOk } from '../support/docker';
 import { fixturePath, tempMigrations, type TempMigrations } from '../support/fixtures';

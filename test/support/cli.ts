@@ -3,6 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 export const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+/**
+ * The node that runs the CLI: the suite's own, or MIGRATOR_TEST_NODE's (a path), so that the CLI's
+ * tests can run on another Node major, e.g. the oldest package.json's engines allows.
+ */
+export const NODE = process.env.MIGRATOR_TEST_NODE || process.execPath;
 
 export interface CliResult {
   code: number | null;
@@ -30,7 +35,7 @@ function childEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessE
 
 export function startMigrator(args: string[], options: CliOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const started = Date.now();
-  const child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
+  const child = spawn(NODE, [options.cli ?? CLI, ...args], {
     cwd: options.cwd ?? path.resolve(__dirname, '..', '..'),
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -13,11 +13,11 @@ import { tempMigrations, type TempMigrations } from './fixtures';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 /**
- * A tag of its own for each test file's image (MIGRATOR_IMAGE in compose.yml): runs of the suite
+ * A tag of its own for each test file's image (MIGRATOR_IMAGE, APP_IMAGE in compose.yml): runs of the suite
  * from other checkouts on the same Docker engine must not swap images under each other.
  */
-export function uniqueImageTag(): string {
-  return `pg-init-migrator:test-${randomBytes(4).toString('hex')}`;
+export function uniqueImageTag(repository = 'pg-init-migrator'): string {
+  return `${repository}:test-${randomBytes(4).toString('hex')}`;
 }
 
 /** Untags (and so deletes) a test image; the layer cache stays for the next build. */
@@ -59,6 +59,11 @@ export async function dockerOk(args: string[], env: Record<string, string> = {})
 /** docker build from the project's Dockerfile, as README.md tells users to. */
 export async function buildImage(tag: string): Promise<void> {
   await dockerOk(['build', '-t', tag, ROOT]);
+}
+
+/** The example app's image (APP_IMAGE in compose.yml), built from the repository's root as compose.yml builds it. */
+export async function buildExampleAppImage(tag: string): Promise<void> {
+  await dockerOk(['build', '-f', path.join(ROOT, 'examples', 'compose', 'app', 'Dockerfile'), '-t', tag, ROOT]);
 }
 
 /**

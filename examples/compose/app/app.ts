@@ -1,17 +1,16 @@
 /**
- * The example app of compose.yml, not part of the migrator: a tiny HTTP service that compose starts
- * only after the migrator exited 0. It runs from the migrator's image (node dist/example/app.js),
- * connects with the libpq variables (PGHOST, PGUSER, PGPASSWORD, PGDATABASE) and listens on PORT
- * (default 8080).
+ * compose.yml's example app: a tiny HTTP service that uses pg-init-migrator as a library, and that
+ * compose starts only after the migrator exited 0. It connects with the libpq variables (PGHOST,
+ * PGUSER, PGPASSWORD, PGDATABASE) and listens on PORT (default 8080).
  *
  * GET /healthz is the app's gate, with the app's own role (which may only read and write rows):
- * the schema must be current (assertSchemaCurrent against the image's migrations) and the tables
- * the app uses must answer. 200 with their row counts, 503 with the reason otherwise.
+ * the schema must be current (assertSchemaCurrent against the migrations folder its image carries,
+ * the same one the migrator's image carries) and the tables the app uses must answer. 200 with
+ * their row counts, 503 with the reason otherwise.
  */
-import http from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import pg from 'pg';
-import { assertSchemaCurrent } from '../commands/plan';
-import { createLogger } from '../log';
+import { assertSchemaCurrent, createLogger } from 'pg-init-migrator';
 
 const logger = createLogger({ secrets: [process.env.PGPASSWORD] });
 const port = Number(process.env.PORT ?? 8080);
@@ -26,11 +25,11 @@ async function schemaCounts(): Promise<{ accounts: number; notes: number }> {
   return { accounts: Number(rows[0].accounts), notes: Number(rows[0].notes) };
 }
 
-function reply(response: http.ServerResponse, status: number, body: object): void {
+function reply(response: ServerResponse, status: number, body: object): void {
   response.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
 }
 
-const server = http.createServer((request, response) => {
+const server = createServer((request, response) => {
   if (request.method !== 'GET' || request.url !== '/healthz') {
     reply(response, 404, { error: 'not found' });
     return;
