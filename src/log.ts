@@ -49,7 +49,18 @@ const writeStdout = (line: string) => {
  * Fields whose values are the migrator's own words (an outcome, a phase, an error class, a code):
  * never masked, so that they read the same whatever the password is.
  */
-const OWN_FIELDS: ReadonlySet<string> = new Set(['outcome', 'errorType', 'phase', 'kind', 'stage', 'command', 'signal', 'variable', 'pgCode', 'code']);
+const OWN_FIELDS: ReadonlySet<string> = new Set([
+  'outcome',
+  'errorType',
+  'phase',
+  'kind',
+  'stage',
+  'command',
+  'signal',
+  'variable',
+  'pgCode',
+  'code',
+]);
 
 /** The CLI's logger, and the default of the library: pino, JSON lines to stdout unless told otherwise. */
 export function createLogger(options: LoggerOptions = {}): pino.Logger {

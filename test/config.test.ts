@@ -15,7 +15,14 @@ describe('loadConfig', () => {
   test('defaults', () => {
     const config = loadConfig({ ...base }, { cwd: dir });
     expect(config).toMatchObject({
-      connection: { host: 'localhost', port: 5432, user: 'postgres', database: 'postgres', ssl: false, applicationName: 'pg-init-migrator' },
+      connection: {
+        host: 'localhost',
+        port: 5432,
+        user: 'postgres',
+        database: 'postgres',
+        ssl: false,
+        applicationName: 'pg-init-migrator',
+      },
       migrationsDir: dir,
       waitTimeoutMs: 60_000,
       lockWaitMs: 300_000,
@@ -36,7 +43,14 @@ describe('loadConfig', () => {
 
   test('DATABASE_URL parts, percent-decoded; libpq variables fill what it leaves out', () => {
     const config = loadConfig({ ...base, DATABASE_URL: 'postgresql://app:p%40ss%3Aw0rd@db.internal:6543/shop', PGAPPNAME: 'x' });
-    expect(config.connection).toMatchObject({ host: 'db.internal', port: 6543, user: 'app', password: 'p@ss:w0rd', database: 'shop', applicationName: 'x' });
+    expect(config.connection).toMatchObject({
+      host: 'db.internal',
+      port: 6543,
+      user: 'app',
+      password: 'p@ss:w0rd',
+      database: 'shop',
+      applicationName: 'x',
+    });
     const partial = loadConfig({ ...base, DATABASE_URL: 'postgres://db.internal/shop', PGUSER: 'svc', PGPASSWORD: 'pw' });
     expect(partial.connection).toMatchObject({ user: 'svc', password: 'pw', port: 5432 });
   });
@@ -88,11 +102,19 @@ describe('loadConfig', () => {
 
   test('MIGRATOR_IGNORE_TABLES: table or schema.table, comma-separated, blanks ignored', () => {
     expect(loadConfig(base).ignoreTables).toEqual([]);
-    expect(loadConfig({ ...base, MIGRATOR_IGNORE_TABLES: ' spatial_ref_sys , audit.Log Entries ,' }).ignoreTables).toEqual(['spatial_ref_sys', 'audit.Log Entries']);
+    expect(loadConfig({ ...base, MIGRATOR_IGNORE_TABLES: ' spatial_ref_sys , audit.Log Entries ,' }).ignoreTables).toEqual([
+      'spatial_ref_sys',
+      'audit.Log Entries',
+    ]);
   });
 
   test('options, application_name ("+" stays a plus) and connect_timeout in the URL win over PGOPTIONS, PGAPPNAME, PGCONNECT_TIMEOUT', () => {
-    const fromUrl = loadConfig({ ...base, DATABASE_URL: 'postgres://db/app?options=-c%20search_path%3Dapp&application_name=a+b&connect_timeout=1', PGOPTIONS: '-c x=y', PGAPPNAME: 'env' });
+    const fromUrl = loadConfig({
+      ...base,
+      DATABASE_URL: 'postgres://db/app?options=-c%20search_path%3Dapp&application_name=a+b&connect_timeout=1',
+      PGOPTIONS: '-c x=y',
+      PGAPPNAME: 'env',
+    });
     expect(fromUrl.connection).toMatchObject({ options: '-c search_path=app', applicationName: 'a+b', connectTimeoutMs: 2000 });
     const fromEnv = loadConfig({ ...base, PGOPTIONS: '-c x=y', PGAPPNAME: 'env', PGCONNECT_TIMEOUT: '0' });
     expect(fromEnv.connection).toMatchObject({ options: '-c x=y', applicationName: 'env', connectTimeoutMs: undefined });
@@ -107,7 +129,11 @@ describe('loadConfig', () => {
     const { ssl, sslFiles } = loadConfig(env).connection;
     expect(ssl).toMatchObject({ ca: 'root.crt', cert: 'postgresql.crt', key: 'postgresql.key', rejectUnauthorized: true });
     expect((ssl as { checkServerIdentity: () => unknown }).checkServerIdentity()).toBeUndefined();
-    expect(sslFiles).toEqual({ rootCert: path.join(home, '.postgresql', 'root.crt'), cert: path.join(home, '.postgresql', 'postgresql.crt'), key: path.join(home, '.postgresql', 'postgresql.key') });
+    expect(sslFiles).toEqual({
+      rootCert: path.join(home, '.postgresql', 'root.crt'),
+      cert: path.join(home, '.postgresql', 'postgresql.crt'),
+      key: path.join(home, '.postgresql', 'postgresql.key'),
+    });
   });
 
   test('a password file is read only when no password is given, and only its matching line counts', () => {
@@ -120,7 +146,10 @@ describe('loadConfig', () => {
   });
 
   test('fractional seconds are allowed', () => {
-    expect(loadConfig({ ...base, MIGRATOR_WAIT_TIMEOUT: '0.5', MIGRATOR_LOCK_WAIT: '0' })).toMatchObject({ waitTimeoutMs: 500, lockWaitMs: 0 });
+    expect(loadConfig({ ...base, MIGRATOR_WAIT_TIMEOUT: '0.5', MIGRATOR_LOCK_WAIT: '0' })).toMatchObject({
+      waitTimeoutMs: 500,
+      lockWaitMs: 0,
+    });
   });
 });
 
@@ -156,7 +185,9 @@ describe('createRedactor', () => {
 
   test('a short word password is masked where it stands as a word, not inside longer words', () => {
     const redact = createRedactor(['app']);
-    expect(redact('applied, apps, app_x, my-app-db, app.example.com, 1.app')).toBe('applied, apps, app_x, my-app-db, app.example.com, 1.app');
+    expect(redact('applied, apps, app_x, my-app-db, app.example.com, 1.app')).toBe(
+      'applied, apps, app_x, my-app-db, app.example.com, 1.app',
+    );
     expect(redact(`invalid input syntax for type integer: "app"; pw=app. (app) 'app'`)).toBe(
       `invalid input syntax for type integer: "[REDACTED]"; pw=[REDACTED]. ([REDACTED]) '[REDACTED]'`,
     );

@@ -31,7 +31,10 @@ describe('links in README.md and docs/', () => {
       expect({ link, exists: existsSync(target) }).toEqual({ link, exists: true });
       if (anchor === undefined || !target.endsWith('.md')) continue;
       const content = readFileSync(target, 'utf8');
-      const headings = [...[...content.matchAll(/^#+ (.*)$/gm)].map((match) => anchorOf(match[1])), ...[...content.matchAll(/<a id="([^"]+)"><\/a>/g)].map((match) => match[1])];
+      const headings = [
+        ...[...content.matchAll(/^#+ (.*)$/gm)].map((match) => anchorOf(match[1])),
+        ...[...content.matchAll(/<a id="([^"]+)"><\/a>/g)].map((match) => match[1]),
+      ];
       expect({ link, anchor: headings.includes(anchor) }).toEqual({ link, anchor: true });
     }
   });

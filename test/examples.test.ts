@@ -95,18 +95,22 @@ function filesUnder(folder: string): string[] {
     .sort();
 }
 
-
 const parsed = (files: string[]) => files.map((file) => ({ file, documents: parseYaml(read(file), file) }));
 const pipelines = parsed(['examples/ci/github-migrations.yml', 'examples/ci/gitlab-ci.yml']);
 const manifestFiles = filesUnder('examples/kubernetes');
 const manifests = parsed(manifestFiles);
 /** The compose files' services that run the migrator's image (not postgres): their environment is the migrator's, their command its command line. */
 /** The compose files beside examples/compose/app/, the example app's own folder (its image's sources). */
-const composeExamples = filesUnder('examples/compose').filter((file) => path.dirname(file) === path.join('examples', 'compose') && file.endsWith('.yml'));
+const composeExamples = filesUnder('examples/compose').filter(
+  (file) => path.dirname(file) === path.join('examples', 'compose') && file.endsWith('.yml'),
+);
 const composeServices = parsed(['compose.yml', 'compose.dev.yml', ...composeExamples]).map(({ file, documents }) => {
-  const services = documents.flatMap((document) => Object.entries((document as { services?: Record<string, ComposeService> }).services ?? {}));
+  const services = documents.flatMap((document) =>
+    Object.entries((document as { services?: Record<string, ComposeService> }).services ?? {}),
+  );
   // An override without an image (compose.dev.yml) is of the service it names.
-  const runsMigratorImage = ([name, service]: [string, ComposeService]) => (service.image === undefined ? name !== 'postgres' : /MIGRATOR_IMAGE/.test(service.image));
+  const runsMigratorImage = ([name, service]: [string, ComposeService]) =>
+    service.image === undefined ? name !== 'postgres' : /MIGRATOR_IMAGE/.test(service.image);
   return { file, services: services.filter(runsMigratorImage).map(([, service]) => service) };
 });
 interface ComposeService {
@@ -115,7 +119,10 @@ interface ComposeService {
   command?: unknown;
   environment?: Record<string, string>;
 }
-const composeMigrators = composeServices.map(({ file, services }) => ({ file, documents: services.map((service) => ({ env: service.environment ?? {} })) }));
+const composeMigrators = composeServices.map(({ file, services }) => ({
+  file,
+  documents: services.map((service) => ({ env: service.environment ?? {} })),
+}));
 const composeInvocations = composeServices.flatMap(({ file, services }) =>
   services
     .filter((service) => service.entrypoint === undefined && Array.isArray(service.command))
@@ -135,7 +142,8 @@ function pushedRepository({ file, documents }: (typeof pipelines)[number]): stri
 
 describe('examples', () => {
   test('every example file parses as YAML; the Kubernetes ones hold the Secret, the Deployment and both Jobs', () => {
-    for (const { file, documents } of [...pipelines, ...manifests, ...composeMigrators]) expect({ file, documents: documents.length }).not.toEqual({ file, documents: 0 });
+    for (const { file, documents } of [...pipelines, ...manifests, ...composeMigrators])
+      expect({ file, documents: documents.length }).not.toEqual({ file, documents: 0 });
     const kinds = manifests.flatMap(({ documents }) => documents.map((document) => (document as { kind?: string }).kind));
     expect(kinds).toEqual(expect.arrayContaining(['Secret', 'Deployment', 'Job', 'Kustomization', 'Component']));
   });
@@ -152,14 +160,21 @@ describe('examples', () => {
     const [repository, ...others] = pipelines.map(pushedRepository);
     expect(others).toEqual(others.map(() => repository));
     for (const { file, documents } of pipelines) {
-      const scripts = documents.flatMap((document) => [...walk(document)]).map(([, value]) => value).filter((value) => typeof value === 'string');
-      expect({ file, pushes: scripts.some((script) => /docker push "\$MIGRATIONS_IMAGE:\$[A-Z_]+"/.test(script)) }).toEqual({ file, pushes: true });
+      const scripts = documents
+        .flatMap((document) => [...walk(document)])
+        .map(([, value]) => value)
+        .filter((value) => typeof value === 'string');
+      expect({ file, pushes: scripts.some((script) => /docker push "\$MIGRATIONS_IMAGE:\$[A-Z_]+"/.test(script)) }).toEqual({
+        file,
+        pushes: true,
+      });
     }
     expect(manifests.flatMap(({ file, documents }) => invocationsInManifests(documents, file)).length).toBeGreaterThanOrEqual(4);
     for (const { file, documents } of manifests) {
       for (const [, value] of documents.flatMap((document) => [...walk(document)])) {
         const container = value as { image?: unknown; args?: unknown };
-        if (typeof container?.image === 'string' && Array.isArray(container.args)) expect({ file, image: container.image }).toEqual({ file, image: repository });
+        if (typeof container?.image === 'string' && Array.isArray(container.args))
+          expect({ file, image: container.image }).toEqual({ file, image: repository });
       }
       const kustomization = documents[0] as { kind?: string; resources?: string[]; images?: Array<{ name: string; newTag?: string }> };
       if (kustomization.kind === 'Kustomization' && file.includes('/overlays/')) {
@@ -177,8 +192,11 @@ describe('examples', () => {
   test('the pipelines run verify, lint and plan --sql on review, check and up on deploy; the manifests up, up --post-deploy and check --wait; the secrets example up --post-deploy and check', () => {
     const used = (where: (file: string) => boolean) =>
       invocations.filter((invocation) => where(invocation.where)).map((invocation) => [invocation.command, ...invocation.flags].join(' '));
-    for (const { file } of pipelines) expect(used((where) => where === file)).toEqual(expect.arrayContaining(['verify', 'lint', 'plan --sql', 'check', 'up']));
-    expect(used((where) => where.startsWith('examples/kubernetes/'))).toEqual(expect.arrayContaining(['up', 'up --post-deploy', 'check --wait --timeout']));
+    for (const { file } of pipelines)
+      expect(used((where) => where === file)).toEqual(expect.arrayContaining(['verify', 'lint', 'plan --sql', 'check', 'up']));
+    expect(used((where) => where.startsWith('examples/kubernetes/'))).toEqual(
+      expect.arrayContaining(['up', 'up --post-deploy', 'check --wait --timeout']),
+    );
     expect(used((where) => where.startsWith('examples/compose/'))).toEqual(['up --post-deploy', 'check']);
   });
 

@@ -10,14 +10,25 @@ import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import { EXIT } from '../src/cli/exit-codes';
 import { POD_RULES, podSpecViolations } from './support/pod-security';
-import { KUBERNETES_EXAMPLES, kubectlVersion, parseObjects, render, schemaProblems, typeProblems, type KubernetesObject } from './support/kubernetes';
+import {
+  KUBERNETES_EXAMPLES,
+  kubectlVersion,
+  parseObjects,
+  render,
+  schemaProblems,
+  typeProblems,
+  type KubernetesObject,
+} from './support/kubernetes';
 
 const OVERLAYS = ['overlays/init-container', 'overlays/jobs'];
 
 const kubectl = kubectlVersion();
-if (kubectl === undefined && process.env.CI) throw new Error('kubectl is missing: CI must have it (.ci/run installs it when the machine lacks it)');
+if (kubectl === undefined && process.env.CI)
+  throw new Error('kubectl is missing: CI must have it (.ci/run installs it when the machine lacks it)');
 if (kubectl === undefined) {
-  console.warn('SKIPPING test/kubernetes.test.ts: no kubectl on PATH to render examples/kubernetes/ (install kubectl 1.32, or see .ci/run)');
+  console.warn(
+    'SKIPPING test/kubernetes.test.ts: no kubectl on PATH to render examples/kubernetes/ (install kubectl 1.32, or see .ci/run)',
+  );
 }
 const describeWithKubectl = kubectl === undefined ? describe.skip : describe;
 
@@ -26,7 +37,8 @@ const podSpecs = (objects: KubernetesObject[]) =>
     const spec = (object as unknown as IDeployment | IJob).spec?.template?.spec;
     return spec === undefined ? [] : [{ where: `${object.kind}/${object.metadata.name}`, spec }];
   });
-const jobs = (objects: KubernetesObject[]) => objects.filter((object) => object.kind === 'Job') as unknown as Array<IJob & KubernetesObject>;
+const jobs = (objects: KubernetesObject[]) =>
+  objects.filter((object) => object.kind === 'Job') as unknown as Array<IJob & KubernetesObject>;
 const clone = <T>(value: T): T => structuredClone(value);
 
 describeWithKubectl(`examples/kubernetes (${kubectl})`, () => {
@@ -39,7 +51,12 @@ describeWithKubectl(`examples/kubernetes (${kubectl})`, () => {
   test('the init-container overlay is the Secret and the Deployment; the jobs overlay adds a pre-deploy and a post-deploy Job', () => {
     const kinds = (overlay: string) => rendered.get(overlay)!.map((object) => `${object.kind}/${object.metadata.name}`);
     expect(kinds('overlays/init-container')).toEqual(['Secret/app-database', 'Deployment/app']);
-    expect(kinds('overlays/jobs')).toEqual(['Secret/app-database', 'Deployment/app', 'Job/app-migrate-post-deploy', 'Job/app-migrate-pre-deploy']);
+    expect(kinds('overlays/jobs')).toEqual([
+      'Secret/app-database',
+      'Deployment/app',
+      'Job/app-migrate-post-deploy',
+      'Job/app-migrate-pre-deploy',
+    ]);
   });
 
   test('every object passes the Kubernetes OpenAPI schemas and names only fields the API has', async () => {
@@ -57,7 +74,9 @@ describeWithKubectl(`examples/kubernetes (${kubectl})`, () => {
     const container = misspelled.spec!.template.spec!.initContainers![0] as unknown as Record<string, unknown>;
     container.sercurityContext = container.securityContext;
     delete container.securityContext;
-    expect(typeProblems([misspelled as unknown as KubernetesObject])).toEqual([expect.stringMatching(/^Deployment\/app: .*sercurityContext\W+ does not exist in type 'IContainer'/)]);
+    expect(typeProblems([misspelled as unknown as KubernetesObject])).toEqual([
+      expect.stringMatching(/^Deployment\/app: .*sercurityContext\W+ does not exist in type 'IContainer'/),
+    ]);
   });
 
   test('every pod spec meets the restricted profile, with requests and a memory limit on every container', () => {
@@ -73,11 +92,11 @@ describeWithKubectl(`examples/kubernetes (${kubectl})`, () => {
     'no privileged containers': (pod) => (pod.containers[0].securityContext!.privileged = true),
     'no host ports': (pod) => (pod.containers[0].ports = [{ containerPort: 8080, hostPort: 8080 }]),
     'allowPrivilegeEscalation false': (pod) => delete pod.initContainers![0].securityContext!.allowPrivilegeEscalation,
-    'runAsNonRoot': (pod) => delete pod.securityContext!.runAsNonRoot,
+    runAsNonRoot: (pod) => delete pod.securityContext!.runAsNonRoot,
     'runAsUser not 0': (pod) => (pod.initContainers![0].securityContext!.runAsUser = 0),
     'seccompProfile RuntimeDefault': (pod) => (pod.securityContext!.seccompProfile = { type: 'Unconfined' }),
     'capabilities drop ALL': (pod) => (pod.initContainers![0].securityContext!.capabilities = { drop: ['ALL'], add: ['NET_ADMIN'] }),
-    'readOnlyRootFilesystem': (pod) => (pod.containers[0].securityContext!.readOnlyRootFilesystem = false),
+    readOnlyRootFilesystem: (pod) => (pod.containers[0].securityContext!.readOnlyRootFilesystem = false),
     'no service account token': (pod) => delete pod.automountServiceAccountToken,
     'requests and a memory limit': (pod) => delete pod.initContainers![0].resources!.limits,
   };
@@ -92,13 +111,19 @@ describeWithKubectl(`examples/kubernetes (${kubectl})`, () => {
 
   test('every migrator container runs the migrations image with the tag its overlay sets', () => {
     for (const overlay of OVERLAYS) {
-      const kustomization = parseObjects(readFileSync(path.join(KUBERNETES_EXAMPLES, overlay, 'kustomization.yaml'), 'utf8'), overlay)[0] as unknown as {
+      const kustomization = parseObjects(
+        readFileSync(path.join(KUBERNETES_EXAMPLES, overlay, 'kustomization.yaml'), 'utf8'),
+        overlay,
+      )[0] as unknown as {
         images: Array<{ name: string; newTag: string }>;
       };
       const [{ name, newTag }] = kustomization.images;
-      const migrators = podSpecs(rendered.get(overlay)!).flatMap(({ spec }) => [...(spec.initContainers ?? []), ...spec.containers].filter((container) => container.args));
+      const migrators = podSpecs(rendered.get(overlay)!).flatMap(({ spec }) =>
+        [...(spec.initContainers ?? []), ...spec.containers].filter((container) => container.args),
+      );
       expect(migrators.length).toBeGreaterThan(0);
-      for (const container of migrators) expect({ container: container.name, image: container.image }).toEqual({ container: container.name, image: `${name}:${newTag}` });
+      for (const container of migrators)
+        expect({ container: container.name, image: container.image }).toEqual({ container: container.name, image: `${name}:${newTag}` });
     }
   });
 
@@ -107,7 +132,11 @@ describeWithKubectl(`examples/kubernetes (${kubectl})`, () => {
     expect(found).toHaveLength(2);
     for (const job of found) {
       const spec = job.spec!;
-      expect(spec).toMatchObject({ backoffLimit: expect.any(Number), activeDeadlineSeconds: expect.any(Number), ttlSecondsAfterFinished: expect.any(Number) });
+      expect(spec).toMatchObject({
+        backoffLimit: expect.any(Number),
+        activeDeadlineSeconds: expect.any(Number),
+        ttlSecondsAfterFinished: expect.any(Number),
+      });
       expect(spec.template.spec!.restartPolicy).toBe('Never');
       const failJob = spec.podFailurePolicy!.rules.filter((rule) => rule.action === 'FailJob' && rule.onExitCodes?.operator === 'In');
       const codes = failJob.flatMap((rule) => rule.onExitCodes!.values);
@@ -135,7 +164,9 @@ describeWithKubectl(`examples/kubernetes (${kubectl})`, () => {
   });
 
   test('the app waits for the Jobs with check --wait under its own read-only role; the init container migrates with the owner role', () => {
-    const initContainers = (overlay: string) => (rendered.get(overlay)!.find((object) => object.kind === 'Deployment') as unknown as IDeployment).spec!.template.spec!.initContainers!;
+    const initContainers = (overlay: string) =>
+      (rendered.get(overlay)!.find((object) => object.kind === 'Deployment') as unknown as IDeployment).spec!.template.spec!
+        .initContainers!;
     const secretKey = (container: { env?: Array<{ name: string; valueFrom?: { secretKeyRef?: { key: string } } }> }) =>
       container.env!.find((variable) => variable.name === 'DATABASE_URL')!.valueFrom!.secretKeyRef!.key;
 

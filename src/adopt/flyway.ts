@@ -75,7 +75,9 @@ export const flyway: SourceTool = {
       // Repeatable migrations and the row for a schema Flyway created have no version.
       if (row.version === null) continue;
       if (/^UNDO|^DELETE$/i.test(row.type)) {
-        throw new ValidationError(`${TABLE} has a ${row.type} row for version ${row.version} (${row.script}): only a history of migrations applied forward can be baselined`);
+        throw new ValidationError(
+          `${TABLE} has a ${row.type} row for version ${row.version} (${row.script}): only a history of migrations applied forward can be baselined`,
+        );
       }
       if (row.type === 'BASELINE') baselineVersion = normalizeVersion(row.version);
       else applied.add(normalizeVersion(row.version));

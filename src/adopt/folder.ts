@@ -26,7 +26,10 @@ export function titleOf(text: string): string {
 }
 
 export function refuseUnrecognized(tool: string, fileName: string, expected: string): never {
-  throw new ValidationError(`${fileName} is not a ${tool} migration file name (expected ${expected}): move it out of the folder to import`, fileName);
+  throw new ValidationError(
+    `${fileName} is not a ${tool} migration file name (expected ${expected}): move it out of the folder to import`,
+    fileName,
+  );
 }
 
 /** Two files of one version: the tool itself would refuse them. */

@@ -48,11 +48,15 @@ export const golangMigrate: SourceTool = {
   async readHistory(client) {
     const columns = await columnsOf(client, TABLE, 'golang-migrate');
     if (!columns.includes('dirty')) {
-      throw new ValidationError(`${TABLE} has no dirty column, so golang-migrate did not write it (dbmate's table has the same name: use --from dbmate)`);
+      throw new ValidationError(
+        `${TABLE} has no dirty column, so golang-migrate did not write it (dbmate's table has the same name: use --from dbmate)`,
+      );
     }
     const { rows } = await client.query<{ version: string; dirty: boolean }>(`SELECT version::text AS version, dirty FROM ${TABLE}`);
     if (rows.length !== 1) {
-      throw new ValidationError(`golang-migrate keeps one row in ${TABLE}, the current version; it holds ${rows.length}: ${rows.length === 0 ? 'golang-migrate applied nothing here' : 'fix the table first'}`);
+      throw new ValidationError(
+        `golang-migrate keeps one row in ${TABLE}, the current version; it holds ${rows.length}: ${rows.length === 0 ? 'golang-migrate applied nothing here' : 'fix the table first'}`,
+      );
     }
     const [{ version, dirty }] = rows;
     if (dirty) {

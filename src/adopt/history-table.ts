@@ -11,7 +11,9 @@ export async function columnsOf(client: pg.Client, table: string, tool: string):
   );
   const columns = rows[0].columns;
   if (columns === null) {
-    throw new ValidationError(`there is no table ${table} on the search_path: this database has no ${tool} history (is it the database ${tool} migrated, with the schema it used?)`);
+    throw new ValidationError(
+      `there is no table ${table} on the search_path: this database has no ${tool} history (is it the database ${tool} migrated, with the schema it used?)`,
+    );
   }
   return columns;
 }

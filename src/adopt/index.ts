@@ -15,7 +15,8 @@ const TOOLS: Record<ToolName, SourceTool> = { 'golang-migrate': golangMigrate, d
 export function toolNamed(name: string, importable = false): SourceTool {
   const names = importable ? TOOL_NAMES.filter((tool) => TOOLS[tool].convertFolder) : TOOL_NAMES;
   if (!(names as readonly string[]).includes(name)) {
-    const alembicNote = importable && name === 'alembic' ? ' (Alembic revisions are Python: see docs/adopting.md for writing its SQL files)' : '';
+    const alembicNote =
+      importable && name === 'alembic' ? ' (Alembic revisions are Python: see docs/adopting.md for writing its SQL files)' : '';
     throw new ConfigError(`--from must be one of ${names.join(', ')} (got "${name}")${alembicNote}`, '--from');
   }
   return TOOLS[name as ToolName];

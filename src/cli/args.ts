@@ -40,7 +40,8 @@ export function parseInvocation(argv: string[]): Invocation {
   if (argv[0] === 'help') {
     if (argv.length === 1) return { kind: 'help', text: usage() };
     const about = COMMANDS.find((command) => command.name === argv[1]);
-    if (!about || argv.length > 2) throw new ConfigError(`help takes one command name, one of ${COMMANDS.map((command) => command.name).join(', ')}\n\n${usage()}`);
+    if (!about || argv.length > 2)
+      throw new ConfigError(`help takes one command name, one of ${COMMANDS.map((command) => command.name).join(', ')}\n\n${usage()}`);
     return { kind: 'help', text: commandUsage(about) };
   }
   const named = COMMANDS.find((command) => command.name === argv[0]);

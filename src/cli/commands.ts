@@ -82,7 +82,7 @@ const checkCommand: Command = {
   summary: 'exit 0 when the schema is current, 3 when up has work to do, 6 when validation fails',
   usage: 'migrator check [--wait [--timeout S]]',
   details:
-    'For pipelines, readiness probes and gates. Changes nothing, and needs only read rights: run it with the app\'s role.\n' +
+    "For pipelines, readiness probes and gates. Changes nothing, and needs only read rights: run it with the app's role.\n" +
     '--wait       ask again every 2 s until the schema is current (exit 0), or until the timeout (exit 3)\n' +
     '--timeout S  how long --wait waits, in seconds (default 300)',
   options: { wait: { type: 'boolean' }, timeout: { type: 'string' } },
@@ -101,7 +101,8 @@ const planCommand: Command = {
   name: 'plan',
   summary: 'list every step up would take, in order (--sql: with the SQL); changes nothing',
   usage: 'migrator plan [--sql] [--json] [--post-deploy]',
-  details: 'Same as `migrator up --dry-run`. Lists what waits for `up --post-deploy` after the steps;\n--post-deploy  plan what `up --post-deploy` would do instead.',
+  details:
+    'Same as `migrator up --dry-run`. Lists what waits for `up --post-deploy` after the steps;\n--post-deploy  plan what `up --post-deploy` would do instead.',
   options: { sql: { type: 'boolean' }, ...json, 'post-deploy': { type: 'boolean' } },
   positionals: [0, 0],
   printsResult: () => true,
@@ -152,7 +153,9 @@ const newCommand: Command = {
   positionals: [1, 1],
   printsResult: () => false,
   async run(context) {
-    const { file, downFile } = await context.migrator.newMigration(context.positionals[0], { postDeploy: context.values['post-deploy'] === true });
+    const { file, downFile } = await context.migrator.newMigration(context.positionals[0], {
+      postDeploy: context.values['post-deploy'] === true,
+    });
     return { msg: 'migration created', outcome: 'ok', file, downFile };
   },
 };
@@ -194,7 +197,7 @@ const baselineCommand: Command = {
   usage: 'migrator baseline <id> | migrator baseline --from golang-migrate|dbmate|flyway|alembic',
   details:
     'For a database whose schema was built by other means. Refuses when the history already goes that far or disagrees with the files.\n' +
-    '--from TOOL  read that tool\'s history table (schema_migrations, flyway_schema_history, alembic_version; only read)\n' +
+    "--from TOOL  read that tool's history table (schema_migrations, flyway_schema_history, alembic_version; only read)\n" +
     '             and record the files imported from what it applied (their header line -- migrator: from TOOL <version>).\n' +
     '             Refuses, writing nothing, a failed (dirty) run, a missing table, a version no file has, or a file\n' +
     '             between them not applied by the tool; records nothing when the history already has them (docs/adopting.md).',
@@ -205,8 +208,10 @@ const baselineCommand: Command = {
     const from = context.values.from;
     const id = context.positionals[0];
     if ((from === undefined) === (id === undefined)) throw new ConfigError('give an <id> or --from <tool> (not both)');
-    const recorded = typeof from === 'string' ? await context.migrator.baselineFrom(from) : await context.migrator.baseline(wholeNumber(id, '<id>'));
-    if (recorded.length === 0) return { msg: 'baseline: the history already records every migration the tool applied', outcome: 'up-to-date', recorded: 0 };
+    const recorded =
+      typeof from === 'string' ? await context.migrator.baselineFrom(from) : await context.migrator.baseline(wholeNumber(id, '<id>'));
+    if (recorded.length === 0)
+      return { msg: 'baseline: the history already records every migration the tool applied', outcome: 'up-to-date', recorded: 0 };
     return { msg: 'baseline recorded', outcome: 'ok', recorded: recorded.length };
   },
 };
@@ -216,7 +221,7 @@ const importCommand: Command = {
   summary: 'convert a folder of golang-migrate, dbmate or Flyway migrations into versioned/ and versioned/down/',
   usage: 'migrator import --from golang-migrate|dbmate|flyway <folder>',
   details:
-    'Writes versioned/<n>_<title>.sql (and its down file) with ids 1..N in the tool\'s order; each file\'s header\n' +
+    "Writes versioned/<n>_<title>.sql (and its down file) with ids 1..N in the tool's order; each file's header\n" +
     'names the migration it came from (-- migrator: from TOOL <version> (<files>)), which baseline --from matches.\n' +
     'Prints each new file and where it came from. Needs an empty versioned/; never overwrites a file.\n' +
     'Alembic revisions are Python: write their SQL in versioned files by hand (docs/adopting.md).',
@@ -226,7 +231,9 @@ const importCommand: Command = {
   async run(context) {
     if (typeof context.values.from !== 'string') throw new ConfigError('import needs --from golang-migrate, dbmate or flyway', '--from');
     const imported = await context.migrator.importFrom(context.values.from, context.positionals[0]);
-    context.print(imported.map(({ file, downFile, sources }) => `${file}${downFile ? ` + ${downFile}` : ''}  <-  ${sources.join(', ')}\n`).join(''));
+    context.print(
+      imported.map(({ file, downFile, sources }) => `${file}${downFile ? ` + ${downFile}` : ''}  <-  ${sources.join(', ')}\n`).join(''),
+    );
     return { msg: 'migrations imported', outcome: 'ok', imported: imported.length };
   },
 };
@@ -243,7 +250,10 @@ const rollbackCommand: Command = {
   async run(context) {
     const { steps, to, yes } = context.values;
     if (steps !== undefined && to !== undefined) throw new ConfigError('give --steps or --to, not both');
-    const target: RollbackTarget = to !== undefined ? { to: wholeNumber(String(to), '--to') } : { steps: steps === undefined ? 1 : wholeNumber(String(steps), '--steps') };
+    const target: RollbackTarget =
+      to !== undefined
+        ? { to: wholeNumber(String(to), '--to') }
+        : { steps: steps === undefined ? 1 : wholeNumber(String(steps), '--steps') };
     if (!yes) {
       const what = 'to' in target ? `every migration above version ${target.to}` : `the last ${target.steps} migration(s)`;
       if (!context.interactive) throw new ConfigError(`rollback is destructive: pass --yes to roll back ${what}`);
@@ -311,13 +321,15 @@ const generateCommand: Command = {
   usage: 'migrator generate <slug> [--from dump.sql] [--scratch docker [--scratch-image postgres:17]] | migrator generate --check [...]',
   details:
     'Builds two scratch databases on the server of DATABASE_URL (CREATEDB needed; always dropped): the versioned\n' +
-    'phase alone on --from (the latest release\'s dump) or on an empty database, and the table-creation phase alone\n' +
+    "phase alone on --from (the latest release's dump) or on an empty database, and the table-creation phase alone\n" +
     'on an empty database. Writes versioned/<next id>_<slug>.sql and its down file with guarded DDL for every\n' +
     'difference; drops, type changes and possible renames come out commented under a REVIEW line (exit 9).\n' +
     'MIGRATOR_IGNORE_TABLES leaves tables out of the comparison.\n' +
     '--check         write nothing; exit 6 when the declared tables and the versioned history disagree.\n' +
     '--scratch docker  make them in a throwaway PostgreSQL container instead (Docker needed; always removed;\n' +
-    '                no DATABASE_URL needed); --scratch-image picks its image (default ' + DEFAULT_SCRATCH_IMAGE + ').\n' +
+    '                no DATABASE_URL needed); --scratch-image picks its image (default ' +
+    DEFAULT_SCRATCH_IMAGE +
+    ').\n' +
     'Needs the dev dependencies @pgkit/migra, @pgkit/schemainspect, libpg-query (and for docker @testcontainers/postgresql).',
   options: { from: { type: 'string' }, check: { type: 'boolean' }, scratch: { type: 'string' }, 'scratch-image': { type: 'string' } },
   positionals: [0, 1],
@@ -328,9 +340,11 @@ const generateCommand: Command = {
     if (check === (slug !== undefined)) throw new ConfigError('give a slug, or --check (not both)');
     const from = typeof context.values.from === 'string' ? context.values.from : undefined;
     const scratch = context.values.scratch ?? 'server';
-    if (scratch !== 'server' && scratch !== 'docker') throw new ConfigError(`--scratch must be server or docker (got "${String(scratch)}")`, '--scratch');
+    if (scratch !== 'server' && scratch !== 'docker')
+      throw new ConfigError(`--scratch must be server or docker (got "${String(scratch)}")`, '--scratch');
     const scratchImage = typeof context.values['scratch-image'] === 'string' ? context.values['scratch-image'] : undefined;
-    if (scratchImage !== undefined && scratch !== 'docker') throw new ConfigError('--scratch-image needs --scratch docker', '--scratch-image');
+    if (scratchImage !== undefined && scratch !== 'docker')
+      throw new ConfigError('--scratch-image needs --scratch docker', '--scratch-image');
     const showDifferences = (differences: string[]) => context.print(differences.map((statement) => `${statement.trim()}\n`).join(''));
     const showFiles = (result: GenerateResult) => context.print(`${result.file}\n${result.downFile}\n`);
     const result = await context.migrator.generate({ slug, from, check, scratch, scratchImage }).catch((error: unknown) => {

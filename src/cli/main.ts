@@ -36,7 +36,12 @@ async function main(): Promise<number> {
     const masking = { secrets, publicText: publicTextOf() };
     const terminal = isatty(STDERR);
     return {
-      logger: createLogger({ format: terminal ? 'pretty' : 'json', colorize: terminal && colorAllowed(env), ...masking, write: (line) => writeAll(STDERR, line) }),
+      logger: createLogger({
+        format: terminal ? 'pretty' : 'json',
+        colorize: terminal && colorAllowed(env),
+        ...masking,
+        write: (line) => writeAll(STDERR, line),
+      }),
       redact: createRedactor(masking.secrets, masking),
     };
   };

@@ -21,7 +21,9 @@ export function formatStatus(plan: Plan): string {
     line('tables', 'all declared tables exist', (n) => `${n} table(s) to create`),
     line('versioned', 'up to date', (n) => `${n} migration(s) pending`),
     `current version ${currentVersion}` +
-      (lastApplied ? ` (${lastApplied.id} ${lastApplied.name}, applied ${lastApplied.executedAt?.toISOString() ?? 'at an unknown time'})` : ''),
+      (lastApplied
+        ? ` (${lastApplied.id} ${lastApplied.name}, applied ${lastApplied.executedAt?.toISOString() ?? 'at an unknown time'})`
+        : ''),
   ];
   if (ahead.length > 0) lines.push(`the database is ahead of these files: ${ahead.map((row) => `${row.id} ${row.name}`).join(', ')}`);
   if (plan.waiting.length > 0) lines.push(`waiting for up --post-deploy: ${plan.waiting.map(describeWaiting).join(', ')}`);
@@ -54,7 +56,10 @@ export function formatHistory(rows: AppliedMigration[]): string {
 export function formatLint(report: LintReport): string {
   if (report.findings.length === 0) return `no problems in ${report.files} file(s)\n`;
   return report.findings
-    .map((finding) => `${finding.file}:${finding.line}:${finding.column}  ${finding.rule}${finding.tool === 'squawk' ? ' (squawk)' : ''}  ${finding.message}\n`)
+    .map(
+      (finding) =>
+        `${finding.file}:${finding.line}:${finding.column}  ${finding.rule}${finding.tool === 'squawk' ? ' (squawk)' : ''}  ${finding.message}\n`,
+    )
     .join('');
 }
 

@@ -45,9 +45,21 @@ export async function baselineFrom(context: MigratorContext, toolName: string): 
 }
 
 /** Records the pending files up to id, in one transaction, as one step under the lock. */
-async function record({ config, logger, signal, emit }: MigratorContext, { client, lockWatcher }: DatabaseSession, state: RunState, id: number): Promise<string[]> {
+async function record(
+  { config, logger, signal, emit }: MigratorContext,
+  { client, lockWatcher }: DatabaseSession,
+  state: RunState,
+  id: number,
+): Promise<string[]> {
   const toRecord = state.pending.filter((file) => file.id <= id);
-  const context = { client, logger: withFields(logger, { phase: 'versioned' }), signal, lockRetries: config.lockRetries, lockWatcher, emit };
+  const context = {
+    client,
+    logger: withFields(logger, { phase: 'versioned' }),
+    signal,
+    lockRetries: config.lockRetries,
+    lockWatcher,
+    emit,
+  };
   await state.store.ensureTable();
   await applyStep(
     context,
@@ -87,7 +99,10 @@ function lastAppliedId(tool: SourceTool, files: MigrationSet, history: ToolHisto
   for (const { file, origin } of origins.slice(0, last.id - 1)) {
     const before = `versioned/${file.fileName} comes before versioned/${last.fileName}, the last migration ${tool.name} applied`;
     if (origin?.tool !== tool.name) {
-      throw new ValidationError(`${before}, but it was not imported from ${tool.name} (its header has no line -- migrator: from ${tool.name} <version>): baseline records only what ${tool.name} applied`, file.fileName);
+      throw new ValidationError(
+        `${before}, but it was not imported from ${tool.name} (its header has no line -- migrator: from ${tool.name} <version>): baseline records only what ${tool.name} applied`,
+        file.fileName,
+      );
     }
     if (!history.earlierImplied && !history.isApplied(origin.version)) {
       throw new ValidationError(

@@ -47,7 +47,11 @@ export async function converge(context: MigratorContext, dumpFiles: string[] = [
   const build = async (label: string, dump?: string): Promise<{ schema: SchemaFacts; secondRun: string[] }> => {
     InterruptedError.throwIfAborted(signal);
     const connection: ConnectionSettings = { ...config.connection, database: await scratch.create() };
-    const run: MigratorContext = { ...context, config: { ...config, connection, backupCommand: undefined }, logger: withFields(logger, { database: label }) };
+    const run: MigratorContext = {
+      ...context,
+      config: { ...config, connection, backupCommand: undefined },
+      logger: withFields(logger, { database: label }),
+    };
     try {
       if (dump) await restoreDump(dump, connection, signal);
       // The end of a release: post-deploy migrations included.
@@ -72,11 +76,16 @@ export async function converge(context: MigratorContext, dumpFiles: string[] = [
     const results: ConvergenceResult[] = [{ database: FRESH_INSTALL, differences: [], secondRun: fresh.secondRun }];
     for (const dump of dumps) {
       const upgraded = await build(path.basename(dump), dump);
-      results.push({ database: path.basename(dump), differences: compareSchemas(fresh.schema, upgraded.schema), secondRun: upgraded.secondRun });
+      results.push({
+        database: path.basename(dump),
+        differences: compareSchemas(fresh.schema, upgraded.schema),
+        secondRun: upgraded.secondRun,
+      });
     }
     const failed = results.filter((result) => result.differences.length > 0 || result.secondRun.length > 0);
     const report = { converged: failed.length === 0, results };
-    if (failed.length > 0) throw new SchemasDifferError(`the schemas do not converge: ${failed.map((result) => result.database).join(', ')}`, report);
+    if (failed.length > 0)
+      throw new SchemasDifferError(`the schemas do not converge: ${failed.map((result) => result.database).join(', ')}`, report);
     return report;
   } finally {
     await scratch.dropAll();

@@ -88,10 +88,16 @@ async function loadTools(): Promise<Tools> {
 export async function generate(context: MigratorContext, options: GenerateOptions): Promise<GenerateResult> {
   const result = await findAndWrite(context, options);
   if (options.check && result.differences.length > 0) {
-    throw new DeclarationsDifferError(`the declared tables and the versioned history disagree (${result.differences.length} statement(s)): run migrator generate <slug>`, result.differences);
+    throw new DeclarationsDifferError(
+      `the declared tables and the versioned history disagree (${result.differences.length} statement(s)): run migrator generate <slug>`,
+      result.differences,
+    );
   }
   if (result.reviews.length > 0) {
-    throw new NeedsReviewError(`migration generated with ${result.reviews.length} statement(s) commented out under REVIEW: decide, then uncomment or delete them`, result);
+    throw new NeedsReviewError(
+      `migration generated with ${result.reviews.length} statement(s) commented out under REVIEW: decide, then uncomment or delete them`,
+      result,
+    );
   }
   return result;
 }
@@ -134,7 +140,10 @@ async function compare(
     const connection: ConnectionSettings = { ...config.connection, database: await scratch.create() };
     try {
       if (dump) await restoreDump(dump, connection, signal);
-      await up({ ...context, config: { ...config, connection, backupCommand: undefined }, logger: withFields(logger, { database: label }) }, { phases: [phase], postDeploy: true });
+      await up(
+        { ...context, config: { ...config, connection, backupCommand: undefined }, logger: withFields(logger, { database: label }) },
+        { phases: [phase], postDeploy: true },
+      );
       const client = await connectWithRetry(connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
       clients.push(client);
       const { rows } = await client.query<{ name: string }>(LEFT_OUT_SQL, [[...OWN_TABLES, ...config.ignoreTables]]);
@@ -161,10 +170,15 @@ async function compare(
     // enough: it is applied to the history's scratch database first, so that migra sees the rest.
     const enumAdditions = Object.entries(declared.enums).flatMap(([key, goal]) => {
       const current = history.enums[key];
-      return current && current.can_be_changed_to(goal) && current.elements.join() !== goal.elements.join() ? current.change_statements(goal) : [];
+      return current && current.can_be_changed_to(goal) && current.elements.join() !== goal.elements.join()
+        ? current.change_statements(goal)
+        : [];
     });
     for (const statement of enumAdditions) await historyClient.query(statement);
-    const differences = [...enumAdditions, ...(await diff(enumAdditions.length > 0 ? await inspect(schemainspect, historyClient) : history, declared))];
+    const differences = [
+      ...enumAdditions,
+      ...(await diff(enumAdditions.length > 0 ? await inspect(schemainspect, historyClient) : history, declared)),
+    ];
     if (options.check || differences.length === 0) return { differences, reviews: [], downReviews: [] };
 
     const up = guardStatements(differences, parse);

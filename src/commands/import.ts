@@ -23,7 +23,9 @@ export async function importMigrations(migrationsDir: string, toolName: string, 
   const tool = toolNamed(toolName, true);
   const versionedDir = path.join(migrationsDir, 'versioned');
   if (path.resolve(fromDir) === path.resolve(versionedDir)) {
-    throw new ConfigError(`import reads the ${tool.name} files from a folder of their own, not from versioned/ itself: move them out first`);
+    throw new ConfigError(
+      `import reads the ${tool.name} files from a folder of their own, not from versioned/ itself: move them out first`,
+    );
   }
   refuseFilledFolder(versionedDir);
   const converted = tool.convertFolder!(fromDir);
@@ -35,7 +37,10 @@ export async function importMigrations(migrationsDir: string, toolName: string, 
     return {
       file: path.join('versioned', fileName),
       up: `${header}\n${migration.inTransaction ? '' : `${NO_TRANSACTION_MARKER}\n`}\n${migration.up}`,
-      ...(migration.down !== undefined && { downFile: path.join('versioned', DOWN_FOLDER, fileName), down: `${header}\n\n${migration.down}` }),
+      ...(migration.down !== undefined && {
+        downFile: path.join('versioned', DOWN_FOLDER, fileName),
+        down: `${header}\n\n${migration.down}`,
+      }),
       version: migration.version,
       sources: migration.sources,
     };

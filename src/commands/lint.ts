@@ -45,7 +45,9 @@ export async function lint(migrationsDir: string, options: LintOptions = {}): Pr
   const byPath = new Map(targets.map((target) => [target.path, target.label]));
   const squawked = await runSquawk(
     program,
-    targets.filter((target) => target.path.endsWith('.sql')).map((target) => ({ path: target.path, inTransaction: runsInTransaction(target.sql) })),
+    targets
+      .filter((target) => target.path.endsWith('.sql'))
+      .map((target) => ({ path: target.path, inTransaction: runsInTransaction(target.sql) })),
   );
   // In a file PostgreSQL's parser rejects, squawk's findings are noise next to the syntax error.
   const unparsable = new Set(findings.filter((finding) => finding.rule === 'syntax-error').map((finding) => finding.file));
@@ -70,7 +72,14 @@ function versionedTargets(migrationsDir: string, since: number): Target[] {
 function readGiven(files: string[]): Target[] {
   return files.map((file) => {
     const absolute = path.resolve(file);
-    return { label: file, path: absolute, sql: decodeSqlText(file, readBytes(file, () => readFileSync(absolute))) };
+    return {
+      label: file,
+      path: absolute,
+      sql: decodeSqlText(
+        file,
+        readBytes(file, () => readFileSync(absolute)),
+      ),
+    };
   });
 }
 
@@ -91,11 +100,20 @@ function ourRules(libpgQuery: LibpgQuery, target: Target): LintFinding[] {
     const parsers = { parse: (sql: string) => libpgQuery.parseSync(sql), parsePlpgsql: (sql: string) => libpgQuery.parsePlPgSQLSync(sql) };
     const incompatible = findBackwardIncompatible(parsed, target.sql, parsers).map(({ location, lineDelta, message }): LintFinding => {
       const { line, column } = at(location);
-      return { file: target.label, line: line + lineDelta, column: lineDelta === 0 ? column : 1, rule: 'backward-compat', message, tool: 'migrator' };
+      return {
+        file: target.label,
+        line: line + lineDelta,
+        column: lineDelta === 0 ? column : 1,
+        rule: 'backward-compat',
+        message,
+        tool: 'migrator',
+      };
     });
     return [...unguarded, ...incompatible];
   } catch (error) {
     if (!libpgQuery.hasSqlDetails(error)) throw error;
-    return [{ file: target.label, ...at(error.sqlDetails!.cursorPosition), rule: 'syntax-error', message: error.message, tool: 'migrator' }];
+    return [
+      { file: target.label, ...at(error.sqlDetails!.cursorPosition), rule: 'syntax-error', message: error.message, tool: 'migrator' },
+    ];
   }
 }

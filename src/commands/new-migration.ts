@@ -44,7 +44,9 @@ const UP_TEMPLATE = (slug: string) => `-- ${slug}
 
 `;
 
-const DOWN_TEMPLATE = (fileName: string) => `-- Undoes ${fileName} for \`migrator rollback\`. Runs in a transaction; guard it like the up file.
+const DOWN_TEMPLATE = (
+  fileName: string,
+) => `-- Undoes ${fileName} for \`migrator rollback\`. Runs in a transaction; guard it like the up file.
 
 `;
 
@@ -90,7 +92,11 @@ const POST_DEPLOY_HEADER = `${POST_DEPLOY_MARKER}
 --
 `;
 
-export async function newMigration(migrationsDir: string, slug: string, options: NewMigrationOptions = {}): Promise<{ file: string; downFile: string }> {
+export async function newMigration(
+  migrationsDir: string,
+  slug: string,
+  options: NewMigrationOptions = {},
+): Promise<{ file: string; downFile: string }> {
   const { fileName, file, downFile } = nextMigrationFiles(migrationsDir, slug);
   writeMigrationFiles({ file, downFile }, (options.postDeploy ? POST_DEPLOY_HEADER : '') + UP_TEMPLATE(slug), DOWN_TEMPLATE(fileName));
   return { file, downFile };

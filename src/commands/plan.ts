@@ -76,7 +76,9 @@ export async function assertSchemaCurrent(db: AppConnection, options: AssertSche
   // AppConnection describes a node-postgres Pool or Client without pg's types; it is one of those.
   const client = (pooled ? await (db as pg.Pool).connect() : db) as pg.Client;
   try {
-    const { rows } = await client.query<{ may: boolean }>(`SELECT ${MAY_CHANGE_SCHEMA_SQL} AND current_setting('transaction_read_only') = 'off' AS may`);
+    const { rows } = await client.query<{ may: boolean }>(
+      `SELECT ${MAY_CHANGE_SCHEMA_SQL} AND current_setting('transaction_read_only') = 'off' AS may`,
+    );
     return throwIfPending(await planOnClient(client, files, { logger, onAhead: 'warn', dryRuns: rows[0].may }));
   } finally {
     if (pooled) (client as pg.PoolClient).release();

@@ -14,7 +14,10 @@ export async function renumber(migrationsDir: string, fileName: string): Promise
   const base = path.basename(fileName);
   const match = ID_PREFIX.exec(base);
   if (!match || !existsSync(path.join(dir, base))) throw new ConfigError(`no versioned migration named ${base} in ${dir}`);
-  const ids = readdirSync(dir).map((name) => ID_PREFIX.exec(name)).filter((m) => m !== null).map((m) => Number(m[1]));
+  const ids = readdirSync(dir)
+    .map((name) => ID_PREFIX.exec(name))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]));
   const renamed = `${Math.max(...ids) + 1}${match[2]}`;
   renameSync(path.join(dir, base), path.join(dir, renamed));
   const down = path.join(dir, DOWN_FOLDER, base);

@@ -23,7 +23,8 @@ export type RollbackTarget = { steps: number } | { to: number };
 /** Resolves with the file names rolled back, newest first. */
 export async function rollback({ config, logger, signal, emit }: MigratorContext, target: RollbackTarget): Promise<string[]> {
   const files = loadMigrationSet(config.migrationsDir);
-  if ('steps' in target && (!Number.isInteger(target.steps) || target.steps < 1)) throw new ConfigError('--steps needs a whole number of at least 1');
+  if ('steps' in target && (!Number.isInteger(target.steps) || target.steps < 1))
+    throw new ConfigError('--steps needs a whole number of at least 1');
   if ('to' in target && (!Number.isInteger(target.to) || target.to < 0)) throw new ConfigError('--to needs a version id, 0 or more');
 
   return withDatabase(config, { logger, signal, writes: true }, async ({ client, lockWatcher }) => {
@@ -34,7 +35,9 @@ export async function rollback({ config, logger, signal, emit }: MigratorContext
     const ids = 'steps' in target ? appliedNewestFirst.slice(0, target.steps) : appliedNewestFirst.filter((id) => id > target.to);
     const unknown = state.ahead.filter((row) => ids.includes(row.id));
     if (unknown.length > 0) {
-      throw new ValidationError(`cannot roll back ${unknown.map((row) => `${row.id} ${row.name}`).join(', ')}: these files are not in this release`);
+      throw new ValidationError(
+        `cannot roll back ${unknown.map((row) => `${row.id} ${row.name}`).join(', ')}: these files are not in this release`,
+      );
     }
     const byId = new Map(files.versioned.map((file) => [file.id, file]));
     const downs = ids.map((id) => {
@@ -52,10 +55,26 @@ export async function rollback({ config, logger, signal, emit }: MigratorContext
       const sql = decodeSqlText(label, readFileSync(downPath));
       refuseNoStatement(label, sql);
       refuseInTransaction(label, sql);
-      return { phase: 'versioned', kind: 'rollback', file: `${DOWN_FOLDER}/${file.fileName}`, action: `roll back version ${file.id}`, sql, version: file.id, transaction: 'runner', id: file.id };
+      return {
+        phase: 'versioned',
+        kind: 'rollback',
+        file: `${DOWN_FOLDER}/${file.fileName}`,
+        action: `roll back version ${file.id}`,
+        sql,
+        version: file.id,
+        transaction: 'runner',
+        id: file.id,
+      };
     });
 
-    const context = { client, logger: withFields(logger, { phase: 'versioned' }), signal, lockRetries: config.lockRetries, lockWatcher, emit };
+    const context = {
+      client,
+      logger: withFields(logger, { phase: 'versioned' }),
+      signal,
+      lockRetries: config.lockRetries,
+      lockWatcher,
+      emit,
+    };
     for (const [index, step] of steps.entries()) {
       await applyStep(context, step, { index: index + 1, total: steps.length }, async () => {
         await client.query(step.sql);

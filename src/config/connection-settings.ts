@@ -64,14 +64,45 @@ const PARAMETERS = Object.keys(LIBPQ_VARIABLES) as Parameter[];
 
 /** libpq parameters and variables the migrator does not implement, and what to do instead. */
 const NOT_IMPLEMENTED: ReadonlyArray<[parameters: string[], variables: string[], advice: string]> = [
-  [['service'], ['PGSERVICE', 'PGSERVICEFILE'], 'connection service files (pg_service.conf) are not read: give the connection in DATABASE_URL or the PG* variables'],
+  [
+    ['service'],
+    ['PGSERVICE', 'PGSERVICEFILE'],
+    'connection service files (pg_service.conf) are not read: give the connection in DATABASE_URL or the PG* variables',
+  ],
   [['hostaddr'], ['PGHOSTADDR'], 'give the address as the host'],
-  [['target_session_attrs', 'load_balance_hosts'], ['PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS'], 'the migrator connects to one host: give the primary'],
+  [
+    ['target_session_attrs', 'load_balance_hosts'],
+    ['PGTARGETSESSIONATTRS', 'PGLOADBALANCEHOSTS'],
+    'the migrator connects to one host: give the primary',
+  ],
   [[], ['PGDATESTYLE', 'PGTZ', 'PGGEQO'], 'set server settings with PGOPTIONS instead, e.g. -c timezone=UTC'],
   [['client_encoding'], ['PGCLIENTENCODING'], 'node-postgres always speaks UTF8'],
   [
-    ['sslcrl', 'sslcrldir', 'sslcertmode', 'sslcompression', 'sslsni', 'sslnegotiation', 'sslpassword', 'sslkeylogfile', 'ssl_min_protocol_version', 'ssl_max_protocol_version', 'requiressl'],
-    ['PGSSLCRL', 'PGSSLCRLDIR', 'PGSSLCERTMODE', 'PGSSLCOMPRESSION', 'PGSSLSNI', 'PGSSLNEGOTIATION', 'PGSSLKEYLOGFILE', 'PGSSLMINPROTOCOLVERSION', 'PGSSLMAXPROTOCOLVERSION', 'PGREQUIRESSL'],
+    [
+      'sslcrl',
+      'sslcrldir',
+      'sslcertmode',
+      'sslcompression',
+      'sslsni',
+      'sslnegotiation',
+      'sslpassword',
+      'sslkeylogfile',
+      'ssl_min_protocol_version',
+      'ssl_max_protocol_version',
+      'requiressl',
+    ],
+    [
+      'PGSSLCRL',
+      'PGSSLCRLDIR',
+      'PGSSLCERTMODE',
+      'PGSSLCOMPRESSION',
+      'PGSSLSNI',
+      'PGSSLNEGOTIATION',
+      'PGSSLKEYLOGFILE',
+      'PGSSLMINPROTOCOLVERSION',
+      'PGSSLMAXPROTOCOLVERSION',
+      'PGREQUIRESSL',
+    ],
     'of the TLS settings, sslmode, sslrootcert, sslcert and sslkey are implemented',
   ],
   [
@@ -80,7 +111,17 @@ const NOT_IMPLEMENTED: ReadonlyArray<[parameters: string[], variables: string[],
     'the migrator logs in with a password or a client certificate',
   ],
   [
-    ['fallback_application_name', 'keepalives', 'keepalives_idle', 'keepalives_interval', 'keepalives_count', 'tcp_user_timeout', 'replication', 'min_protocol_version', 'max_protocol_version'],
+    [
+      'fallback_application_name',
+      'keepalives',
+      'keepalives_idle',
+      'keepalives_interval',
+      'keepalives_count',
+      'tcp_user_timeout',
+      'replication',
+      'min_protocol_version',
+      'max_protocol_version',
+    ],
     ['PGMINPROTOCOLVERSION', 'PGMAXPROTOCOLVERSION'],
     'leave it out',
   ],
@@ -99,13 +140,18 @@ export function connectionFromEnv(env: Env, cwd: string): ConnectionSettings {
   // An error names where the bad value came from: the URL's parameter, or the variable.
   const variableOf = (parameter: Parameter) => (url[parameter] === undefined ? LIBPQ_VARIABLES[parameter] : 'DATABASE_URL');
   const invalid = (parameter: Parameter, problem: string) =>
-    new ConfigError(`${url[parameter] === undefined ? LIBPQ_VARIABLES[parameter] : `DATABASE_URL: ${parameter}`} ${problem}`, variableOf(parameter));
+    new ConfigError(
+      `${url[parameter] === undefined ? LIBPQ_VARIABLES[parameter] : `DATABASE_URL: ${parameter}`} ${problem}`,
+      variableOf(parameter),
+    );
 
   const host = setting('host') ?? CONNECTION_DEFAULTS.host;
   const portText = setting('port');
-  if (host.includes(',') || portText?.includes(',')) throw invalid(host.includes(',') ? 'host' : 'port', 'lists several hosts: the migrator connects to one');
+  if (host.includes(',') || portText?.includes(','))
+    throw invalid(host.includes(',') ? 'host' : 'port', 'lists several hosts: the migrator connects to one');
   const port = portText === undefined ? CONNECTION_DEFAULTS.port : Number(portText);
-  if (!/^\d+$/.test(portText ?? '1') || port < 1 || port > 65535) throw invalid('port', `must be a port number from 1 to 65535 (got "${portText}")`);
+  if (!/^\d+$/.test(portText ?? '1') || port < 1 || port > 65535)
+    throw invalid('port', `must be a port number from 1 to 65535 (got "${portText}")`);
   const user = setting('user') ?? CONNECTION_DEFAULTS.user;
   const database = setting('dbname') ?? user;
   const home = value(env, 'HOME') ?? os.homedir();
@@ -115,7 +161,11 @@ export function connectionFromEnv(env: Env, cwd: string): ConnectionSettings {
     url.password ??
     fromEnv ??
     passwordFromFile(
-      { file: path.resolve(cwd, passfile ?? path.join(home, '.pgpass')), explicit: passfile !== undefined, setting: variableOf('passfile') },
+      {
+        file: path.resolve(cwd, passfile ?? path.join(home, '.pgpass')),
+        explicit: passfile !== undefined,
+        setting: variableOf('passfile'),
+      },
       { host, port, database, user },
     );
   return {
@@ -188,7 +238,13 @@ function urlParts(raw: string): Settings {
   } catch {
     throw invalidUrl();
   }
-  const found: Settings = { host: parts.host ?? '', port: parts.port ?? '', user: parts.user ?? '', password: parts.password ?? '', dbname: parts.database ?? '' };
+  const found: Settings = {
+    host: parts.host ?? '',
+    port: parts.port ?? '',
+    user: parts.user ?? '',
+    password: parts.password ?? '',
+    dbname: parts.database ?? '',
+  };
   return Object.fromEntries(Object.entries(found).filter(([, part]) => part !== ''));
 }
 
@@ -250,12 +306,18 @@ function tlsSettings(
   const cert = file('sslcert', 'postgresql.crt');
   const key = cert === undefined ? undefined : file('sslkey', 'postgresql.key');
   if (rootCert === undefined && sslMode !== 'require') {
-    throw invalid('sslmode', `${sslMode} needs a root certificate to check the server's against: set PGSSLROOTCERT (sslrootcert) to a CA file, or to system for the system's trusted roots`);
+    throw invalid(
+      'sslmode',
+      `${sslMode} needs a root certificate to check the server's against: set PGSSLROOTCERT (sslrootcert) to a CA file, or to system for the system's trusted roots`,
+    );
   }
-  if (cert !== undefined && key === undefined) throw new ConfigError(`the client certificate ${cert} has no key: set PGSSLKEY (sslkey)`, 'PGSSLKEY');
-  if (cert === undefined && setting('sslkey') !== undefined) throw new ConfigError('a client key without a certificate: set PGSSLCERT (sslcert) too', 'PGSSLCERT');
+  if (cert !== undefined && key === undefined)
+    throw new ConfigError(`the client certificate ${cert} has no key: set PGSSLKEY (sslkey)`, 'PGSSLKEY');
+  if (cert === undefined && setting('sslkey') !== undefined)
+    throw new ConfigError('a client key without a certificate: set PGSSLCERT (sslcert) too', 'PGSSLCERT');
 
-  const read = (found: string | undefined, parameter: Parameter) => (found === undefined ? undefined : readSettingFile(found, variableOf(parameter), cwd));
+  const read = (found: string | undefined, parameter: Parameter) =>
+    found === undefined ? undefined : readSettingFile(found, variableOf(parameter), cwd);
   const options: Tls.ConnectionOptions = {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     ca: rootCert === 'system' ? (require('node:tls') as typeof Tls).getCACertificates('system') : read(rootCert, 'sslrootcert'),
@@ -263,7 +325,12 @@ function tlsSettings(
     key: read(key, 'sslkey'),
   };
   const chainOnly = { rejectUnauthorized: true, checkServerIdentity: () => undefined };
-  const modeOptions = sslMode === 'verify-full' ? { rejectUnauthorized: true } : sslMode === 'verify-ca' || rootCert !== undefined ? chainOnly : { rejectUnauthorized: false };
+  const modeOptions =
+    sslMode === 'verify-full'
+      ? { rejectUnauthorized: true }
+      : sslMode === 'verify-ca' || rootCert !== undefined
+        ? chainOnly
+        : { rejectUnauthorized: false };
   return { sslMode, ssl: { ...options, ...modeOptions }, sslFiles: { rootCert, cert, key } };
 }
 

@@ -116,7 +116,10 @@ function refuseUnknownVariables(env: Env): void {
 
 /** A comma-separated list; blanks around entries are ignored. */
 function list(env: Env, name: string): string[] {
-  const entries = (value(env, name) ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const entries = (value(env, name) ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
   const bad = entries.find((entry) => !/^[^.]+(\.[^.]+)?$/.test(entry));
   if (bad !== undefined) throw new ConfigError(`${name}: "${bad}" is not a table name or schema.table`, name);
   return entries;
@@ -149,7 +152,10 @@ function optionalSeconds(env: Env, name: string): number | undefined {
   }
   const ms = Math.round(Number(raw) * 1000);
   if (ms > MAX_TIMEOUT_MS) {
-    throw new ConfigError(`${name} must be at most ${MAX_TIMEOUT_MS / 1000} seconds, the ${MAX_TIMEOUT_MS} ms PostgreSQL's and node's timers stop at (got "${raw}")`, name);
+    throw new ConfigError(
+      `${name} must be at most ${MAX_TIMEOUT_MS / 1000} seconds, the ${MAX_TIMEOUT_MS} ms PostgreSQL's and node's timers stop at (got "${raw}")`,
+      name,
+    );
   }
   return ms;
 }

@@ -16,7 +16,8 @@ export const VARIABLES: readonly Variable[] = [
   {
     names: ['DATABASE_URL'],
     default: '',
-    meaning: '`postgres://user:password@host:port/database?sslmode=...`; parts it leaves out come from the `PG*` variables. Its parameters are libpq\'s, read as libpq reads them: `host`, `port`, `user`, `password`, `dbname`, `sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `application_name`, `options`, `connect_timeout`, `passfile`; they win over the variables. Any other parameter is refused (exit 2, with the closest name: `?sslmod=require` is not taken for plain text)',
+    meaning:
+      "`postgres://user:password@host:port/database?sslmode=...`; parts it leaves out come from the `PG*` variables. Its parameters are libpq's, read as libpq reads them: `host`, `port`, `user`, `password`, `dbname`, `sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `application_name`, `options`, `connect_timeout`, `passfile`; they win over the variables. Any other parameter is refused (exit 2, with the closest name: `?sslmod=require` is not taken for plain text)",
   },
   {
     names: ['DATABASE_URL_FILE'],
@@ -51,7 +52,8 @@ export const VARIABLES: readonly Variable[] = [
   {
     names: ['PGPASSFILE'],
     default: '`~/.pgpass`',
-    meaning: 'a libpq password file, read at start when no password is given otherwise (`DATABASE_URL`, `PGPASSWORD`, `PGPASSWORD_FILE`): the first `host:port:database:user:password` line that matches, `*` matching anything. A file named here must exist; like libpq, the migrator refuses one that group or others may read (exit 2)',
+    meaning:
+      'a libpq password file, read at start when no password is given otherwise (`DATABASE_URL`, `PGPASSWORD`, `PGPASSWORD_FILE`): the first `host:port:database:user:password` line that matches, `*` matching anything. A file named here must exist; like libpq, the migrator refuses one that group or others may read (exit 2)',
   },
   {
     names: ['PGDATABASE'],
@@ -61,12 +63,14 @@ export const VARIABLES: readonly Variable[] = [
   {
     names: ['PGSSLMODE'],
     default: '`disable` (`verify-full` with `sslrootcert=system`)',
-    meaning: '`disable`, `allow`, `prefer` (these three connect without TLS: node-postgres cannot fall back), `require` (TLS; as in libpq, the certificate chain is checked when a root certificate is there, the host name is not), `verify-ca` (checks the chain), `verify-full` (checks the chain and host name). As in libpq, `verify-ca` and `verify-full` need a root certificate: without one they are refused (exit 2)',
+    meaning:
+      '`disable`, `allow`, `prefer` (these three connect without TLS: node-postgres cannot fall back), `require` (TLS; as in libpq, the certificate chain is checked when a root certificate is there, the host name is not), `verify-ca` (checks the chain), `verify-full` (checks the chain and host name). As in libpq, `verify-ca` and `verify-full` need a root certificate: without one they are refused (exit 2)',
   },
   {
     names: ['PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY'],
     default: '`~/.postgresql/root.crt`, `postgresql.crt`, `postgresql.key` when they exist',
-    meaning: 'CA bundle, client certificate and key files for TLS. `PGSSLROOTCERT=system` (or `sslrootcert=system`) trusts the system\'s roots, as libpq 16 does, and then only `verify-full` is accepted',
+    meaning:
+      "CA bundle, client certificate and key files for TLS. `PGSSLROOTCERT=system` (or `sslrootcert=system`) trusts the system's roots, as libpq 16 does, and then only `verify-full` is accepted",
   },
   {
     names: ['PGAPPNAME'],
@@ -76,12 +80,13 @@ export const VARIABLES: readonly Variable[] = [
   {
     names: ['PGOPTIONS'],
     default: '',
-    meaning: 'server settings for the session, as libpq\'s `options`: `-c search_path=app -c work_mem=64MB`',
+    meaning: "server settings for the session, as libpq's `options`: `-c search_path=app -c work_mem=64MB`",
   },
   {
     names: ['PGCONNECT_TIMEOUT'],
     default: '`10`',
-    meaning: 'seconds one connection attempt may take (libpq\'s `connect_timeout`; 1 counts as 2, 0 means the migrator\'s own 10 s); attempts are retried until `MIGRATOR_WAIT_TIMEOUT`',
+    meaning:
+      "seconds one connection attempt may take (libpq's `connect_timeout`; 1 counts as 2, 0 means the migrator's own 10 s); attempts are retried until `MIGRATOR_WAIT_TIMEOUT`",
   },
   {
     names: ['MIGRATIONS_DIR'],
@@ -96,12 +101,14 @@ export const VARIABLES: readonly Variable[] = [
   {
     names: ['MIGRATOR_LOCK_WAIT'],
     default: '`300`',
-    meaning: 'seconds to wait for another runner\'s lock before exit 5 (counted by the server, as the wait\'s `lock_timeout`; a server that stops answering meanwhile ends the wait with exit 4 about 20 s later, see [A server that stops answering](how-a-run-behaves.md#a-server-that-stops-answering))',
+    meaning:
+      "seconds to wait for another runner's lock before exit 5 (counted by the server, as the wait's `lock_timeout`; a server that stops answering meanwhile ends the wait with exit 4 about 20 s later, see [A server that stops answering](how-a-run-behaves.md#a-server-that-stops-answering))",
   },
   {
     names: ['MIGRATOR_LOCK_TIMEOUT'],
-    default: 'the server\'s `lock_timeout`',
-    meaning: 'seconds a migration statement may wait for a table lock (PostgreSQL `lock_timeout`); past it the step is rolled back and retried. `0` disables',
+    default: "the server's `lock_timeout`",
+    meaning:
+      'seconds a migration statement may wait for a table lock (PostgreSQL `lock_timeout`); past it the step is rolled back and retried. `0` disables',
   },
   {
     names: ['MIGRATOR_LOCK_RETRIES'],
@@ -110,28 +117,33 @@ export const VARIABLES: readonly Variable[] = [
   },
   {
     names: ['MIGRATOR_STATEMENT_TIMEOUT'],
-    default: 'the server\'s `statement_timeout`',
-    meaning: 'seconds any statement may run (PostgreSQL `statement_timeout`, enforced by the server, for each statement of a file); past it the step fails with exit 1. `0` disables. A server that stops answering is given up on about 20 s after it stopped, with or without it (exit 4, see [A server that stops answering](how-a-run-behaves.md#a-server-that-stops-answering))',
+    default: "the server's `statement_timeout`",
+    meaning:
+      'seconds any statement may run (PostgreSQL `statement_timeout`, enforced by the server, for each statement of a file); past it the step fails with exit 1. `0` disables. A server that stops answering is given up on about 20 s after it stopped, with or without it (exit 4, see [A server that stops answering](how-a-run-behaves.md#a-server-that-stops-answering))',
   },
   {
     names: ['MIGRATOR_ON_AHEAD'],
     default: '`warn`',
-    meaning: '`warn` or `fail` when the database has versioned migrations these files lack (an older image started after a newer one migrated: with `warn` it logs a warning and exits 0, the expand/contract rollback case)',
+    meaning:
+      '`warn` or `fail` when the database has versioned migrations these files lack (an older image started after a newer one migrated: with `warn` it logs a warning and exits 0, the expand/contract rollback case)',
   },
   {
     names: ['MIGRATOR_TERMINATION_LOG'],
     default: '`/dev/termination-log`',
-    meaning: 'on failure, a one-paragraph summary (what failed, where, what the exit code means; no secrets) is written here, where Kubernetes shows it in `kubectl describe pod`; skipped quietly when the file cannot be written. Read from `.env` too, like every variable. The default file is only written when it exists (the kubelet creates it), never created elsewhere',
+    meaning:
+      'on failure, a one-paragraph summary (what failed, where, what the exit code means; no secrets) is written here, where Kubernetes shows it in `kubectl describe pod`; skipped quietly when the file cannot be written. Read from `.env` too, like every variable. The default file is only written when it exists (the kubelet creates it), never created elsewhere',
   },
   {
     names: ['MIGRATOR_BACKUP_COMMAND'],
     default: '',
-    meaning: 'shell command run before `up` changes anything, only when it has work to do (see [Backup before change](tools.md#backup-before-change))',
+    meaning:
+      'shell command run before `up` changes anything, only when it has work to do (see [Backup before change](tools.md#backup-before-change))',
   },
   {
     names: ['MIGRATOR_IGNORE_TABLES'],
     default: '',
-    meaning: 'comma-separated tables that `converge` leaves out of the comparison, for tables other software manages: `table` (in any schema) or `schema.table`, as the catalog spells them',
+    meaning:
+      'comma-separated tables that `converge` leaves out of the comparison, for tables other software manages: `table` (in any schema) or `schema.table`, as the catalog spells them',
   },
   {
     names: ['LOG_LEVEL'],
@@ -141,7 +153,8 @@ export const VARIABLES: readonly Variable[] = [
   {
     names: ['LOG_FORMAT'],
     default: '`pretty` when the logs go to a terminal, else `json`',
-    meaning: '`json` or `pretty`; logs go to stdout, or to stderr for commands that print a result there (`status`, `plan`, `history`, `lint`, ...) and for usage and configuration errors',
+    meaning:
+      '`json` or `pretty`; logs go to stdout, or to stderr for commands that print a result there (`status`, `plan`, `history`, `lint`, ...) and for usage and configuration errors',
   },
   {
     names: ['NO_COLOR'],

@@ -6,8 +6,23 @@
 import type pg from 'pg';
 
 const CATALOGS = [
-  'pg_namespace', 'pg_class', 'pg_attribute', 'pg_attrdef', 'pg_constraint', 'pg_index', 'pg_type', 'pg_enum',
-  'pg_proc', 'pg_trigger', 'pg_sequence', 'pg_depend', 'pg_description', 'pg_policy', 'pg_rewrite', 'pg_extension', 'pg_inherits',
+  'pg_namespace',
+  'pg_class',
+  'pg_attribute',
+  'pg_attrdef',
+  'pg_constraint',
+  'pg_index',
+  'pg_type',
+  'pg_enum',
+  'pg_proc',
+  'pg_trigger',
+  'pg_sequence',
+  'pg_depend',
+  'pg_description',
+  'pg_policy',
+  'pg_rewrite',
+  'pg_extension',
+  'pg_inherits',
 ];
 
 const FINGERPRINT_SQL = `SELECT md5(string_agg(version, ',' ORDER BY version)) AS fingerprint FROM (

@@ -88,7 +88,9 @@ export async function describeSchema(schemainspect: SchemaInspect, client: pg.Cl
   for (const constraint of Object.values(inspected.constraints)) {
     if (ignored(constraint.schema, constraint.table_name)) continue;
     // pg_get_constraintdef(): columns, references, DEFERRABLE and NOT VALID included.
-    facts.set(`constraint ${ident(constraint.name)} on ${name(constraint.schema, constraint.table_name)}`, { definition: constraint.definition });
+    facts.set(`constraint ${ident(constraint.name)} on ${name(constraint.schema, constraint.table_name)}`, {
+      definition: constraint.definition,
+    });
   }
   for (const index of Object.values(inspected.indexes)) {
     if (ignored(index.schema, index.table_name)) continue;
@@ -105,11 +107,15 @@ export async function describeSchema(schemainspect: SchemaInspect, client: pg.Cl
   for (const sequence of Object.values(inspected.sequences)) {
     if (ignored(sequence.schema, sequence.table_name)) continue;
     facts.set(`sequence ${name(sequence.schema, sequence.name)}`, {
-      ...(sequence.table_name && { 'owned by': `OWNED BY ${name(sequence.schema, sequence.table_name)}.${ident(sequence.column_name ?? '')}` }),
+      ...(sequence.table_name && {
+        'owned by': `OWNED BY ${name(sequence.schema, sequence.table_name)}.${ident(sequence.column_name ?? '')}`,
+      }),
     });
   }
   for (const type of Object.values(inspected.enums)) {
-    facts.set(`enum ${name(type.schema, type.name)}`, { values: `ENUM (${type.elements.map((value) => `'${value.replace(/'/g, "''")}'`).join(', ')})` });
+    facts.set(`enum ${name(type.schema, type.name)}`, {
+      values: `ENUM (${type.elements.map((value) => `'${value.replace(/'/g, "''")}'`).join(', ')})`,
+    });
   }
   for (const [kind, label] of Object.entries(BY_DEFINITION)) {
     for (const object of Object.values(inspected[kind as keyof typeof BY_DEFINITION])) {

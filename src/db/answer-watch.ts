@@ -76,7 +76,8 @@ export function watchAnswers(client: pg.Client, settings: ConnectionSettings, lo
       // Answered: the server is up and our statement still running; look again in QUIET_MS. The
       // run's connection hearing from it meanwhile says as much.
       if (answer) heardAt = now();
-      else if (heardAt < asked) giveUp(`no answer on the run's connection for ${QUIET_MS / 1000} s, and none on a new connection within ${CHECK_MS / 1000} s`);
+      else if (heardAt < asked)
+        giveUp(`no answer on the run's connection for ${QUIET_MS / 1000} s, and none on a new connection within ${CHECK_MS / 1000} s`);
     });
   };
   const timer = setInterval(look, TICK_MS).unref();

@@ -23,7 +23,9 @@ export function createClient(settings: ConnectionSettings, connectTimeoutMs: num
     // itself (with a deprecation warning on stderr); config.ts has already read the password file.
     password: async () => {
       if (settings.password === undefined) {
-        throw new NoPasswordError('the server asks for a password and none is set (DATABASE_URL, PGPASSWORD, PGPASSWORD_FILE or a password file)');
+        throw new NoPasswordError(
+          'the server asks for a password and none is set (DATABASE_URL, PGPASSWORD, PGPASSWORD_FILE or a password file)',
+        );
       }
       return settings.password;
     },

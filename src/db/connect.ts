@@ -41,7 +41,9 @@ export async function connectWithRetry(settings: ConnectionSettings, options: Wa
       InterruptedError.throwIfAborted(signal);
       const code = errorCode(error);
       if (isPermanentConnectError(error)) {
-        const hint = isTlsError(error) ? ` (PGSSLMODE=${settings.sslMode}: check PGSSLROOTCERT and that the host name is one the certificate names)` : '';
+        const hint = isTlsError(error)
+          ? ` (PGSSLMODE=${settings.sslMode}: check PGSSLROOTCERT and that the host name is one the certificate names)`
+          : '';
         throw new DatabaseUnavailableError(`database ${target} refused the connection: ${errorMessage(error)}${hint}`, code);
       }
       const elapsed = Date.now() - started;

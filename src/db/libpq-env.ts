@@ -7,7 +7,11 @@ import type { ConnectionSettings } from '../config';
  * overrode, say) would make the tool connect elsewhere, or otherwise, than we do. purpose is
  * appended to application_name, so that pg_stat_activity tells these sessions apart.
  */
-export function toolEnvironment(connection: ConnectionSettings, purpose: string, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function toolEnvironment(
+  connection: ConnectionSettings,
+  purpose: string,
+  parent: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = Object.fromEntries(
     Object.entries(parent).filter(([name]) => !name.startsWith('PG') && name !== 'DATABASE_URL' && name !== 'DATABASE_URL_FILE'),
   );

@@ -44,7 +44,9 @@ export async function acquireMigrationLock(client: pg.Client, waitMs: number, lo
   const current = (await findLockHolder(client)) ?? holder;
   throw new LockTimeoutError(
     `another migrator still holds the migration lock after ${waitMs / 1000}s` +
-      (current ? ` (pid ${current.pid}, application "${current.applicationName}"${current.clientAddr ? `, from ${current.clientAddr}` : ''})` : '') +
+      (current
+        ? ` (pid ${current.pid}, application "${current.applicationName}"${current.clientAddr ? `, from ${current.clientAddr}` : ''})`
+        : '') +
       '; raise MIGRATOR_LOCK_WAIT or stop that session',
     current?.pid,
   );

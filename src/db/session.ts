@@ -35,7 +35,14 @@ export const MAY_CHANGE_SCHEMA_SQL = `coalesce(has_schema_privilege(current_sche
 const CONNECTION_CHECK_INTERVAL_MS = 1000;
 
 export async function prepareSession(client: pg.Client, options: SessionOptions, logger: Logger): Promise<PreparedSession> {
-  const { rows } = await client.query<{ inRecovery: boolean; readOnly: boolean; superuser: boolean; user: string; mayChangeSchema: boolean; locked: boolean | null }>(
+  const { rows } = await client.query<{
+    inRecovery: boolean;
+    readOnly: boolean;
+    superuser: boolean;
+    user: string;
+    mayChangeSchema: boolean;
+    locked: boolean | null;
+  }>(
     `SELECT pg_is_in_recovery() AS "inRecovery",
             current_setting('transaction_read_only') = 'on' AS "readOnly",
             (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,

@@ -33,7 +33,10 @@ const commented = (why: string, sql: string) => [`-- REVIEW: ${why}`, ...sql.spl
 /** "schema.table" of a RangeVar, as a regclass literal would name it. */
 function tableName(stmt: { relation?: { schemaname?: string; relname?: string } }): string {
   const { schemaname, relname } = stmt.relation ?? {};
-  return [schemaname, relname].filter(Boolean).map((part) => `"${part!.replace(/"/g, '""')}"`).join('.');
+  return [schemaname, relname]
+    .filter(Boolean)
+    .map((part) => `"${part!.replace(/"/g, '""')}"`)
+    .join('.');
 }
 
 /** A DO block that runs `sql` only when the catalog does not have the object yet. */
@@ -56,7 +59,8 @@ export function guardStatements(statements: string[], parse: (sql: string) => Pa
     const sql = raw.trim();
     const parsed = parse(sql).stmts ?? [];
     const stmt = parsed.length === 1 ? parsed[0].stmt : undefined;
-    const unrecognised = () => reviews.push({ why: 'not a change this generator knows how to guard: check it, guard it, then uncomment it', sql });
+    const unrecognised = () =>
+      reviews.push({ why: 'not a change this generator knows how to guard: check it, guard it, then uncomment it', sql });
     if (!stmt) {
       unrecognised();
       continue;
@@ -96,7 +100,9 @@ export function guardStatements(statements: string[], parse: (sql: string) => Pa
             unrecognised();
             break;
           }
-          safe.push(unlessExists(`SELECT 1 FROM pg_constraint WHERE conname = ${literal(name)} AND conrelid = ${literal(table)}::regclass`, sql));
+          safe.push(
+            unlessExists(`SELECT 1 FROM pg_constraint WHERE conname = ${literal(name)} AND conrelid = ${literal(table)}::regclass`, sql),
+          );
           break;
         }
         case 'AT_SetNotNull':
@@ -106,16 +112,25 @@ export function guardStatements(statements: string[], parse: (sql: string) => Pa
           safe.push(sql);
           break;
         case 'AT_AlterColumnType':
-          reviews.push({ why: `the type of ${table}.${cmd.name} changes: existing values may need a conversion (USING ...) or may not fit`, sql });
+          reviews.push({
+            why: `the type of ${table}.${cmd.name} changes: existing values may need a conversion (USING ...) or may not fit`,
+            sql,
+          });
           break;
         case 'AT_DropConstraint':
-          reviews.push({ why: `drops a constraint of ${table}: make sure no release relies on it`, sql: cmd.missing_ok ? sql : insertAfter(sql, /drop constraint/i, 'if exists') });
+          reviews.push({
+            why: `drops a constraint of ${table}: make sure no release relies on it`,
+            sql: cmd.missing_ok ? sql : insertAfter(sql, /drop constraint/i, 'if exists'),
+          });
           break;
         default:
           unrecognised();
       }
     } else if ('DropStmt' in stmt) {
-      const what = String(stmt.DropStmt.removeType).replace(/^OBJECT_/, '').replace(/_/g, ' ').toLowerCase();
+      const what = String(stmt.DropStmt.removeType)
+        .replace(/^OBJECT_/, '')
+        .replace(/_/g, ' ')
+        .toLowerCase();
       const guarded = stmt.DropStmt.missing_ok ? sql : insertAfter(sql, new RegExp(`^drop ${what}`, 'i'), 'if exists');
       reviews.push({ why: `drops this ${what}, which the declared tables no longer have: what it holds is lost`, sql: guarded });
     } else {
@@ -134,7 +149,10 @@ export function guardStatements(statements: string[], parse: (sql: string) => Pa
           `    UPDATE ${drop.table} SET "${column}" = "${drop.column}";\n    ALTER TABLE ${drop.table} DROP COLUMN "${drop.column}";\n  END IF;\nEND $$;`,
       });
     } else {
-      reviews.push({ why: `drops ${drop.table}."${drop.column}", which the declared tables no longer have: its data is lost`, sql: drop.sql });
+      reviews.push({
+        why: `drops ${drop.table}."${drop.column}", which the declared tables no longer have: its data is lost`,
+        sql: drop.sql,
+      });
     }
   }
   return { statements: safe, reviews: reviews.map((review) => commented(review.why, review.sql)) };

@@ -17,7 +17,11 @@ export interface LibraryMigration {
   sql: string;
 }
 
-type RunMigration = (table: string, client: Pick<pg.Client, 'query'>, log?: (message: string) => void) => (migration: LibraryMigration & { contents: string }) => Promise<unknown>;
+type RunMigration = (
+  table: string,
+  client: Pick<pg.Client, 'query'>,
+  log?: (message: string) => void,
+) => (migration: LibraryMigration & { contents: string }) => Promise<unknown>;
 
 const silent = () => undefined;
 
@@ -38,7 +42,9 @@ export async function runLibraryMigration(table: string, client: Pick<pg.Client,
  */
 export async function libraryTableMigration(): Promise<LibraryMigration> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { loadMigrationFile } = require('postgres-migrations/dist/migration-file') as { loadMigrationFile: (filePath: string) => Promise<LibraryMigration> };
+  const { loadMigrationFile } = require('postgres-migrations/dist/migration-file') as {
+    loadMigrationFile: (filePath: string) => Promise<LibraryMigration>;
+  };
   const own = await loadMigrationFile(path.join(libraryDir(), 'migrations', '0_create-migrations-table.sql'));
   if (own.id !== 0) throw new Error('postgres-migrations no longer provides its migration 0 (its history table)');
   return own;

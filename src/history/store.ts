@@ -97,7 +97,8 @@ export function createHistoryStore(client: pg.Client, versionedDir: string | und
     },
 
     async ensureTable() {
-      tableExists ??= (await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [HISTORY_TABLE])).rows[0].exists;
+      tableExists ??= (await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [HISTORY_TABLE])).rows[0]
+        .exists;
       if (tableExists) return;
       if (versionedDir === undefined) throw new Error('a history table is made only for a versioned/ folder');
       await applyThroughLibrary(client, await libraryTableMigration());

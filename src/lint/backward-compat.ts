@@ -22,7 +22,8 @@ export interface Parsers {
   parsePlpgsql(sql: string): unknown;
 }
 
-const ADVICE = 'the release still running during a rolling deploy may use it: mark the file post-deploy (-- migrator: post-deploy), or split it (expand/contract)';
+const ADVICE =
+  'the release still running during a rolling deploy may use it: mark the file post-deploy (-- migrator: post-deploy), or split it (expand/contract)';
 
 const relation = (range: RangeVar | undefined) => [range?.schemaname, range?.relname].filter(Boolean).join('.');
 const names = (nodes: Node[] | undefined): string =>
@@ -39,7 +40,8 @@ function check(stmt: Node, defaulted: Set<string>): string[] {
   if ('RenameStmt' in stmt) {
     const rename = stmt.RenameStmt;
     if (rename.renameType === 'OBJECT_TABLE') return [`renames table ${relation(rename.relation)} to ${rename.newname}`];
-    if (rename.renameType === 'OBJECT_COLUMN') return [`renames column ${relation(rename.relation)}.${rename.subname} to ${rename.newname}`];
+    if (rename.renameType === 'OBJECT_COLUMN')
+      return [`renames column ${relation(rename.relation)}.${rename.subname} to ${rename.newname}`];
     return [];
   }
   if (!('AlterTableStmt' in stmt)) return [];
@@ -62,7 +64,9 @@ function check(stmt: Node, defaulted: Set<string>): string[] {
         return defaulted.has(`${table}.${cmd.name}`) ? [] : [`makes ${table}.${cmd.name} NOT NULL without a default`];
       case 'AT_AddColumn': {
         const column = cmd.def && 'ColumnDef' in cmd.def ? cmd.def.ColumnDef : undefined;
-        const kinds = (column?.constraints ?? []).flatMap((constraint) => ('Constraint' in constraint ? [constraint.Constraint.contype] : []));
+        const kinds = (column?.constraints ?? []).flatMap((constraint) =>
+          'Constraint' in constraint ? [constraint.Constraint.contype] : [],
+        );
         const filled = kinds.some((kind) => kind === 'CONSTR_DEFAULT' || kind === 'CONSTR_IDENTITY' || kind === 'CONSTR_GENERATED');
         return kinds.includes('CONSTR_NOTNULL') && !filled ? [`adds ${table}.${column?.colname} NOT NULL without a default`] : [];
       }
@@ -97,11 +101,18 @@ export function findBackwardIncompatible(parsed: ParseResult, sql: string, parse
   return (parsed.stmts ?? []).flatMap((raw) => {
     if (!raw.stmt) return [];
     const location = raw.stmt_location ?? 0;
-    if (!('DoStmt' in raw.stmt)) return check(raw.stmt, defaulted).map((change) => ({ location, lineDelta: 0, message: `${change}: ${ADVICE}` }));
+    if (!('DoStmt' in raw.stmt))
+      return check(raw.stmt, defaulted).map((change) => ({ location, lineDelta: 0, message: `${change}: ${ADVICE}` }));
     const text = bytes.subarray(location, raw.stmt_len ? location + raw.stmt_len : bytes.length).toString();
     return statementsInDo(parsers.parsePlpgsql(text)).flatMap(({ query, lineno }) =>
       (parsers.parse(query).stmts ?? []).flatMap((inner) =>
-        inner.stmt ? check(inner.stmt, defaulted).map((change) => ({ location, lineDelta: lineno - 1, message: `${change} (in a DO block): ${ADVICE}` })) : [],
+        inner.stmt
+          ? check(inner.stmt, defaulted).map((change) => ({
+              location,
+              lineDelta: lineno - 1,
+              message: `${change} (in a DO block): ${ADVICE}`,
+            }))
+          : [],
       ),
     );
   });

@@ -48,7 +48,16 @@ export async function runSquawk(program: string, files: Array<{ path: string; in
   const findings = await Promise.all(
     groups
       .filter((group) => group.paths.length > 0)
-      .map((group) => squawk(program, ['--reporter', 'json', '--exclude', EXCLUDED_RULES.join(','), ...(group.inTransaction ? ['--assume-in-transaction'] : []), ...group.paths])),
+      .map((group) =>
+        squawk(program, [
+          '--reporter',
+          'json',
+          '--exclude',
+          EXCLUDED_RULES.join(','),
+          ...(group.inTransaction ? ['--assume-in-transaction'] : []),
+          ...group.paths,
+        ]),
+      ),
   );
   return findings.flat();
 }

@@ -26,7 +26,9 @@ function check(stmt: Node): string[] {
     return stmt.CreateStmt.if_not_exists ? [] : [`CREATE TABLE ${relation(stmt.CreateStmt.relation)} without IF NOT EXISTS`];
   }
   if ('CreateTableAsStmt' in stmt) {
-    return stmt.CreateTableAsStmt.if_not_exists ? [] : [`CREATE TABLE ${relation(stmt.CreateTableAsStmt.into?.rel)} AS without IF NOT EXISTS`];
+    return stmt.CreateTableAsStmt.if_not_exists
+      ? []
+      : [`CREATE TABLE ${relation(stmt.CreateTableAsStmt.into?.rel)} AS without IF NOT EXISTS`];
   }
   if ('IndexStmt' in stmt) {
     const index = stmt.IndexStmt;
@@ -56,13 +58,18 @@ function check(stmt: Node): string[] {
   if ('CreateDomainStmt' in stmt) return [`CREATE DOMAIN ${names(stmt.CreateDomainStmt.domainname)}: ${NO_IF_EXISTS_FORM}`];
   if ('AlterEnumStmt' in stmt) {
     const alter = stmt.AlterEnumStmt;
-    if (alter.oldVal !== undefined) return [`ALTER TYPE ${names(alter.typeName)} RENAME VALUE '${alter.oldVal}' outside a DO block: it fails when run again`];
+    if (alter.oldVal !== undefined)
+      return [`ALTER TYPE ${names(alter.typeName)} RENAME VALUE '${alter.oldVal}' outside a DO block: it fails when run again`];
     return alter.skipIfNewValExists ? [] : [`ALTER TYPE ${names(alter.typeName)} ADD VALUE '${alter.newVal}' without IF NOT EXISTS`];
   }
   if ('RenameStmt' in stmt) {
     const rename = stmt.RenameStmt;
-    const what = rename.subname ? `${relation(rename.relation)}.${rename.subname}` : relation(rename.relation) || names(rename.object ? [rename.object] : []);
-    return [`RENAME of ${what} to ${rename.newname} outside a DO block: it fails when run again, or where the new name already exists; check the catalog first`];
+    const what = rename.subname
+      ? `${relation(rename.relation)}.${rename.subname}`
+      : relation(rename.relation) || names(rename.object ? [rename.object] : []);
+    return [
+      `RENAME of ${what} to ${rename.newname} outside a DO block: it fails when run again, or where the new name already exists; check the catalog first`,
+    ];
   }
   if ('DropStmt' in stmt) {
     const drop = stmt.DropStmt;

@@ -49,6 +49,8 @@ export async function invalidAmong<T extends BuiltIndex>(client: pg.Client, buil
 
 /** Every INVALID index in the database, schema-qualified: what a step left is what appears after it. */
 export async function invalidIndexes(client: pg.Client): Promise<string[]> {
-  const { rows } = await client.query<{ index: string }>(`SELECT indexrelid::regclass::text AS index FROM pg_index WHERE NOT indisvalid ORDER BY 1`);
+  const { rows } = await client.query<{ index: string }>(
+    `SELECT indexrelid::regclass::text AS index FROM pg_index WHERE NOT indisvalid ORDER BY 1`,
+  );
   return rows.map((row) => row.index);
 }

@@ -123,7 +123,15 @@ const QUERY_CANCELED = '57014';
 /** Runs the table files in a scratch schema, under a savepoint that is rolled back, and reads their columns. */
 async function computeDeclaredColumns(context: PlanContext, tables: DeclaredTable[]): Promise<DeclaredColumn[]> {
   const { client, logger, signal } = context;
-  const shape: Step = { phase: 'legacy', kind: 'column', file: 'tables/', action: 'compute the declared shape', sql: '', transaction: 'runner', label: 'legacy: the declared shape of tables/' };
+  const shape: Step = {
+    phase: 'legacy',
+    kind: 'column',
+    file: 'tables/',
+    action: 'compute the declared shape',
+    sql: '',
+    transaction: 'runner',
+    label: 'legacy: the declared shape of tables/',
+  };
   await context.dryRun(
     shape,
     `SAVEPOINT declared_shape; CREATE SCHEMA ${SCRATCH_SCHEMA}; SELECT set_config('search_path', '${SCRATCH_SCHEMA}, ' || current_setting('search_path'), true)`,
@@ -166,10 +174,10 @@ async function storeDeclaredColumns(client: pg.Client, hash: string, columns: De
          computed_at timestamptz NOT NULL DEFAULT now()
        )`,
     );
-    await client.query(`INSERT INTO ${DECLARED_COLUMNS_TABLE} (tables_hash, columns) VALUES ($1, $2) ON CONFLICT (tables_hash) DO NOTHING`, [
-      hash,
-      JSON.stringify(columns),
-    ]);
+    await client.query(
+      `INSERT INTO ${DECLARED_COLUMNS_TABLE} (tables_hash, columns) VALUES ($1, $2) ON CONFLICT (tables_hash) DO NOTHING`,
+      [hash, JSON.stringify(columns)],
+    );
   });
 }
 
@@ -201,7 +209,10 @@ export const declaredColumns: Phase<ColumnStep> = {
       const declared = tables.length > 0 ? await computeDeclaredColumns(context, tables) : [];
       finish = (client) => storeDeclaredColumns(client, key, declared);
       context.logger.debug({ columns: declared.length }, 'declared shape computed');
-      missing = declared.length > 0 ? (await context.client.query<MissingColumn>(missingColumnsSql('$1::jsonb'), [JSON.stringify(declared)])).rows : [];
+      missing =
+        declared.length > 0
+          ? (await context.client.query<MissingColumn>(missingColumnsSql('$1::jsonb'), [JSON.stringify(declared)])).rows
+          : [];
     }
     for (const column of missing.filter((candidate) => !candidate.typeExists)) {
       context.logger.warn(

@@ -21,12 +21,20 @@ const WRITES_SQL = `SELECT txid_current_if_assigned() IS NOT NULL AS wrote,
        CASE WHEN txid_current_if_assigned() IS NOT NULL
             THEN (SELECT sum(n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_xact_all_tables) END::text AS writes`;
 
-const repairStep = (file: SqlFile): Step => ({ phase: 'legacy', kind: 'repair', file: file.name, action: 'repair', sql: file.sql, transaction: 'runner' });
+const repairStep = (file: SqlFile): Step => ({
+  phase: 'legacy',
+  kind: 'repair',
+  file: file.name,
+  action: 'repair',
+  sql: file.sql,
+  transaction: 'runner',
+});
 
 /** A dry run that failed because this role may not write (an app's gate), not because the script is wrong. */
 const INSUFFICIENT_PRIVILEGE = '42501';
 const READ_ONLY_TRANSACTION = '25006';
-const mayNotWrite = (error: unknown) => error instanceof MigrationFailedError && [INSUFFICIENT_PRIVILEGE, READ_ONLY_TRANSACTION].includes(error.failure.pgCode ?? '');
+const mayNotWrite = (error: unknown) =>
+  error instanceof MigrationFailedError && [INSUFFICIENT_PRIVILEGE, READ_ONLY_TRANSACTION].includes(error.failure.pgCode ?? '');
 
 export const legacyScripts: Phase = {
   name: 'legacy',
@@ -58,7 +66,12 @@ export const legacyScripts: Phase = {
       else context.logger.debug({ file: file.name }, 'legacy script found nothing to do');
     }
     if (unknown.length > 0 && !(await upRecorded(context.client, context.files))) {
-      steps.push(...unknown.map((step) => ({ ...step, action: "repair (this role may not run it, and up has not run this release's legacy scripts yet)" })));
+      steps.push(
+        ...unknown.map((step) => ({
+          ...step,
+          action: "repair (this role may not run it, and up has not run this release's legacy scripts yet)",
+        })),
+      );
     }
     return { steps };
   },

@@ -64,7 +64,16 @@ export const tables: Phase<TableStep> = {
       .filter((_, index) => !exists[index])
       .map((table): TableStep => {
         const name = qualifiedName(table);
-        return { phase: 'tables', kind: 'table', file: table.file.name, action: `create table ${name}`, sql: table.file.sql, table: name, declared: table, transaction: 'runner' };
+        return {
+          phase: 'tables',
+          kind: 'table',
+          file: table.file.name,
+          action: `create table ${name}`,
+          sql: table.file.sql,
+          table: name,
+          declared: table,
+          transaction: 'runner',
+        };
       });
     if (context.dryRuns) {
       for (const step of steps) {

@@ -51,7 +51,10 @@ function rebuildStep(file: VersionedFile, index: InvalidIndex): VersionedStep {
 
 /** Indexes a step built that are still INVALID: the step fails, naming them, before it counts as done. */
 async function refuseInvalid(context: PhaseContext, step: VersionedStep, before: Set<string>, built: BuiltIndex[]): Promise<void> {
-  const left = new Set([...(await invalidIndexes(context.client)).filter((index) => !before.has(index)), ...(await invalidAmong(context.client, built)).map((index) => index.qualified)]);
+  const left = new Set([
+    ...(await invalidIndexes(context.client)).filter((index) => !before.has(index)),
+    ...(await invalidAmong(context.client, built)).map((index) => index.qualified),
+  ]);
   if (left.size === 0) return;
   throw new MigrationFailedError(
     `versioned/${step.file} ran, but left INVALID index(es) ${[...left].join(', ')}: it does not count as applied; the next up drops and builds them again`,
@@ -90,7 +93,10 @@ export const versioned: Phase<VersionedStep> = {
     }
     const built = indexesBuiltBy(step.migration.sql);
     for (const stale of await invalidAmong(client, built)) {
-      logger.warn({ file: step.file, index: stale.qualified }, `dropping INVALID index ${stale.qualified}, left by an interrupted build: ${step.file} builds it again`);
+      logger.warn(
+        { file: step.file, index: stale.qualified },
+        `dropping INVALID index ${stale.qualified}, left by an interrupted build: ${step.file} builds it again`,
+      );
       await client.query(dropSql(stale));
     }
     const before = new Set(await invalidIndexes(client));

@@ -75,7 +75,13 @@ export interface RunPlan {
 }
 
 function phaseContext(context: RunContext, state: RunState, phase: PhaseName): PhaseContext {
-  return { client: context.client, logger: withFields(context.logger, { phase }), signal: context.signal, files: state.files, history: state };
+  return {
+    client: context.client,
+    logger: withFields(context.logger, { phase }),
+    signal: context.signal,
+    files: state.files,
+    history: state,
+  };
 }
 
 export interface PlanOptions {
@@ -87,7 +93,11 @@ export interface PlanOptions {
 }
 
 /** Every phase's steps, planned in one transaction that is rolled back; none for a database ahead of the files. */
-export async function planRun(context: RunContext, state: RunState, { phases = PHASES, dryRuns = true, postDeploy = false }: PlanOptions = {}): Promise<RunPlan> {
+export async function planRun(
+  context: RunContext,
+  state: RunState,
+  { phases = PHASES, dryRuns = true, postDeploy = false }: PlanOptions = {},
+): Promise<RunPlan> {
   if (state.ahead.length > 0) return { steps: [], waiting: [], finishers: [] };
   // A lock timeout rolls the planning transaction back; planning starts again from the first phase.
   return withLockRetries(context, { stage: 'planning' }, async () => {
@@ -95,7 +105,11 @@ export async function planRun(context: RunContext, state: RunState, { phases = P
     const plan: RunPlan = { steps: [], waiting: [], finishers: [] };
     try {
       for (const phase of phases) {
-        const { steps, waiting = [], finish } = await phase.plan({ ...phaseContext(context, state, phase.name), dryRun: planning.dryRun, dryRuns, postDeploy });
+        const {
+          steps,
+          waiting = [],
+          finish,
+        } = await phase.plan({ ...phaseContext(context, state, phase.name), dryRun: planning.dryRun, dryRuns, postDeploy });
         plan.steps.push(...steps.map((step) => ({ phase, step })));
         plan.waiting.push(...waiting);
         if (finish) plan.finishers.push(finish);
@@ -162,7 +176,12 @@ function recordApplied(report: PartialReport, step: Step): void {
  * runs. `report` grows with every step applied, so that after a failure it says what was
  * committed and which step failed.
  */
-export async function applyRun(context: RunContext, state: RunState, plan: RunPlan, report: PartialReport): Promise<Pick<MigrationReport, 'legacy' | 'tables' | 'versioned'>> {
+export async function applyRun(
+  context: RunContext,
+  state: RunState,
+  plan: RunPlan,
+  report: PartialReport,
+): Promise<Pick<MigrationReport, 'legacy' | 'tables' | 'versioned'>> {
   const total = plan.steps.length;
   for (const [index, { phase, step }] of plan.steps.entries()) {
     try {

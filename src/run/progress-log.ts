@@ -24,14 +24,24 @@ export function logProgress(logger: Logger): (event: MigratorEvent) => void {
       case 'planned': {
         const { legacy, tables, versioned } = event.pending;
         if (event.steps.length === 0) logger.debug({ steps: 0 }, 'nothing to do: the schema is current');
-        else logger.info({ steps: event.steps.length, pending: event.pending }, `${event.steps.length} step(s) pending: legacy ${legacy}, tables ${tables}, versioned ${versioned}`);
+        else
+          logger.info(
+            { steps: event.steps.length, pending: event.pending },
+            `${event.steps.length} step(s) pending: legacy ${legacy}, tables ${tables}, versioned ${versioned}`,
+          );
         return;
       }
       case 'applying':
-        logger.info({ ...stepFields(event.step), step: event.index, steps: event.total }, `applying ${stepLabel(event.step)} (${event.index}/${event.total}): ${event.step.action}`);
+        logger.info(
+          { ...stepFields(event.step), step: event.index, steps: event.total },
+          `applying ${stepLabel(event.step)} (${event.index}/${event.total}): ${event.step.action}`,
+        );
         return;
       case 'applied':
-        logger.info({ ...stepFields(event.step), step: event.index, steps: event.total, durationMs: event.durationMs }, APPLIED[event.step.kind]);
+        logger.info(
+          { ...stepFields(event.step), step: event.index, steps: event.total, durationMs: event.durationMs },
+          APPLIED[event.step.kind],
+        );
         return;
       case 'failed':
         // The run's final line reports the failure, with what was applied before it.

@@ -104,12 +104,16 @@ function whatStayed(sql: string, error: unknown): string {
   if (commits.length === 0) {
     return statements.length > 1
       ? `PostgreSQL ran its ${statements.length} statements as one implicit transaction, so none of them stayed applied`
-      : 'nothing of it stayed applied' + (indexesBuiltBy(sql).length > 0 ? ' but its INVALID index, which the next up drops and builds again' : '');
+      : 'nothing of it stayed applied' +
+          (indexesBuiltBy(sql).length > 0 ? ' but its INVALID index, which the next up drops and builds again' : '');
   }
   const position = Number((error as { position?: string } | undefined)?.position);
   const failing = Number.isInteger(position) ? statements.find((statement) => statement.end >= position - 1) : undefined;
   const committed = failing ? commits.filter((commit) => commit.offset < failing.offset).at(-1) : undefined;
-  if (failing) return committed ? `the statements up to its COMMIT on line ${committed.line} stay applied, the ones after it were rolled back` : 'nothing of it stayed applied: it failed before its first COMMIT';
+  if (failing)
+    return committed
+      ? `the statements up to its COMMIT on line ${committed.line} stay applied, the ones after it were rolled back`
+      : 'nothing of it stayed applied: it failed before its first COMMIT';
   return 'the statements up to its last COMMIT before the failure stay applied';
 }
 
@@ -129,17 +133,26 @@ export function stepFailure(error: unknown, context: RunContext, step: Step, sta
   const name = nameOf(step);
   if (context.signal?.aborted) {
     if (stage === 'plan') return InterruptedError.from(context.signal, 'while planning, nothing was changed');
-    if (error instanceof ServerNotAnsweringError) return InterruptedError.from(context.signal, `during ${name}, and ${error.message}; ${unansweredOutcome(step, stage)}`);
+    if (error instanceof ServerNotAnsweringError)
+      return InterruptedError.from(context.signal, `during ${name}, and ${error.message}; ${unansweredOutcome(step, stage)}`);
     return InterruptedError.from(context.signal, `during ${name}; ${outcomeOf(step, stage, error)}`);
   }
   if (error instanceof MigratorError) return error;
   if (error instanceof ServerNotAnsweringError) {
-    return new DatabaseUnavailableError(`${error.message} while ${stage === 'plan' ? 'planning' : 'running'} ${name}; ${unansweredOutcome(step, stage)}`, undefined, { cause: error });
+    return new DatabaseUnavailableError(
+      `${error.message} while ${stage === 'plan' ? 'planning' : 'running'} ${name}; ${unansweredOutcome(step, stage)}`,
+      undefined,
+      { cause: error },
+    );
   }
   if (isConnectionLost(error)) {
-    return new DatabaseUnavailableError(`lost the database connection while ${stage === 'plan' ? 'planning' : 'running'} ${name}: ${errorMessage(error)}; ${outcomeOf(step, stage, error)}`, errorCode(error), {
-      cause: error,
-    });
+    return new DatabaseUnavailableError(
+      `lost the database connection while ${stage === 'plan' ? 'planning' : 'running'} ${name}: ${errorMessage(error)}; ${outcomeOf(step, stage, error)}`,
+      errorCode(error),
+      {
+        cause: error,
+      },
+    );
   }
   const failure = describeSqlFailure(error, step.sql);
   let reason = errorMessage(error);
@@ -151,7 +164,13 @@ export function stepFailure(error: unknown, context: RunContext, step: Step, sta
     reason += ' (MIGRATOR_STATEMENT_TIMEOUT)';
   }
   const where = step.label ?? `${step.phase}/${formatLocation(step.file, failure)}`;
-  return new MigrationFailedError(`${where} failed: ${reason}; ${outcomeOf(step, stage, error)}${advice ? `; ${advice}` : ''}`, step.phase, step.file, failure, { cause: error });
+  return new MigrationFailedError(
+    `${where} failed: ${reason}; ${outcomeOf(step, stage, error)}${advice ? `; ${advice}` : ''}`,
+    step.phase,
+    step.file,
+    failure,
+    { cause: error },
+  );
 }
 
 /** What to do after a step that ran without a transaction failed. */
@@ -203,9 +222,14 @@ export async function applyStep(context: RunContext, step: Step, position: Posit
   context.emit({ type: 'applying', step: planned, ...position });
   const started = now();
   try {
-    await withLockRetries(context, { phase: step.phase, file: step.file }, () => (step.transaction === 'runner' ? inTransaction(context.client, work) : work()));
+    await withLockRetries(context, { phase: step.phase, file: step.file }, () =>
+      step.transaction === 'runner' ? inTransaction(context.client, work) : work(),
+    );
   } catch (error) {
-    const advice = step.transaction === 'none' && !context.signal?.aborted && !isConnectionLost(error) ? await noTransactionAdvice(context.client, error) : undefined;
+    const advice =
+      step.transaction === 'none' && !context.signal?.aborted && !isConnectionLost(error)
+        ? await noTransactionAdvice(context.client, error)
+        : undefined;
     const failure = stepFailure(error, context, step, 'apply', advice);
     context.emit({ type: 'failed', step: planned, ...position, durationMs: Math.round(now() - started), error: failure });
     throw failure;

@@ -35,7 +35,8 @@ export function refuseInTransaction(label: string, sql: string, statements: Stat
     if (refused !== undefined) {
       const where = label.startsWith('versioned/')
         ? `put it alone in a versioned file with the line ${NO_TRANSACTION_MARKER}`
-        : 'legacy scripts and table files always run in a transaction: move it to a versioned file of its own, with the line ' + NO_TRANSACTION_MARKER;
+        : 'legacy scripts and table files always run in a transaction: move it to a versioned file of its own, with the line ' +
+          NO_TRANSACTION_MARKER;
       throw new ValidationError(`${label}:${statement.line}: ${refused} cannot run inside a transaction: ${where}`, label);
     }
   }

@@ -6,7 +6,7 @@
 
 /** The header's lines, trimmed, blank ones left out; ends at the first line that is not a `--` comment. */
 export function* headerLines(sql: string): Generator<string> {
-  for (let start = 0; start < sql.length; ) {
+  for (let start = 0; start < sql.length;) {
     const end = sql.indexOf('\n', start);
     const line = sql.slice(start, end === -1 ? sql.length : end).trim();
     if (line !== '' && !line.startsWith('--')) return;

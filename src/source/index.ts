@@ -48,12 +48,17 @@ export function loadMigrationSet(migrationsDir: string, options: LoadOptions = {
   const tables = readSqlFiles(migrationsDir, 'tables');
   for (const file of legacy) refuseInTransaction(`legacy/${file.name}`, file.sql);
   for (const file of tables) refuseInTransaction(`tables/${file.name}`, file.sql);
-  const versioned = versionedNames ? loadVersionedFiles(versionedDir, versionedNames, options.executeJs ?? true, readManifest(migrationsDir)) : [];
+  const versioned = versionedNames
+    ? loadVersionedFiles(versionedDir, versionedNames, options.executeJs ?? true, readManifest(migrationsDir))
+    : [];
   if (!options.allowEmpty && legacy.length + tables.length + versioned.length === 0) {
     // Alembic's revisions are Python: copied into versioned/, they leave it without a migration.
     const foreign = versionedNames && foreignLayoutIn(versionedDir, versionedNames);
     if (foreign) throw foreign;
-    throw new ConfigError(`the migrations folder ${migrationsDir} holds no migration (no .sql file in legacy/, tables/ or versioned/): check the path or the mount`, 'MIGRATIONS_DIR');
+    throw new ConfigError(
+      `the migrations folder ${migrationsDir} holds no migration (no .sql file in legacy/, tables/ or versioned/): check the path or the mount`,
+      'MIGRATIONS_DIR',
+    );
   }
   return { legacy, tables, versioned, versionedDir: versionedNames ? versionedDir : undefined };
 }

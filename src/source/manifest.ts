@@ -56,7 +56,14 @@ export function readManifest(migrationsDir: string): ((fileName: string, filePat
   const files = new Map(Object.entries(stored.files));
   return (fileName, filePath) => {
     const entry = files.get(fileName);
-    if (!Array.isArray(entry) || entry.length !== 4 || typeof entry[1] !== 'number' || typeof entry[2] !== 'string' || typeof entry[3] !== 'boolean') return undefined;
+    if (
+      !Array.isArray(entry) ||
+      entry.length !== 4 ||
+      typeof entry[1] !== 'number' ||
+      typeof entry[2] !== 'string' ||
+      typeof entry[3] !== 'boolean'
+    )
+      return undefined;
     const stat = statSync(filePath, { throwIfNoEntry: false });
     if (!stat?.isFile() || stat.size !== entry[0] || !sameTime(stat.mtimeMs, entry[1])) return undefined;
     return { hash: entry[2], inTransaction: entry[3] };

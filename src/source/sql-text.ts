@@ -24,7 +24,11 @@ export function decodeSqlText(label: string, bytes: Buffer): string {
     throw new ValidationError(`${label} starts with a byte-order mark: save it as UTF-8 without BOM`, label);
   }
   const nul = bytes.indexOf(0);
-  if (nul !== -1) throw new ValidationError(`${label} contains a NUL byte (on line ${lineOf(bytes, nul)}), which PostgreSQL cannot receive: remove it`, label);
+  if (nul !== -1)
+    throw new ValidationError(
+      `${label} contains a NUL byte (on line ${lineOf(bytes, nul)}), which PostgreSQL cannot receive: remove it`,
+      label,
+    );
   // toString keeps ASCII text in one byte per character, which matters for very large migrations.
   const text = bytes.toString('utf8');
   if (!isUtf8(bytes)) {

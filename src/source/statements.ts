@@ -202,7 +202,8 @@ export function refusesTransaction(statement: Statement): string | undefined {
   const words = statement.tokens;
   const [first, second] = words;
   const concurrently = words.indexOf('CONCURRENTLY');
-  if (first === 'CREATE' && concurrently > 0 && words.slice(1, concurrently).every((word) => word === 'INDEX' || word === 'UNIQUE')) return 'CREATE INDEX CONCURRENTLY';
+  if (first === 'CREATE' && concurrently > 0 && words.slice(1, concurrently).every((word) => word === 'INDEX' || word === 'UNIQUE'))
+    return 'CREATE INDEX CONCURRENTLY';
   if (first === 'DROP' && second === 'INDEX' && words[2] === 'CONCURRENTLY') return 'DROP INDEX CONCURRENTLY';
   if (first === 'REINDEX' && concurrently > 0) return 'REINDEX CONCURRENTLY';
   if (first === 'ALTER' && words.includes('DETACH') && concurrently > 0) return 'DETACH PARTITION CONCURRENTLY';

@@ -45,13 +45,25 @@ export function loadVersionedFiles(dir: string, entries: string[], executeJs: bo
     if (isJs) {
       if (!executeJs) return { id, name, fileName, sql: '', hash: '', inTransaction: true, postDeploy: false, deferred: true };
       const sql = sqlFromJs(filePath);
-      return { id, name, fileName, sql, hash: migrationHash(fileName, sql), inTransaction: runsInTransaction(sql), postDeploy: isPostDeploy(sql) };
+      return {
+        id,
+        name,
+        fileName,
+        sql,
+        hash: migrationHash(fileName, sql),
+        inTransaction: runsInTransaction(sql),
+        postDeploy: isPostDeploy(sql),
+      };
     }
     const label = `versioned/${fileName}`;
     const recorded = manifest?.(fileName, filePath);
     if (recorded) return new UnreadFile(label, { id, name, fileName }, filePath, recorded);
     // Hashing the bytes read avoids encoding a second copy of a possibly very large file.
-    return new ReadFile(label, { id, name, fileName }, readBytes(label, () => readFileSync(filePath)));
+    return new ReadFile(
+      label,
+      { id, name, fileName },
+      readBytes(label, () => readFileSync(filePath)),
+    );
   });
 }
 
@@ -190,7 +202,10 @@ function checkIds(files: Array<{ id: number; fileName: string }>): void {
   }
   byId.forEach(({ id, fileName }, index) => {
     if (id !== index + 1) {
-      throw new ValidationError(`versioned migration ${index + 1} is missing (next is ${fileName}): ids must run 1, 2, 3... without gaps`, fileName);
+      throw new ValidationError(
+        `versioned migration ${index + 1} is missing (next is ${fileName}): ids must run 1, 2, 3... without gaps`,
+        fileName,
+      );
     }
   });
 }

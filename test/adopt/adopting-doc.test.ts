@@ -59,7 +59,11 @@ describe('docs/adopting.md', () => {
     await db.query("INSERT INTO users (email) VALUES ('kept@example.com')");
     for (const args of commands) {
       const result = await runMigrator(args, { env, cwd });
-      expect({ args, code: result.code, stderr: result.code === 0 ? '' : result.stderr + result.stdout }).toEqual({ args, code: 0, stderr: '' });
+      expect({ args, code: result.code, stderr: result.code === 0 ? '' : result.stderr + result.stdout }).toEqual({
+        args,
+        code: 0,
+        stderr: '',
+      });
       if (args[0] === 'baseline') expect(summaryLine(result)).toMatchObject({ recorded: migrationCount });
       if (args[0] === 'up') expect(summaryLine(result)).toMatchObject({ versioned: 0, currentVersion: migrationCount });
     }

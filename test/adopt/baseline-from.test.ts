@@ -20,7 +20,8 @@ describe('baseline --from', () => {
   let env: Record<string, string>;
   withFreshDatabase(undefined, (fresh) => ({ db, migrations, env } = fresh));
 
-  const importFrom = async (tool: string) => expect((await runMigrator(['import', '--from', tool, path.join(ADOPT, tool)], { env })).code).toBe(0);
+  const importFrom = async (tool: string) =>
+    expect((await runMigrator(['import', '--from', tool, path.join(ADOPT, tool)], { env })).code).toBe(0);
   const baselineFrom = (tool: string) => runMigrator(['baseline', '--from', tool], { env });
   const ids = async () => (await appliedVersions(db)).map((row) => row.id);
 
@@ -64,24 +65,42 @@ describe('baseline --from', () => {
     test('refuses a dirty version: the last run failed half-way', async () => {
       await importFrom('golang-migrate');
       await golangMigrateUp(db, path.join(ADOPT, 'golang-migrate'), { failAt: '20230301080000' });
-      await expectRefused('golang-migrate', /golang-migrate's run of version 20230301080000 failed half-way \(schema_migrations\.dirty is true\): repair the database by hand, then record where it stands with migrate force <version>/);
+      await expectRefused(
+        'golang-migrate',
+        /golang-migrate's run of version 20230301080000 failed half-way \(schema_migrations\.dirty is true\): repair the database by hand, then record where it stands with migrate force <version>/,
+      );
     });
 
-    test('refuses a database without its table, and dbmate\'s table of the same name', async () => {
+    test("refuses a database without its table, and dbmate's table of the same name", async () => {
       await importFrom('golang-migrate');
-      await expectRefused('golang-migrate', /there is no table schema_migrations on the search_path: this database has no golang-migrate history/);
+      await expectRefused(
+        'golang-migrate',
+        /there is no table schema_migrations on the search_path: this database has no golang-migrate history/,
+      );
       await dbmateUp(db, path.join(ADOPT, 'dbmate'));
-      await expectRefused('golang-migrate', /schema_migrations has no dirty column, so golang-migrate did not write it \(dbmate's table has the same name: use --from dbmate\)/);
+      await expectRefused(
+        'golang-migrate',
+        /schema_migrations has no dirty column, so golang-migrate did not write it \(dbmate's table has the same name: use --from dbmate\)/,
+      );
     });
 
     test('refuses a version no file comes from, and a file before it that did not come from golang-migrate', async () => {
       await db.query(GOLANG_MIGRATE_TABLE);
       await db.query('INSERT INTO schema_migrations (version, dirty) VALUES (20230215093000, false)');
       migrations.write('versioned/1_own.sql', 'CREATE TABLE own (id int);');
-      await expectRefused('golang-migrate', /records golang-migrate version 20230215093000 as applied, but no versioned file has the header line -- migrator: from golang-migrate 20230215093000/);
+      await expectRefused(
+        'golang-migrate',
+        /records golang-migrate version 20230215093000 as applied, but no versioned file has the header line -- migrator: from golang-migrate 20230215093000/,
+      );
 
-      migrations.write('versioned/2_create_posts.sql', '-- migrator: from golang-migrate 20230215093000 (20230215093000_create_posts.up.sql)\nSELECT 1;');
-      await expectRefused('golang-migrate', /versioned\/1_own\.sql comes before versioned\/2_create_posts\.sql, the last migration golang-migrate applied, but it was not imported from golang-migrate/);
+      migrations.write(
+        'versioned/2_create_posts.sql',
+        '-- migrator: from golang-migrate 20230215093000 (20230215093000_create_posts.up.sql)\nSELECT 1;',
+      );
+      await expectRefused(
+        'golang-migrate',
+        /versioned\/1_own\.sql comes before versioned\/2_create_posts\.sql, the last migration golang-migrate applied, but it was not imported from golang-migrate/,
+      );
     });
   });
 
@@ -100,17 +119,26 @@ describe('baseline --from', () => {
       await importFrom('dbmate');
       await dbmateUp(db, path.join(ADOPT, 'dbmate'), ['20230101120000', '20230215093000']);
       await db.query("insert into public.schema_migrations (version) values ('20240101000000')");
-      await expectRefused('dbmate', /records dbmate version 20240101000000 as applied, but no versioned file has the header line -- migrator: from dbmate 20240101000000/);
+      await expectRefused(
+        'dbmate',
+        /records dbmate version 20240101000000 as applied, but no versioned file has the header line -- migrator: from dbmate 20240101000000/,
+      );
 
       await db.query("delete from public.schema_migrations where version in ('20240101000000', '20230215093000')");
       await dbmateUp(db, path.join(ADOPT, 'dbmate'), ['20230301080000']);
-      await expectRefused('dbmate', /versioned\/2_create_posts\.sql comes before versioned\/3_index_posts_user\.sql, the last migration dbmate applied, but schema_migrations does not record its version 20230215093000 as applied/);
+      await expectRefused(
+        'dbmate',
+        /versioned\/2_create_posts\.sql comes before versioned\/3_index_posts_user\.sql, the last migration dbmate applied, but schema_migrations does not record its version 20230215093000 as applied/,
+      );
     });
 
-    test('refuses golang-migrate\'s table of the same name', async () => {
+    test("refuses golang-migrate's table of the same name", async () => {
       await importFrom('dbmate');
       await golangMigrateUp(db, path.join(ADOPT, 'golang-migrate'));
-      await expectRefused('dbmate', /schema_migrations has a dirty column, so golang-migrate wrote it, not dbmate: use --from golang-migrate/);
+      await expectRefused(
+        'dbmate',
+        /schema_migrations has a dirty column, so golang-migrate wrote it, not dbmate: use --from golang-migrate/,
+      );
     });
   });
 
@@ -127,9 +155,17 @@ describe('baseline --from', () => {
 
     test('counts the versions up to a BASELINE row as applied', async () => {
       await importFrom('flyway');
-      await db.query('CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE); CREATE TABLE posts (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), title text NOT NULL)');
+      await db.query(
+        'CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE); CREATE TABLE posts (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), title text NOT NULL)',
+      );
       await flywayMigrate(db, path.join(ADOPT, 'flyway'), { steps: 0 });
-      await flywayRecord(db, { version: '2', description: '<< Flyway Baseline >>', type: 'BASELINE', script: '<< Flyway Baseline >>', success: true });
+      await flywayRecord(db, {
+        version: '2',
+        description: '<< Flyway Baseline >>',
+        type: 'BASELINE',
+        script: '<< Flyway Baseline >>',
+        success: true,
+      });
 
       const result = await baselineFrom('flyway');
 
@@ -140,7 +176,10 @@ describe('baseline --from', () => {
     test('refuses a failed run (success false)', async () => {
       await importFrom('flyway');
       await flywayMigrate(db, path.join(ADOPT, 'flyway'), { failAt: 'V2_1__add_posts_published_at.sql' });
-      await expectRefused('flyway', /Flyway's run of V2_1__add_posts_published_at\.sql failed \(its row in flyway_schema_history has success false\)/);
+      await expectRefused(
+        'flyway',
+        /Flyway's run of V2_1__add_posts_published_at\.sql failed \(its row in flyway_schema_history has success false\)/,
+      );
     });
 
     test('refuses a database without its table', async () => {
@@ -167,10 +206,16 @@ describe('baseline --from', () => {
     test('refuses several heads, and a head no file names', async () => {
       await alembicUpgrade(db, path.join(ADOPT, 'alembic', 'upgrade.sql'));
       await db.query("INSERT INTO alembic_version (version_num) VALUES ('3f0a8e2d4c11')");
-      await expectRefused('alembic', /alembic_version has 2 heads \(27c6a30d7c24, 3f0a8e2d4c11\)|alembic_version has 2 heads \(3f0a8e2d4c11, 27c6a30d7c24\)/);
+      await expectRefused(
+        'alembic',
+        /alembic_version has 2 heads \(27c6a30d7c24, 3f0a8e2d4c11\)|alembic_version has 2 heads \(3f0a8e2d4c11, 27c6a30d7c24\)/,
+      );
 
       await db.query("DELETE FROM alembic_version WHERE version_num = '27c6a30d7c24'");
-      await expectRefused('alembic', /records alembic version 3f0a8e2d4c11 as applied, but no versioned file has the header line -- migrator: from alembic 3f0a8e2d4c11/);
+      await expectRefused(
+        'alembic',
+        /records alembic version 3f0a8e2d4c11 as applied, but no versioned file has the header line -- migrator: from alembic 3f0a8e2d4c11/,
+      );
     });
   });
 });

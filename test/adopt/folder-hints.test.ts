@@ -11,7 +11,7 @@ import { withFreshDatabase } from '../support/fresh';
 
 const ADOPT = fixturePath('adopt');
 
-describe('folder validation of another tool\'s files', () => {
+describe("folder validation of another tool's files", () => {
   let db: TestDatabase;
   let migrations: TempMigrations;
   let env: Record<string, string>;
@@ -20,8 +20,14 @@ describe('folder validation of another tool\'s files', () => {
   const copyIn = (tool: string) => cpSync(path.join(ADOPT, tool), path.join(migrations.dir, 'versioned'), { recursive: true });
 
   test.each([
-    ['golang-migrate', /versioned\/ holds \{version\}_\{title\}\.up\.sql and \.down\.sql pairs, golang-migrate's layout, which this migrator does not read: move them out of versioned\/ and convert them with: migrator import --from golang-migrate <their folder>; then, on a database golang-migrate migrated, migrator baseline --from golang-migrate \(docs\/adopting\.md\)/],
-    ['dbmate', /versioned\/ holds \{version\}_\{name\}\.sql files with -- migrate:up and -- migrate:down sections, dbmate's layout.*migrator import --from dbmate <their folder>/],
+    [
+      'golang-migrate',
+      /versioned\/ holds \{version\}_\{title\}\.up\.sql and \.down\.sql pairs, golang-migrate's layout, which this migrator does not read: move them out of versioned\/ and convert them with: migrator import --from golang-migrate <their folder>; then, on a database golang-migrate migrated, migrator baseline --from golang-migrate \(docs\/adopting\.md\)/,
+    ],
+    [
+      'dbmate',
+      /versioned\/ holds \{version\}_\{name\}\.sql files with -- migrate:up and -- migrate:down sections, dbmate's layout.*migrator import --from dbmate <their folder>/,
+    ],
     ['flyway', /versioned\/ holds V\{version\}__\{description\}\.sql files, flyway's layout.*migrator import --from flyway <their folder>/],
   ])('%s: the message names the tool and the import to run (exit 6), nothing applied', async (tool, message) => {
     copyIn(tool);
@@ -76,6 +82,8 @@ describe('folder validation of another tool\'s files', () => {
     const result = await runMigrator(['up'], { env });
 
     expect(result.code).toBe(6);
-    expect(summaryLine(result).msg).toMatch(/share id 1 \(two branches each added one\): give the one merged last the next free id with: migrator renumber 1_b\.sql/);
+    expect(summaryLine(result).msg).toMatch(
+      /share id 1 \(two branches each added one\): give the one merged last the next free id with: migrator renumber 1_b\.sql/,
+    );
   });
 });

@@ -11,9 +11,13 @@ describe('import', () => {
   beforeEach(() => (migrations = tempMigrations()));
   afterEach(() => migrations.remove());
 
-  const importFrom = (tool: string, folder: string) => runMigrator(['import', '--from', tool, folder], { env: { MIGRATIONS_DIR: migrations.dir } });
+  const importFrom = (tool: string, folder: string) =>
+    runMigrator(['import', '--from', tool, folder], { env: { MIGRATIONS_DIR: migrations.dir } });
   const read = (relative: string) => readFileSync(path.join(migrations.dir, relative), 'utf8');
-  const listing = (relative: string) => readdirSync(path.join(migrations.dir, relative)).filter((name) => name.endsWith('.sql')).sort();
+  const listing = (relative: string) =>
+    readdirSync(path.join(migrations.dir, relative))
+      .filter((name) => name.endsWith('.sql'))
+      .sort();
 
   test('golang-migrate: ups and downs renumbered 1..N in version order, the mapping printed and kept in each header', async () => {
     const result = await importFrom('golang-migrate', path.join(ADOPT, 'golang-migrate'));
@@ -28,8 +32,11 @@ describe('import', () => {
     expect(summaryLine(result)).toMatchObject({ outcome: 'ok', imported: 3 });
     expect(listing('versioned')).toEqual(['1_create_users.sql', '2_create_posts.sql', '3_add_posts_published_at.sql']);
     expect(listing('versioned/down')).toEqual(listing('versioned'));
-    const origin = '-- migrator: from golang-migrate 20230101120000 (20230101120000_create_users.up.sql, 20230101120000_create_users.down.sql)\n\n';
-    expect(read('versioned/1_create_users.sql')).toBe(origin + readFileSync(path.join(ADOPT, 'golang-migrate', '20230101120000_create_users.up.sql'), 'utf8'));
+    const origin =
+      '-- migrator: from golang-migrate 20230101120000 (20230101120000_create_users.up.sql, 20230101120000_create_users.down.sql)\n\n';
+    expect(read('versioned/1_create_users.sql')).toBe(
+      origin + readFileSync(path.join(ADOPT, 'golang-migrate', '20230101120000_create_users.up.sql'), 'utf8'),
+    );
     expect(read('versioned/down/1_create_users.sql')).toBe(`${origin}DROP TABLE users;\n`);
   });
 
@@ -37,11 +44,15 @@ describe('import', () => {
     const result = await importFrom('dbmate', path.join(ADOPT, 'dbmate'));
 
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('versioned/3_index_posts_user.sql + versioned/down/3_index_posts_user.sql  <-  20230301080000_index_posts_user.sql\n');
+    expect(result.stdout).toContain(
+      'versioned/3_index_posts_user.sql + versioned/down/3_index_posts_user.sql  <-  20230301080000_index_posts_user.sql\n',
+    );
     expect(read('versioned/1_create_users.sql')).toBe(
       '-- migrator: from dbmate 20230101120000 (20230101120000_create_users.sql)\n\nCREATE TABLE users (\n  id bigserial PRIMARY KEY,\n  email text NOT NULL UNIQUE\n);\n\n',
     );
-    expect(read('versioned/down/1_create_users.sql')).toBe('-- migrator: from dbmate 20230101120000 (20230101120000_create_users.sql)\n\nDROP TABLE users;\n');
+    expect(read('versioned/down/1_create_users.sql')).toBe(
+      '-- migrator: from dbmate 20230101120000 (20230101120000_create_users.sql)\n\nDROP TABLE users;\n',
+    );
     expect(read('versioned/3_index_posts_user.sql')).toMatch(
       /^-- migrator: from dbmate 20230301080000 \(20230301080000_index_posts_user\.sql\)\n-- postgres-migrations disable-transaction\n\nCREATE INDEX CONCURRENTLY/,
     );
@@ -57,7 +68,9 @@ describe('import', () => {
         'versioned/2_create_posts.sql  <-  V2__create_posts.sql\n' +
         'versioned/3_add_posts_published_at.sql  <-  V2_1__add_posts_published_at.sql\n',
     );
-    expect(read('versioned/3_add_posts_published_at.sql')).toMatch(/^-- migrator: from flyway 2\.1 \(V2_1__add_posts_published_at\.sql\)\n/);
+    expect(read('versioned/3_add_posts_published_at.sql')).toMatch(
+      /^-- migrator: from flyway 2\.1 \(V2_1__add_posts_published_at\.sql\)\n/,
+    );
     expect(listing('versioned/down')).toEqual(['1_create_users.sql']);
   });
 
@@ -75,10 +88,22 @@ describe('import', () => {
 
   test.each([
     ['import without --from', ['import', 'db/migrations'], /import needs --from golang-migrate, dbmate or flyway/],
-    ['import from an unknown tool', ['import', '--from', 'liquibase', 'db'], /--from must be one of golang-migrate, dbmate, flyway \(got "liquibase"\)/],
-    ['import from a folder that is not there', ['import', '--from', 'dbmate', 'no/such/folder'], /cannot read the folder to import, no\/such\/folder/],
+    [
+      'import from an unknown tool',
+      ['import', '--from', 'liquibase', 'db'],
+      /--from must be one of golang-migrate, dbmate, flyway \(got "liquibase"\)/,
+    ],
+    [
+      'import from a folder that is not there',
+      ['import', '--from', 'dbmate', 'no/such/folder'],
+      /cannot read the folder to import, no\/such\/folder/,
+    ],
     ['baseline with an id and --from', ['baseline', '3', '--from', 'dbmate'], /give an <id> or --from <tool> \(not both\)/],
-    ['baseline from an unknown tool', ['baseline', '--from', 'sqitch'], /--from must be one of golang-migrate, dbmate, flyway, alembic \(got "sqitch"\)/],
+    [
+      'baseline from an unknown tool',
+      ['baseline', '--from', 'sqitch'],
+      /--from must be one of golang-migrate, dbmate, flyway, alembic \(got "sqitch"\)/,
+    ],
   ])('%s: exit 2', async (_case, args, message) => {
     const result = await runMigrator(args, { env: { MIGRATIONS_DIR: migrations.dir } });
     expect(result.code).toBe(2);
@@ -103,19 +128,57 @@ describe('import', () => {
     const result = await importFrom('golang-migrate', path.join(ADOPT, 'golang-migrate'));
 
     expect(result.code).toBe(2);
-    expect(summaryLine(result).msg).toMatch(/versioned\/ already holds 1 file\(s\) \(1_own\.sql\): import writes ids 1\.\.N into an empty versioned\/\. Import into a new migrations folder/);
+    expect(summaryLine(result).msg).toMatch(
+      /versioned\/ already holds 1 file\(s\) \(1_own\.sql\): import writes ids 1\.\.N into an empty versioned\/\. Import into a new migrations folder/,
+    );
     expect(listing('versioned')).toEqual(['1_own.sql']);
     expect(existsSync(path.join(migrations.dir, 'versioned', 'down'))).toBe(false);
   });
 
   test.each([
-    ['a repeatable Flyway file', 'flyway', { 'V1__a.sql': 'SELECT 1;', 'R__views.sql': 'CREATE OR REPLACE VIEW v AS SELECT 1;' }, 6, /R__views\.sql is a repeatable Flyway migration/],
-    ['a dbmate file without -- migrate:up', 'dbmate', { '20230101120000_a.sql': 'SELECT 1;' }, 6, /20230101120000_a\.sql has no -- migrate:up line, which dbmate requires/],
-    ['a file that is not the tool\'s', 'golang-migrate', { '1_a.up.sql': 'SELECT 1;', 'seed.sql': 'SELECT 1;' }, 6, /seed\.sql is not a golang-migrate migration file name/],
-    ['a down file without its up file', 'golang-migrate', { '1_a.down.sql': 'SELECT 1;' }, 6, /1_a\.down\.sql has no \.up\.sql file of version 1/],
-    ['two files of one version', 'dbmate', { '1_a.sql': '-- migrate:up\nSELECT 1;', '1_b.sql': '-- migrate:up\nSELECT 1;' }, 6, /1_a\.sql and 1_b\.sql have the same dbmate version 1/],
+    [
+      'a repeatable Flyway file',
+      'flyway',
+      { 'V1__a.sql': 'SELECT 1;', 'R__views.sql': 'CREATE OR REPLACE VIEW v AS SELECT 1;' },
+      6,
+      /R__views\.sql is a repeatable Flyway migration/,
+    ],
+    [
+      'a dbmate file without -- migrate:up',
+      'dbmate',
+      { '20230101120000_a.sql': 'SELECT 1;' },
+      6,
+      /20230101120000_a\.sql has no -- migrate:up line, which dbmate requires/,
+    ],
+    [
+      "a file that is not the tool's",
+      'golang-migrate',
+      { '1_a.up.sql': 'SELECT 1;', 'seed.sql': 'SELECT 1;' },
+      6,
+      /seed\.sql is not a golang-migrate migration file name/,
+    ],
+    [
+      'a down file without its up file',
+      'golang-migrate',
+      { '1_a.down.sql': 'SELECT 1;' },
+      6,
+      /1_a\.down\.sql has no \.up\.sql file of version 1/,
+    ],
+    [
+      'two files of one version',
+      'dbmate',
+      { '1_a.sql': '-- migrate:up\nSELECT 1;', '1_b.sql': '-- migrate:up\nSELECT 1;' },
+      6,
+      /1_a\.sql and 1_b\.sql have the same dbmate version 1/,
+    ],
     ['a folder without migrations', 'flyway', {}, 2, /holds no flyway migration/],
-    ['alembic, whose revisions are Python', 'alembic', {}, 2, /--from must be one of golang-migrate, dbmate, flyway \(got "alembic"\) \(Alembic revisions are Python/],
+    [
+      'alembic, whose revisions are Python',
+      'alembic',
+      {},
+      2,
+      /--from must be one of golang-migrate, dbmate, flyway \(got "alembic"\) \(Alembic revisions are Python/,
+    ],
   ])('refuses %s, writing nothing', async (_case, tool, files, code, message) => {
     const source = tempMigrations();
     try {

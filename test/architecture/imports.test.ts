@@ -25,9 +25,13 @@ describe('the import rules', () => {
   test('fail on a cycle, naming the modules in it', () => {
     const copy = mkdtempSync(path.join(os.tmpdir(), 'migrator-imports-'));
     try {
-      for (const entry of ['src', '.dependency-cruiser.cjs', 'tsconfig.json']) cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
+      for (const entry of ['src', '.dependency-cruiser.cjs', 'tsconfig.json'])
+        cpSync(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
       // The lock, far down the layers, reaching up to the command that takes it.
-      appendFileSync(path.join(copy, 'src', 'db', 'lock.ts'), "\nimport type { UpOptions } from '../commands/up';\nexport type Held = UpOptions;\n");
+      appendFileSync(
+        path.join(copy, 'src', 'db', 'lock.ts'),
+        "\nimport type { UpOptions } from '../commands/up';\nexport type Held = UpOptions;\n",
+      );
 
       const { code, output } = checkImports(copy);
 

@@ -40,7 +40,13 @@ export interface ImageUnderTest {
  * Builds the image and creates its containers. `outside` is the bundle's no-op as the image runs
  * it (compile cache written beforehand); `check` throws when a run was not a no-op.
  */
-export function prepareImage(projectRoot: string, databaseUrl: string, migrationsDir: string, outside: Subject, check: (run: Run) => Promise<void>): ImageUnderTest {
+export function prepareImage(
+  projectRoot: string,
+  databaseUrl: string,
+  migrationsDir: string,
+  outside: Subject,
+  check: (run: Run) => Promise<void>,
+): ImageUnderTest {
   const tag = `pg-init-migrator-bench:${randomBytes(4).toString('hex')}`;
   docker(['build', '--quiet', '--tag', tag, '.'], projectRoot);
   const containers: string[] = [];
@@ -118,6 +124,8 @@ export function outsideSubject(bundle: string, compileCache: string, check: (run
 
 /** docker needs its own variables (DOCKER_HOST, ...) on top of the benchmark's minimal environment. */
 export function dockerContext(base: Context): Context {
-  const dockerEnv = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('DOCKER_') && entry[1] !== undefined));
+  const dockerEnv = Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('DOCKER_') && entry[1] !== undefined),
+  );
   return { ...base, env: { ...base.env, ...dockerEnv, HOME: process.env.HOME ?? '' } };
 }

@@ -107,7 +107,14 @@ function migratorCommands(command: 'up' | 'check', caches: CompileCaches, all: b
   const compare = process.env.BENCH_COMPARE_CLI;
   return [
     ...(compare && caches.compare
-      ? [{ name: `migrator ${command} (BENCH_COMPARE_CLI, NODE_COMPILE_CACHE)`, args: [path.resolve(compare), command], env: { NODE_COMPILE_CACHE: caches.compare }, targeted: true }]
+      ? [
+          {
+            name: `migrator ${command} (BENCH_COMPARE_CLI, NODE_COMPILE_CACHE)`,
+            args: [path.resolve(compare), command],
+            env: { NODE_COMPILE_CACHE: caches.compare },
+            targeted: true,
+          },
+        ]
       : []),
     ...(all
       ? [
@@ -125,7 +132,12 @@ function migratorCommands(command: 'up' | 'check', caches: CompileCaches, all: b
           },
         ]
       : []),
-    { name: `migrator ${command} (${IMAGE_FORM}${manifestDir ? ', no manifest' : ''})`, args: [BUNDLE, command], env: { NODE_COMPILE_CACHE: caches.bundle }, targeted: true },
+    {
+      name: `migrator ${command} (${IMAGE_FORM}${manifestDir ? ', no manifest' : ''})`,
+      args: [BUNDLE, command],
+      env: { NODE_COMPILE_CACHE: caches.bundle },
+      targeted: true,
+    },
   ];
 }
 
@@ -187,7 +199,14 @@ interface NoopResult {
 
 const FLOOR_NOOP = 'node: load pg, connect, one query';
 
-async function noopScenario(server: BenchServer, set: MigrationSet, shape: NoopShape, base: Context, caches: CompileCaches, small: boolean): Promise<NoopResult> {
+async function noopScenario(
+  server: BenchServer,
+  set: MigrationSet,
+  shape: NoopShape,
+  base: Context,
+  caches: CompileCaches,
+  small: boolean,
+): Promise<NoopResult> {
   const url = await server.createDatabase('bench_noop');
   try {
     const context = { ...base, env: { ...base.env, ...connectionEnv(url), MIGRATIONS_DIR: set.dir } };
@@ -201,8 +220,12 @@ async function noopScenario(server: BenchServer, set: MigrationSet, shape: NoopS
       // The library reads and hashes every file as we do; at 200 applied it shows where it starts.
       ...(small ? [nodeSubject("postgres-migrations' migrate()", [LIBRARY_MIGRATE])] : []),
       // What loading the bundle costs, which is all a startup snapshot could save.
-      ...(small ? [nodeSubject(`migrator --version (${IMAGE_FORM})`, [BUNDLE, '--version'], { env: { NODE_COMPILE_CACHE: caches.bundle } })] : []),
-      ...commands.map(({ name, args, env }) => nodeSubject(name, args, { env, after: name.startsWith('migrator up') ? upToDate : undefined })),
+      ...(small
+        ? [nodeSubject(`migrator --version (${IMAGE_FORM})`, [BUNDLE, '--version'], { env: { NODE_COMPILE_CACHE: caches.bundle } })]
+        : []),
+      ...commands.map(({ name, args, env }) =>
+        nodeSubject(name, args, { env, after: name.startsWith('migrator up') ? upToDate : undefined }),
+      ),
     ];
     const label = `no-op ${shape.versioned}`;
     progress(`${label}: applying the set once, then ${NOOP_ROUNDS} rounds`);
@@ -233,7 +256,12 @@ function growthTable(small: NoopResult, large: NoopResult): string {
   return formatGrowth(
     `no-op: growth from ${NOOP_SMALL.versioned} to ${NOOP_LARGE.versioned.toLocaleString('en')} applied`,
     { small: NOOP_SMALL.versioned, large: NOOP_LARGE.versioned },
-    names.map((name) => ({ name: name === small.floorName ? `floor: ${name}` : name, small: small.byName.get(name)!, large: large.byName.get(name)!, targeted: name !== small.floorName })),
+    names.map((name) => ({
+      name: name === small.floorName ? `floor: ${name}` : name,
+      small: small.byName.get(name)!,
+      large: large.byName.get(name)!,
+      targeted: name !== small.floorName,
+    })),
     TARGETS.noop.growthMsPer1000,
   );
 }
@@ -299,7 +327,10 @@ function applySubjects(server: BenchServer, set: MigrationSet, commands: Migrato
     ...(references
       ? [
           nodeSubject("postgres-migrations' migrate()", [LIBRARY_MIGRATE], { before: freshDatabase, after: checkAndDrop() }),
-          nodeSubject('one round trip per migration (reference runner)', [ONE_ROUND_TRIP], { before: freshDatabase, after: checkAndDrop() }),
+          nodeSubject('one round trip per migration (reference runner)', [ONE_ROUND_TRIP], {
+            before: freshDatabase,
+            after: checkAndDrop(),
+          }),
         ]
       : []),
     ...commands.map(({ name, args, env }) => nodeSubject(name, args, { env, before: freshDatabase, after: checkAndDrop(appliedAll) })),
@@ -329,7 +360,12 @@ async function largeScenario(server: BenchServer, set: MigrationSet, base: Conte
   const context = { ...base, env: { ...base.env, MIGRATIONS_DIR: set.dir } };
   const commands = migratorCommands('up', caches, false);
   progress(`large: ${LARGE_ROUNDS} rounds`);
-  const samples = await interleave(applySubjects(server, set, commands, false), LARGE_ROUNDS, context, progressEvery('large', LARGE_ROUNDS, 1));
+  const samples = await interleave(
+    applySubjects(server, set, commands, false),
+    LARGE_ROUNDS,
+    context,
+    progressEvery('large', LARGE_ROUNDS, 1),
+  );
   const [floorStats, ...rows] = samples.map(stats);
   const sizeMB = statSync(path.join(set.dir, 'versioned/2_fill_big.sql')).size / 1e6;
   const lines = [
@@ -377,7 +413,10 @@ async function runScenarios(server: BenchServer, sets: Sets, base: Context, psql
     await runOnce(process.execPath, [BUNDLE, '--version'], { ...base, env: { ...base.env, NODE_COMPILE_CACHE: caches.bundle } });
     if (process.env.BENCH_COMPARE_CLI) {
       caches.compare = path.join(sets.root, 'node-compile-cache-compare');
-      await runOnce(process.execPath, [path.resolve(process.env.BENCH_COMPARE_CLI), '--version'], { ...base, env: { ...base.env, NODE_COMPILE_CACHE: caches.compare } });
+      await runOnce(process.execPath, [path.resolve(process.env.BENCH_COMPARE_CLI), '--version'], {
+        ...base,
+        env: { ...base.env, NODE_COMPILE_CACHE: caches.compare },
+      });
     }
     const smallSet = sets.noop(NOOP_SMALL);
     const noopSmall = await noopScenario(server, smallSet, NOOP_SMALL, base, caches, true);
@@ -385,7 +424,10 @@ async function runScenarios(server: BenchServer, sets: Sets, base: Context, psql
     const noopLarge = await noopScenario(server, largeSet, NOOP_LARGE, base, caches, false);
     largeSet.remove();
     const apply = [];
-    for (const [applyCount, rounds, small] of [[APPLY_COUNT, APPLY_ROUNDS, true], [APPLY_LARGE_COUNT, APPLY_LARGE_ROUNDS, false]] as const) {
+    for (const [applyCount, rounds, small] of [
+      [APPLY_COUNT, APPLY_ROUNDS, true],
+      [APPLY_LARGE_COUNT, APPLY_LARGE_ROUNDS, false],
+    ] as const) {
       const set = sets.apply(applyCount);
       apply.push(await applyScenario(server, set, base, caches, rounds, small));
       set.remove();
@@ -393,7 +435,9 @@ async function runScenarios(server: BenchServer, sets: Sets, base: Context, psql
     const bigSet = sets.large(LARGE_MB * 1e6);
     const large = await largeScenario(server, bigSet, base, caches, noopSmall);
     bigSet.remove();
-    const container = WITH_CONTAINER ? await containerScenario(server, smallSet, base, caches) : 'Image scenario skipped (BENCH_CONTAINER=0).';
+    const container = WITH_CONTAINER
+      ? await containerScenario(server, smallSet, base, caches)
+      : 'Image scenario skipped (BENCH_CONTAINER=0).';
     const cpus = os.cpus();
     const results = [
       `Machine: ${os.availableParallelism()} cores (${cpus[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ` +

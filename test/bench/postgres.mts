@@ -26,10 +26,7 @@ export async function startServer(): Promise<BenchServer> {
   } else {
     // fsync off: commit costs then say nothing about this machine's disk, which leaves the
     // client's own costs (round trips, code) exposed rather than hidden behind disk flushes.
-    container = await new PostgreSqlContainer(IMAGE)
-      .withPassword('bench-secret')
-      .withCommand(['postgres', '-c', 'fsync=off'])
-      .start();
+    container = await new PostgreSqlContainer(IMAGE).withPassword('bench-secret').withCommand(['postgres', '-c', 'fsync=off']).start();
     // By address: Node resolves a host name on its thread pool (about 6 ms for a first lookup of
     // localhost here), which every Node row would pay and the floors would not.
     const url = new URL(container.getConnectionUri());

@@ -47,7 +47,7 @@ export function formatScenario(scenario: Scenario): string {
     `${'#'.repeat(scenario.heading ?? 3)} ${scenario.title}`,
     '',
     ...(scenario.note ? [scenario.note, ''] : []),
-    `${scenario.runs} interleaved run${scenario.runs === 1 ? "" : "s"} each. Targets for the migrator's rows: median ≤ ${targets.wallRatio}× the floor` +
+    `${scenario.runs} interleaved run${scenario.runs === 1 ? '' : 's'} each. Targets for the migrator's rows: median ≤ ${targets.wallRatio}× the floor` +
       (targets.rssAboveFloorMB === undefined ? '.' : `, peak RSS ≤ the floor's + ${targets.rssAboveFloorMB} MB.`) +
       " Peak RSS: the median of the runs' peaks, the largest in brackets.",
     '',

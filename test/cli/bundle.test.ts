@@ -59,16 +59,27 @@ describe('dist/migrator.js, the single-file build', () => {
     // Node's own record of the built-in modules it loaded, written as the process exits.
     const probe = path.join(image, 'module-probe.cjs');
     const loaded = path.join(image, 'loaded.json');
-    writeFileSync(probe, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)));\n`);
+    writeFileSync(
+      probe,
+      `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)));\n`,
+    );
 
     // stdin as an init container has it: /dev/null, not a terminal.
-    const run = spawnSync(process.execPath, ['-r', probe, entry, 'up'], { cwd: image, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = spawnSync(process.execPath, ['-r', probe, entry, 'up'], {
+      cwd: image,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
 
     expect(run.status).toBe(0);
     const modules = (JSON.parse(readFileSync(loaded, 'utf8')) as string[]).map((entry) => entry.replace(/^NativeModule /, ''));
     expect(modules).toContain('net');
     // Programs (backup, restore, squawk), file writes (new, renumber), prompts, stdin, pino's worker.
-    expect(modules.filter((name) => /^(child_process|internal\/fs\/promises|readline|internal\/readline\/.*|internal\/fs\/streams|worker_threads)$/.test(name))).toEqual([]);
+    expect(
+      modules.filter((name) =>
+        /^(child_process|internal\/fs\/promises|readline|internal\/readline\/.*|internal\/fs\/streams|worker_threads)$/.test(name),
+      ),
+    ).toEqual([]);
   });
 
   test('--version prints the package version', async () => {

@@ -13,7 +13,11 @@ const codes = Object.values(EXIT);
 describe('exit codes', () => {
   test('each code has a short meaning and a full description', () => {
     for (const code of codes) {
-      expect({ code, meaning: typeof EXIT_MEANING[code], details: typeof EXIT_DETAILS[code] }).toEqual({ code, meaning: 'string', details: 'string' });
+      expect({ code, meaning: typeof EXIT_MEANING[code], details: typeof EXIT_DETAILS[code] }).toEqual({
+        code,
+        meaning: 'string',
+        details: 'string',
+      });
     }
     expect(Object.keys(EXIT_MEANING).map(Number).sort()).toEqual([...codes].sort());
     expect(Object.keys(EXIT_DETAILS).map(Number).sort()).toEqual([...codes].sort());
@@ -23,7 +27,10 @@ describe('exit codes', () => {
     const help = usage();
     const page = readFileSync(path.join(__dirname, '..', '..', 'docs', 'exit-codes.md'), 'utf8');
     for (const code of codes) {
-      expect({ code, inHelp: new RegExp(`^\\s+${code}\\s+${EXIT_MEANING[code].replace(/[()]/g, '\\$&')}`, 'm').test(help) }).toEqual({ code, inHelp: true });
+      expect({ code, inHelp: new RegExp(`^\\s+${code}\\s+${EXIT_MEANING[code].replace(/[()]/g, '\\$&')}`, 'm').test(help) }).toEqual({
+        code,
+        inHelp: true,
+      });
       expect({ code, inPage: page.includes(`| ${code} |`) }).toEqual({ code, inPage: true });
     }
   });

@@ -89,7 +89,9 @@ describe.each([
       await waitForLine(run.child, (line) => line.file === '2_customers_display_name.sql');
       // Wait until the slow statement is running on the server.
       for (let i = 0; i < 100; i++) {
-        const rows = await db.query(`SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND state = 'active' AND pid <> pg_backend_pid()`);
+        const rows = await db.query(
+          `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND state = 'active' AND pid <> pg_backend_pid()`,
+        );
         if (rows.length > 0) break;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

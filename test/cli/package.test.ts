@@ -92,7 +92,9 @@ describe('the npm package', () => {
     work = mkdtempSync(path.join(os.tmpdir(), 'migrator-package-'));
     project = path.join(work, 'project');
     // dist/ is built by `npm test` (npm run build) before jest: the pack must not rebuild it under the other tests.
-    const packed = JSON.parse((await exec('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: ROOT })).stdout) as Array<{
+    const packed = JSON.parse(
+      (await exec('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: ROOT })).stdout,
+    ) as Array<{
       filename: string;
       files: Array<{ path: string }>;
     }>;
@@ -100,10 +102,17 @@ describe('the npm package', () => {
 
     const typesNode = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', '@types', 'node', 'package.json'), 'utf8')).version as string;
     mkdirSync(project);
-    writeFileSync(path.join(project, 'package.json'), `${JSON.stringify({ name: 'a-project', version: '1.0.0', private: true }, null, 2)}\n`);
-    await exec('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(work, packed[0].filename), `@types/node@${typesNode}`], {
-      cwd: project,
-    });
+    writeFileSync(
+      path.join(project, 'package.json'),
+      `${JSON.stringify({ name: 'a-project', version: '1.0.0', private: true }, null, 2)}\n`,
+    );
+    await exec(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', path.join(work, packed[0].filename), `@types/node@${typesNode}`],
+      {
+        cwd: project,
+      },
+    );
     writeFileSync(path.join(project, 'esm.mjs'), ESM_SCRIPT);
     writeFileSync(path.join(project, 'cjs.cjs'), CJS_SCRIPT);
     writeFileSync(path.join(project, 'consumer.mts'), CONSUMER_TS);
@@ -133,7 +142,8 @@ describe('the npm package', () => {
       engines: { node: `>=${OLDEST_MAJOR}` },
     });
     expect(Object.keys(installed.peerDependencies).sort()).toEqual([...OPTIONAL_PEERS].sort());
-    for (const name of OPTIONAL_PEERS) expect({ name, meta: installed.peerDependenciesMeta[name] }).toEqual({ name, meta: { optional: true } });
+    for (const name of OPTIONAL_PEERS)
+      expect({ name, meta: installed.peerDependenciesMeta[name] }).toEqual({ name, meta: { optional: true } });
     expect(Object.keys(installed.dependencies).filter((name) => OPTIONAL_PEERS.includes(name))).toEqual([]);
     expect(readFileSync(path.join(project, 'node_modules', 'pg-init-migrator', 'LICENSE'), 'utf8')).toMatch(/^MIT License\n/);
   });
@@ -146,7 +156,14 @@ describe('the npm package', () => {
 
   test.each(Object.keys(TYPE_CHECKS))('its declarations type-check in a project, skipLibCheck off, under %s', async (label) => {
     const config = path.join(project, `tsconfig.${label.replace(/\W+/g, '-')}.json`);
-    const compilerOptions = { ...TYPE_CHECKS[label as keyof typeof TYPE_CHECKS], target: 'es2023', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] };
+    const compilerOptions = {
+      ...TYPE_CHECKS[label as keyof typeof TYPE_CHECKS],
+      target: 'es2023',
+      strict: true,
+      skipLibCheck: false,
+      noEmit: true,
+      types: ['node'],
+    };
     writeFileSync(config, JSON.stringify({ compilerOptions, files: ['consumer.mts'] }));
 
     const check = await runProgram(process.execPath, [TSC, '-p', config], { cwd: project, env: { PATH: process.env.PATH! } });
@@ -157,13 +174,21 @@ describe('the npm package', () => {
 
   describe.each([['this suite'], [`the oldest engines allows (${OLDEST_MAJOR})`]])('on the Node of %s', (label) => {
     const inProject = (file: string, args: string[], env: Record<string, string> = {}) =>
-      runProgram(file, args, { cwd: project, env: { PATH: `${path.dirname(runtimes[label])}${path.delimiter}${process.env.PATH}`, ...env } });
+      runProgram(file, args, {
+        cwd: project,
+        env: { PATH: `${path.dirname(runtimes[label])}${path.delimiter}${process.env.PATH}`, ...env },
+      });
 
     test('the bins print the version; up migrates; the library imports as ES module and CommonJS; lint names the peer it lacks', async () => {
       const version = await inProject('node', ['--version']);
-      expect(version.stdout.trim()).toEqual(label === 'this suite' ? process.version : expect.stringMatching(new RegExp(`^v${OLDEST_MAJOR}\\.`)));
+      expect(version.stdout.trim()).toEqual(
+        label === 'this suite' ? process.version : expect.stringMatching(new RegExp(`^v${OLDEST_MAJOR}\\.`)),
+      );
       for (const bin of ['pg-init-migrator', 'migrator']) {
-        expect(await inProject(path.join('node_modules', '.bin', bin), ['--version'])).toMatchObject({ code: 0, stdout: `${manifest.version}\n` });
+        expect(await inProject(path.join('node_modules', '.bin', bin), ['--version'])).toMatchObject({
+          code: 0,
+          stdout: `${manifest.version}\n`,
+        });
       }
 
       const db = await createDatabase();
@@ -171,7 +196,13 @@ describe('the npm package', () => {
         const env = { DATABASE_URL: db.url, MIGRATIONS_DIR: fixturePath('basic') };
         const before = await inProject('node', ['esm.mjs'], env);
         expect(before.code).toBe(0);
-        expect(JSON.parse(before.stdout)).toEqual({ current: false, notCurrent: true, steps: 4, version: manifest.version, lockKey: [0x6d696772, 0x61746f72] });
+        expect(JSON.parse(before.stdout)).toEqual({
+          current: false,
+          notCurrent: true,
+          steps: 4,
+          version: manifest.version,
+          lockKey: [0x6d696772, 0x61746f72],
+        });
 
         const up = await inProject(path.join('node_modules', '.bin', 'pg-init-migrator'), ['up'], env);
         expect(up.code).toBe(0);
@@ -182,7 +213,10 @@ describe('the npm package', () => {
         expect(JSON.parse(after.stdout)).toMatchObject({ current: true, steps: 0 });
         const cjs = await inProject('node', ['cjs.cjs'], env);
         expect(cjs.code).toBe(0);
-        expect(JSON.parse(cjs.stdout)).toEqual({ applied: ['orders_customer_index', 'customers_display_name'], deepImport: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+        expect(JSON.parse(cjs.stdout)).toEqual({
+          applied: ['orders_customer_index', 'customers_display_name'],
+          deepImport: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+        });
 
         const lint = await inProject(path.join('node_modules', '.bin', 'pg-init-migrator'), ['lint'], env);
         expect(lint.code).toBe(2);

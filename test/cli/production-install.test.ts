@@ -24,7 +24,8 @@ describe('a production install', () => {
     }
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const run = (args: string[]) => runMigrator(args, { cli: path.join(dir, 'dist', 'cli', 'main.js'), env: { MIGRATIONS_DIR: SAMPLE_MIGRATIONS } });
+  const run = (args: string[]) =>
+    runMigrator(args, { cli: path.join(dir, 'dist', 'cli', 'main.js'), env: { MIGRATIONS_DIR: SAMPLE_MIGRATIONS } });
 
   test('starts, and lists lint, converge and generate', async () => {
     const help = await run(['--help']);

@@ -31,7 +31,11 @@ describe('streams and terminals', () => {
   test.each([
     ['a configuration error', ['status', '--json'], { MIGRATOR_LOCK_WAIT: 'soon' }],
     ['a usage error', ['status', '--jsn'], {}],
-    ['an unreachable database', ['status', '--json'], { DATABASE_URL: 'postgres://nobody:pw@127.0.0.1:1/none', MIGRATOR_WAIT_TIMEOUT: '1' }],
+    [
+      'an unreachable database',
+      ['status', '--json'],
+      { DATABASE_URL: 'postgres://nobody:pw@127.0.0.1:1/none', MIGRATOR_WAIT_TIMEOUT: '1' },
+    ],
     ['a configuration error of up', ['up'], { MIGRATOR_ON_AHEAD: 'ignore' }],
   ])('%s: stdout stays empty, the error line is on stderr', async (_case, args, extra) => {
     const result = await runMigrator(args, { env: { ...env, ...extra } });
@@ -89,13 +93,15 @@ describe('streams and terminals', () => {
 
     await db.query('DROP TABLE customers, orders, migrations, migrator_declared_columns');
     const json = await runMigrator(['up'], { env });
-    expect(json.lines.filter((line) => String(line.msg).startsWith('applying ')).map((line) => [line.step, line.steps, line.file])).toEqual([
-      [1, 5, '010_customers.sql'],
-      [2, 5, '020_orders.sql'],
-      [3, 5, '1_orders_customer_index.sql'],
-      [4, 5, '2_customers_display_name.sql'],
-      [5, 5, '3_slow.sql'],
-    ]);
+    expect(json.lines.filter((line) => String(line.msg).startsWith('applying ')).map((line) => [line.step, line.steps, line.file])).toEqual(
+      [
+        [1, 5, '010_customers.sql'],
+        [2, 5, '020_orders.sql'],
+        [3, 5, '1_orders_customer_index.sql'],
+        [4, 5, '2_customers_display_name.sql'],
+        [5, 5, '3_slow.sql'],
+      ],
+    );
   });
 
   test('a non-blocking stdout that a slow reader fills: every line still arrives, and the run exits 0', async () => {

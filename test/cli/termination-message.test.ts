@@ -27,7 +27,9 @@ describe('termination message', () => {
 
     expect(result.code).toBe(1);
     const message = readFileSync(file, 'utf8');
-    expect(message).toMatch(/^pg-init-migrator up failed with exit code 1 \(a migration failed\): versioned\/3_broken\.sql:2:15 failed: relation "nowhere" does not exist/);
+    expect(message).toMatch(
+      /^pg-init-migrator up failed with exit code 1 \(a migration failed\): versioned\/3_broken\.sql:2:15 failed: relation "nowhere" does not exist/,
+    );
     expect(message).not.toContain(db.password);
   });
 
@@ -49,16 +51,34 @@ describe('termination message', () => {
     const result = await runMigrator(['up'], { env, cwd: dir });
 
     expect(result.code).toBe(2);
-    expect(readFileSync(file, 'utf8')).toMatch(/^pg-init-migrator up failed with exit code 2 \(usage or configuration error\): MIGRATOR_ON_AHEAD must be one of/);
+    expect(readFileSync(file, 'utf8')).toMatch(
+      /^pg-init-migrator up failed with exit code 2 \(usage or configuration error\): MIGRATOR_ON_AHEAD must be one of/,
+    );
   });
 
   test('outside Kubernetes the default /dev/termination-log is not created, even where /dev is writable; an existing one is written', async () => {
     // A container as root: /dev is writable there, as it is in any container without the kubelet's mount.
-    const script = 'node /app/migrator.js up; ls /dev/termination-log; touch /dev/termination-log; node /app/migrator.js up; cat /dev/termination-log';
-    const result = await docker(['run', '--rm', '-v', `${path.join(ROOT, 'dist')}:/app:ro`, '-e', 'MIGRATIONS_DIR=/tmp', '-e', 'MIGRATOR_ON_AHEAD=never', 'node:24-bookworm-slim', 'sh', '-c', script]);
+    const script =
+      'node /app/migrator.js up; ls /dev/termination-log; touch /dev/termination-log; node /app/migrator.js up; cat /dev/termination-log';
+    const result = await docker([
+      'run',
+      '--rm',
+      '-v',
+      `${path.join(ROOT, 'dist')}:/app:ro`,
+      '-e',
+      'MIGRATIONS_DIR=/tmp',
+      '-e',
+      'MIGRATOR_ON_AHEAD=never',
+      'node:24-bookworm-slim',
+      'sh',
+      '-c',
+      script,
+    ]);
 
     expect(result.stderr).toMatch(/cannot access '\/dev\/termination-log': No such file or directory/);
-    expect(result.stdout).toMatch(/pg-init-migrator up failed with exit code 2 \(usage or configuration error\): MIGRATOR_ON_AHEAD must be one of warn, fail \(got "never"\)$/);
+    expect(result.stdout).toMatch(
+      /pg-init-migrator up failed with exit code 2 \(usage or configuration error\): MIGRATOR_ON_AHEAD must be one of warn, fail \(got "never"\)$/,
+    );
   });
 
   test('a successful run writes nothing; an unwritable path changes nothing about the outcome', async () => {

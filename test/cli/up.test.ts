@@ -181,9 +181,7 @@ describe('migrator up', () => {
       const marks = await db.query<{ migration: number; count: string }>(
         'SELECT migration, count(*) FROM marks GROUP BY migration ORDER BY migration',
       );
-      expect(marks.map((row) => [row.migration, Number(row.count)])).toEqual(
-        Array.from({ length: 10 }, (_, index) => [index + 3, 1]),
-      );
+      expect(marks.map((row) => [row.migration, Number(row.count)])).toEqual(Array.from({ length: 10 }, (_, index) => [index + 3, 1]));
       expect((await appliedVersions(db)).map((row) => row.id)).toEqual(Array.from({ length: 12 }, (_, index) => index + 1));
       // One of them did the work, the other found nothing left to do.
       expect(results.map((result) => summaryLine(result).versioned).sort()).toEqual([0, 12]);

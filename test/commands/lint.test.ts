@@ -34,7 +34,12 @@ describe('migrator lint', () => {
     ['a renamed table', 'ALTER TABLE accounts RENAME TO users;', 2, 'renames table accounts to users'],
     ['a type change', 'ALTER TABLE notes ALTER COLUMN created_at TYPE timestamptz;', 2, 'changes the type of notes.created_at'],
     ['NOT NULL without a default', 'ALTER TABLE notes ALTER COLUMN body SET NOT NULL;', 2, 'makes notes.body NOT NULL without a default'],
-    ['a new NOT NULL column without a default', 'ALTER TABLE notes ADD COLUMN IF NOT EXISTS tag text NOT NULL;', 2, 'adds notes.tag NOT NULL without a default'],
+    [
+      'a new NOT NULL column without a default',
+      'ALTER TABLE notes ADD COLUMN IF NOT EXISTS tag text NOT NULL;',
+      2,
+      'adds notes.tag NOT NULL without a default',
+    ],
     ['a dropped default', 'ALTER TABLE notes ALTER COLUMN status DROP DEFAULT;', 2, 'drops the default of notes.status'],
     [
       'a drop inside a DO block',
@@ -49,12 +54,20 @@ describe('migrator lint', () => {
 
     expect(flagged.code).toBe(6);
     expect((JSON.parse(flagged.stdout) as Array<Record<string, unknown>>).filter((finding) => finding.rule === 'backward-compat')).toEqual([
-      expect.objectContaining({ file: 'versioned/1_change.sql', line, message: expect.stringMatching(new RegExp(`^${change.replace(/[().]/g, '\\$&')}: .*mark the file post-deploy .*or split it \\(expand/contract\\)$`)) }),
+      expect.objectContaining({
+        file: 'versioned/1_change.sql',
+        line,
+        message: expect.stringMatching(
+          new RegExp(`^${change.replace(/[().]/g, '\\$&')}: .*mark the file post-deploy .*or split it \\(expand/contract\\)$`),
+        ),
+      }),
     ]);
 
     migrations.write('versioned/1_change.sql', `-- migrator: post-deploy\n-- A change.\n${statement}\n`);
     const postDeploy = await lint(['--json']);
-    expect((JSON.parse(postDeploy.stdout || '[]') as Array<Record<string, unknown>>).filter((finding) => finding.rule === 'backward-compat')).toEqual([]);
+    expect(
+      (JSON.parse(postDeploy.stdout || '[]') as Array<Record<string, unknown>>).filter((finding) => finding.rule === 'backward-compat'),
+    ).toEqual([]);
   });
 
   test('a NOT NULL that comes with a default, and a new column with one, pass', async () => {
@@ -63,7 +76,9 @@ describe('migrator lint', () => {
       "ALTER TABLE notes ALTER COLUMN body SET DEFAULT '';\nALTER TABLE notes ALTER COLUMN body SET NOT NULL;\nALTER TABLE notes ADD COLUMN IF NOT EXISTS tag text NOT NULL DEFAULT 'none';\n",
     );
     const result = await lint(['--json']);
-    expect((JSON.parse(result.stdout || '[]') as Array<Record<string, unknown>>).filter((finding) => finding.rule === 'backward-compat')).toEqual([]);
+    expect(
+      (JSON.parse(result.stdout || '[]') as Array<Record<string, unknown>>).filter((finding) => finding.rule === 'backward-compat'),
+    ).toEqual([]);
   });
 
   test('flags an unguarded ALTER TABLE ... ADD COLUMN with file, line and column, and passes the guarded form', async () => {
@@ -72,7 +87,9 @@ describe('migrator lint', () => {
     const unguarded = await lint();
 
     expect(unguarded.code).toBe(6);
-    expect(unguarded.stdout).toBe('versioned/1_nickname.sql:2:1  unguarded-ddl  ALTER TABLE accounts ADD COLUMN nickname without IF NOT EXISTS\n');
+    expect(unguarded.stdout).toBe(
+      'versioned/1_nickname.sql:2:1  unguarded-ddl  ALTER TABLE accounts ADD COLUMN nickname without IF NOT EXISTS\n',
+    );
     expect(unguarded.stderr).toMatch(/"msg":"lint found 1 problem\(s\) in 1 file\(s\)"/);
 
     migrations.write('versioned/1_nickname.sql', '-- Nicknames.\nALTER TABLE accounts ADD COLUMN IF NOT EXISTS nickname text;\n');
@@ -89,7 +106,13 @@ describe('migrator lint', () => {
 
     expect(result.code).toBe(6);
     expect(JSON.parse(result.stdout)).toEqual([
-      expect.objectContaining({ file: 'versioned/1_index.sql', line: 3, column: 1, rule: 'require-concurrent-index-creation', tool: 'squawk' }),
+      expect.objectContaining({
+        file: 'versioned/1_index.sql',
+        line: 3,
+        column: 1,
+        rule: 'require-concurrent-index-creation',
+        tool: 'squawk',
+      }),
     ]);
   });
 
@@ -144,9 +167,8 @@ describe('unguarded DDL', () => {
   });
 
   test('one finding per unguarded change, in statement order; data changes are not DDL', () => {
-    expect(check('UPDATE t SET c = 1; ALTER TABLE t ADD COLUMN a int, ADD COLUMN IF NOT EXISTS b int, DROP COLUMN c; INSERT INTO t VALUES (1)')).toEqual([
-      'ALTER TABLE t ADD COLUMN a without IF NOT EXISTS',
-      'ALTER TABLE t DROP COLUMN c without IF EXISTS',
-    ]);
+    expect(
+      check('UPDATE t SET c = 1; ALTER TABLE t ADD COLUMN a int, ADD COLUMN IF NOT EXISTS b int, DROP COLUMN c; INSERT INTO t VALUES (1)'),
+    ).toEqual(['ALTER TABLE t ADD COLUMN a without IF NOT EXISTS', 'ALTER TABLE t DROP COLUMN c without IF EXISTS']);
   });
 });

@@ -102,7 +102,9 @@ describe('read commands', () => {
     const dryRun = await runMigrator(['up', '--dry-run'], { env });
 
     expect(plain.stdout).toBe('1. legacy/002_trim_emails.sql: repair\n2. versioned/2_customers_display_name.sql: apply version 2\n');
-    expect(withSql.stdout).toContain('2. versioned/2_customers_display_name.sql: apply version 2\nALTER TABLE customers ADD COLUMN IF NOT EXISTS display_name text;');
+    expect(withSql.stdout).toContain(
+      '2. versioned/2_customers_display_name.sql: apply version 2\nALTER TABLE customers ADD COLUMN IF NOT EXISTS display_name text;',
+    );
     expect(dryRun.stdout).toBe(plain.stdout);
     expect(await schemaSnapshot(db)).toEqual(before);
     expect(await db.query('SELECT email FROM customers')).toEqual([{ email: ' y@example.com ' }]);

@@ -24,14 +24,19 @@ describe('write commands', () => {
 
       expect(result.code).toBe(0);
       const file = path.join(migrations.dir, 'versioned', '3_add_customer_tier.sql');
-      expect(summaryLine(result)).toMatchObject({ file, downFile: path.join(migrations.dir, 'versioned', 'down', '3_add_customer_tier.sql') });
+      expect(summaryLine(result)).toMatchObject({
+        file,
+        downFile: path.join(migrations.dir, 'versioned', 'down', '3_add_customer_tier.sql'),
+      });
       expect(readFileSync(file, 'utf8')).toContain('ADD COLUMN IF NOT EXISTS');
       // The template explains the no-transaction marker without containing it: the library finds it anywhere.
       expect(runsInTransaction(readFileSync(file, 'utf8'))).toBe(true);
       // Until its SQL is written, up refuses it instead of burning its id.
       const early = await runMigrator(['up'], { env });
       expect(early.code).toBe(6);
-      expect(summaryLine(early).msg).toMatch(/versioned\/3_add_customer_tier\.sql holds no statement \(it is empty or only comments\): write its SQL; for a step that intentionally does nothing, write SELECT 1;/);
+      expect(summaryLine(early).msg).toMatch(
+        /versioned\/3_add_customer_tier\.sql holds no statement \(it is empty or only comments\): write its SQL; for a step that intentionally does nothing, write SELECT 1;/,
+      );
       expect(await appliedVersions(db)).toHaveLength(0);
       writeFileSync(file, `${readFileSync(file, 'utf8')}\nALTER TABLE customers ADD COLUMN IF NOT EXISTS tier text;\n`);
       expect((await runMigrator(['up'], { env })).code).toBe(0);
@@ -91,7 +96,9 @@ describe('write commands', () => {
       expect(result.code).toBe(0);
       expect(summaryLine(result)).toMatchObject({ rolledBack: ['2_customers_display_name.sql'] });
       expect((await appliedVersions(db)).map((row) => row.id)).toEqual([1]);
-      const columns = await db.query(`SELECT 1 FROM information_schema.columns WHERE table_name = 'customers' AND column_name = 'display_name'`);
+      const columns = await db.query(
+        `SELECT 1 FROM information_schema.columns WHERE table_name = 'customers' AND column_name = 'display_name'`,
+      );
       expect(columns).toEqual([]);
     });
 
@@ -112,7 +119,9 @@ describe('write commands', () => {
       const result = await runMigrator(['rollback', '--to', '0', '--yes'], { env });
 
       expect(result.code).toBe(6);
-      expect(summaryLine(result).msg).toMatch(/no down file for 1_orders_customer_index\.sql \(expected versioned\/down\/1_orders_customer_index\.sql\)/);
+      expect(summaryLine(result).msg).toMatch(
+        /no down file for 1_orders_customer_index\.sql \(expected versioned\/down\/1_orders_customer_index\.sql\)/,
+      );
       expect(await schemaSnapshot(db)).toEqual(before);
     });
 
@@ -129,7 +138,10 @@ describe('write commands', () => {
           expect(await appliedVersions(other)).toEqual([]);
           expect((await runMigrator(['up'], { env: otherEnv })).code).toBe(0);
           const again = (await schemaSnapshot(other)) as { history: Array<Record<string, unknown>> };
-          const strip = (snapshot: unknown) => ({ ...(snapshot as object), history: (snapshot as typeof again).history.map(({ executed_at: _, ...row }) => row) });
+          const strip = (snapshot: unknown) => ({
+            ...(snapshot as object),
+            history: (snapshot as typeof again).history.map(({ executed_at: _, ...row }) => row),
+          });
           expect(strip(again)).toEqual(strip(first));
         } finally {
           await other.drop();
@@ -151,7 +163,9 @@ describe('write commands', () => {
       const seen = readFileSync(backupFile(), 'utf8');
       expect(seen).toContain(`PGDATABASE=${db.name}`);
       expect(seen).toContain(`PGPASSWORD=${db.password}`);
-      expect(first.lines.findIndex((line) => line.msg === 'backup done')).toBeLessThan(first.lines.findIndex((line) => line.msg === 'table created'));
+      expect(first.lines.findIndex((line) => line.msg === 'backup done')).toBeLessThan(
+        first.lines.findIndex((line) => line.msg === 'table created'),
+      );
 
       rmSync(backupFile());
       const second = await runMigrator(['up'], { env: { ...env, MIGRATOR_BACKUP_COMMAND: command } });

@@ -21,7 +21,9 @@ describe('migrator converge', () => {
   withFreshDatabase(SAMPLE_MIGRATIONS, (fresh) => ({ db, migrations, env } = fresh));
 
   const scratchDatabases = (result: CliResult) =>
-    parseLines(result.stderr).filter((line) => line.msg === 'scratch database created').map((line) => String(line.database));
+    parseLines(result.stderr)
+      .filter((line) => line.msg === 'scratch database created')
+      .map((line) => String(line.database));
   const stillThere = async (names: string[]) =>
     (await db.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = ANY($1)', [names])).map((row) => row.datname);
 
@@ -41,7 +43,7 @@ describe('migrator converge', () => {
     expect(await db.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`)).toEqual([]);
   });
 
-  test("a rename whose contract step is forgotten (the post-deploy drop) fails with a diff naming the column", async () => {
+  test('a rename whose contract step is forgotten (the post-deploy drop) fails with a diff naming the column', async () => {
     migrations.write('versioned/7_drop_accounts_name.sql', '-- migrator: post-deploy\nSELECT 1;\n');
 
     const result = await runMigrator(['converge', RELEASE_DUMPS.v1], { env });
@@ -52,7 +54,11 @@ describe('migrator converge', () => {
         'v1.sql: does not converge\n' +
         '  column public.accounts.name: only in the upgraded database (text NULL)\n',
     );
-    expect(parseLines(result.stderr).at(-1)).toMatchObject({ exitCode: 8, errorType: 'SchemasDifferError', msg: 'the schemas do not converge: v1.sql' });
+    expect(parseLines(result.stderr).at(-1)).toMatchObject({
+      exitCode: 8,
+      errorType: 'SchemasDifferError',
+      msg: 'the schemas do not converge: v1.sql',
+    });
     expect(await stillThere(scratchDatabases(result))).toEqual([]);
   });
 
@@ -89,7 +95,9 @@ describe('migrator converge', () => {
       `${readFileSync(RELEASE_DUMPS.v2, 'utf8')}\nCREATE TABLE public.audit_log (id bigint PRIMARY KEY, entry jsonb);\nCREATE INDEX audit_log_entry_idx ON public.audit_log USING gin (entry);\n`,
     );
     const check = (ignore: string) =>
-      createMigrator(loadConfig({ ...env, MIGRATOR_IGNORE_TABLES: ignore }), { logger: createLogger({ level: 'silent' }) }).converge([dump]);
+      createMigrator(loadConfig({ ...env, MIGRATOR_IGNORE_TABLES: ignore }), { logger: createLogger({ level: 'silent' }) }).converge([
+        dump,
+      ]);
 
     const compared = await check('').catch((error: unknown) => (error as SchemasDifferError).convergence);
     const ignored = await check('spatial_ref_sys, public.audit_log');
@@ -101,13 +109,22 @@ describe('migrator converge', () => {
         { object: 'column public.audit_log.entry', detail: 'only in the upgraded database (jsonb NULL)' },
         { object: 'column public.audit_log.id', detail: 'only in the upgraded database (bigint NOT NULL)' },
         { object: 'constraint audit_log_pkey on public.audit_log', detail: 'only in the upgraded database (PRIMARY KEY (id))' },
-        { object: 'index public.audit_log_entry_idx', detail: 'only in the upgraded database (CREATE INDEX audit_log_entry_idx ON public.audit_log USING gin (entry);)' },
-        { object: 'index public.audit_log_pkey', detail: 'only in the upgraded database (CREATE UNIQUE INDEX audit_log_pkey ON public.audit_log USING btree (id);)' },
+        {
+          object: 'index public.audit_log_entry_idx',
+          detail: 'only in the upgraded database (CREATE INDEX audit_log_entry_idx ON public.audit_log USING gin (entry);)',
+        },
+        {
+          object: 'index public.audit_log_pkey',
+          detail: 'only in the upgraded database (CREATE UNIQUE INDEX audit_log_pkey ON public.audit_log USING btree (id);)',
+        },
         { object: 'table public.audit_log', detail: 'only in the upgraded database (LOGGED)' },
       ],
       secondRun: [],
     });
-    expect(ignored).toEqual({ converged: true, results: [expect.objectContaining({ database: 'fresh install' }), { database: 'v2-with-audit.sql', differences: [], secondRun: [] }] });
+    expect(ignored).toEqual({
+      converged: true,
+      results: [expect.objectContaining({ database: 'fresh install' }), { database: 'v2-with-audit.sql', differences: [], secondRun: [] }],
+    });
   });
 
   test('a dump that does not restore: exit 2 naming it, and the scratch databases are dropped', async () => {
@@ -117,7 +134,9 @@ describe('migrator converge', () => {
     const result = await runMigrator(['converge', dump], { env });
 
     expect(result.code).toBe(2);
-    expect(parseLines(result.stderr).at(-1)?.msg).toMatch(/^broken\.sql: the dump does not restore with psql -v ON_ERROR_STOP=1 into an empty database: .*no_such_table/);
+    expect(parseLines(result.stderr).at(-1)?.msg).toMatch(
+      /^broken\.sql: the dump does not restore with psql -v ON_ERROR_STOP=1 into an empty database: .*no_such_table/,
+    );
     const scratch = scratchDatabases(result);
     expect(scratch).toHaveLength(2);
     expect(await stillThere(scratch)).toEqual([]);

@@ -34,7 +34,9 @@ describe('upgrading the sample app', () => {
       { id: '2', email: 'bob@example.com', display_name: '', settings: {} },
       { id: '3', email: 'carol@example.com', display_name: 'Carol', settings: {} },
     ]);
-    const notes = await db.query<{ body: string; status: string; created_at: Date }>('SELECT body, status, created_at FROM notes ORDER BY id');
+    const notes = await db.query<{ body: string; status: string; created_at: Date }>(
+      'SELECT body, status, created_at FROM notes ORDER BY id',
+    );
     expect(notes.map((note) => [note.body, note.status, note.created_at.toISOString()])).toEqual([
       ['Shopping list', 'draft', '2021-03-02T10:00:00.000Z'],
       ['Trip to Lisbon', 'published', '2021-03-05T18:45:00.000Z'],
@@ -54,19 +56,28 @@ describe('upgrading the sample app', () => {
     expect(error).toBeUndefined();
     expect(report?.legacy).toEqual({ changed: [], columnsAdded: ['accounts.display_name'] });
     expect(report?.tables.created).toEqual([]);
-    expect(report?.versioned.applied).toEqual(['4_accounts_display_name.sql', '5_note_status_archived.sql', '6_notes_created_at_timestamptz.sql', '7_drop_accounts_name.sql']);
+    expect(report?.versioned.applied).toEqual([
+      '4_accounts_display_name.sql',
+      '5_note_status_archived.sql',
+      '6_notes_created_at_timestamptz.sql',
+      '7_drop_accounts_name.sql',
+    ]);
     expect(await db.query(counts)).toEqual([{ accounts: 2, notes: 3, tags: 2, note_tags: 3 }]);
     expect(await db.query('SELECT email, display_name, settings FROM accounts ORDER BY id')).toEqual([
       { email: 'dana@example.com', display_name: 'Dana', settings: { theme: 'dark' } },
       { email: 'eve@example.com', display_name: '', settings: {} },
     ]);
-    const notes = await db.query<{ body: string; status: string; created_at: Date }>('SELECT body, status, created_at FROM notes ORDER BY id');
+    const notes = await db.query<{ body: string; status: string; created_at: Date }>(
+      'SELECT body, status, created_at FROM notes ORDER BY id',
+    );
     expect(notes.map((note) => [note.body, note.status, note.created_at.toISOString()])).toEqual([
       ['Groceries', 'published', '2022-01-10T08:00:00.000Z'],
       ['Draft post', 'draft', '2022-01-11T21:30:00.000Z'],
       ['Hello', 'published', '2022-02-14T08:00:00.000Z'],
     ]);
-    expect(await db.query(`SELECT t.name, count(*)::int AS notes FROM tags t JOIN note_tags nt ON nt.tag_id = t.id GROUP BY 1 ORDER BY 1`)).toEqual([
+    expect(
+      await db.query(`SELECT t.name, count(*)::int AS notes FROM tags t JOIN note_tags nt ON nt.tag_id = t.id GROUP BY 1 ORDER BY 1`),
+    ).toEqual([
       { name: 'home', notes: 1 },
       { name: 'work', notes: 2 },
     ]);
@@ -88,7 +99,9 @@ describe('upgrading the sample app', () => {
     await db.query(`SELECT id, email, name, settings FROM accounts ORDER BY id`);
     await db.query(`INSERT INTO accounts (email, name, settings) VALUES ('frank@example.com', 'Frank', '{}')`);
     await db.query(`UPDATE accounts SET name = 'Dana D.' WHERE email = 'dana@example.com'`);
-    await db.query(`SELECT n.id, n.body, n.status, n.created_at FROM notes n JOIN accounts a ON a.id = n.account_id WHERE a.name IS NOT NULL AND n.status = 'published'`);
+    await db.query(
+      `SELECT n.id, n.body, n.status, n.created_at FROM notes n JOIN accounts a ON a.id = n.account_id WHERE a.name IS NOT NULL AND n.status = 'published'`,
+    );
     await db.query(`INSERT INTO notes (account_id, body, status, created_at) VALUES (1, 'During the deploy', 'draft', '2022-03-01 10:00')`);
     // So does release 3, whose pods start meanwhile.
     await db.query(`SELECT id, email, display_name FROM accounts ORDER BY id`);

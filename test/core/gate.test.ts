@@ -48,7 +48,9 @@ describe('the gate', () => {
     migrations.write('legacy/002_new_repair.sql', 'UPDATE customers SET email = lower(email) WHERE email <> lower(email);\n');
     const legacy = await runMigrator(['check'], { env: readOnly });
     expect(legacy.code).toBe(3);
-    expect(summaryLine(legacy).msg).toMatch(/first legacy\/002_new_repair\.sql \(repair \(this role may not run it, and up has not run this release's legacy scripts yet\)\)/);
+    expect(summaryLine(legacy).msg).toMatch(
+      /first legacy\/002_new_repair\.sql \(repair \(this role may not run it, and up has not run this release's legacy scripts yet\)\)/,
+    );
     // The owner may dry-run it: it finds nothing to repair. Once up has run it, the app's role agrees.
     expect((await runMigrator(['check'], { env })).code).toBe(0);
     expect((await runMigrator(['up'], { env })).code).toBe(0);

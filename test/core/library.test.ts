@@ -45,7 +45,8 @@ const SCENARIOS: Array<[string, Prepare]> = [
 const COMMANDS = ['up', 'plan', 'check', 'verify'] as const;
 
 /** A plan as JSON, without when the last migration was applied (the twins applied theirs apart). */
-const withoutTimes = (plan: unknown) => JSON.parse(JSON.stringify(plan, (key, value: unknown) => (key === 'executedAt' ? undefined : value)));
+const withoutTimes = (plan: unknown) =>
+  JSON.parse(JSON.stringify(plan, (key, value: unknown) => (key === 'executedAt' ? undefined : value)));
 
 /** Two databases and folders prepared alike: one for the CLI, one for the library. */
 async function twins(prepare: Prepare) {
@@ -61,7 +62,9 @@ describe.each(SCENARIOS)('%s', (_scenario, prepare) => {
       const args = command === 'plan' ? ['plan', '--json'] : [command];
       const run = await runMigrator(args, { env: { ...cli.db.env, MIGRATIONS_DIR: cli.migrations.dir } });
 
-      const migrator = createMigrator(loadConfig({ ...library.db.env, MIGRATIONS_DIR: library.migrations.dir }), { logger: createLogger({ level: 'silent' }) });
+      const migrator = createMigrator(loadConfig({ ...library.db.env, MIGRATIONS_DIR: library.migrations.dir }), {
+        logger: createLogger({ level: 'silent' }),
+      });
       const outcome = await migrator[command]().then(
         (result) => ({ code: 0, result }),
         (error: unknown) => ({ code: exitCodeFor(error), result: undefined }),
@@ -69,7 +72,8 @@ describe.each(SCENARIOS)('%s', (_scenario, prepare) => {
 
       expect(outcome.code).toBe(run.code);
       if (outcome.code === 0 && command === 'plan') expect(withoutTimes(outcome.result)).toEqual(withoutTimes(JSON.parse(run.stdout)));
-      if (outcome.code === 0 && command === 'up') expect(summaryLine(run)).toMatchObject({ outcome: (outcome.result as { outcome: string }).outcome });
+      if (outcome.code === 0 && command === 'up')
+        expect(summaryLine(run)).toMatchObject({ outcome: (outcome.result as { outcome: string }).outcome });
       if (outcome.code === 0 && command === 'verify') expect(summaryLine(run)).toMatchObject(outcome.result as object);
       expect(await tableNames(library.db)).toEqual(await tableNames(cli.db));
       expect(await appliedVersions(library.db)).toEqual(await appliedVersions(cli.db));

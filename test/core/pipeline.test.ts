@@ -17,7 +17,10 @@ describe('read, validate, plan, apply', () => {
 
   test('an edited applied file and a new table file: exit 6, and the new table is not created', async () => {
     expect((await runMigrator(['up'], { env })).code).toBe(0);
-    migrations.write('versioned/2_customers_display_name.sql', 'ALTER TABLE customers ADD COLUMN IF NOT EXISTS display_name varchar(80);\n');
+    migrations.write(
+      'versioned/2_customers_display_name.sql',
+      'ALTER TABLE customers ADD COLUMN IF NOT EXISTS display_name varchar(80);\n',
+    );
     migrations.write('tables/030_invoices.sql', 'CREATE TABLE invoices (id int PRIMARY KEY);\n');
     const before = await catalogFingerprintOf(db);
 
@@ -54,7 +57,13 @@ describe('read, validate, plan, apply', () => {
     const result = await runMigrator(['up'], { env });
 
     expect(result.code).toBe(1);
-    expect(summaryLine(result)).toMatchObject({ outcome: 'failed', versioned: 6, currentVersion: 6, failedStep: 'versioned/7_broken.sql', file: '7_broken.sql' });
+    expect(summaryLine(result)).toMatchObject({
+      outcome: 'failed',
+      versioned: 6,
+      currentVersion: 6,
+      failedStep: 'versioned/7_broken.sql',
+      file: '7_broken.sql',
+    });
     expect((await appliedVersions(db)).map((row) => row.id)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(await tableNames(db)).not.toContain('step_7');
   });
@@ -83,9 +92,12 @@ describe('an image older than its database', () => {
     expect((await runMigrator(['up', '--post-deploy'], { env: { ...env, MIGRATIONS_DIR: SAMPLE_MIGRATIONS } })).code).toBe(0);
     return catalogFingerprintOf(db);
   }
-  const release2 = (args: string[], extra: Record<string, string> = {}) => runMigrator(args, { env: { ...env, MIGRATIONS_DIR: RELEASE_2_MIGRATIONS, ...extra } });
+  const release2 = (args: string[], extra: Record<string, string> = {}) =>
+    runMigrator(args, { env: { ...env, MIGRATIONS_DIR: RELEASE_2_MIGRATIONS, ...extra } });
   const accountColumns = async () =>
-    (await db.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'accounts' ORDER BY 1`)).map((row) => row.column_name);
+    (
+      await db.query<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'accounts' ORDER BY 1`)
+    ).map((row) => row.column_name);
 
   test('writes nothing: no legacy script, no declared column (accounts.name stays dropped), no table; exit 0 with a warning', async () => {
     const before = await atRelease3();

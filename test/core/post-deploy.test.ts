@@ -37,7 +37,10 @@ DO $$ BEGIN
 END $$;
 `,
     );
-    migrations.write('versioned/4_drop_customers_email.sql', `${POST_DEPLOY}-- The earlier release still reads email.\nALTER TABLE customers DROP COLUMN IF EXISTS email;\n`);
+    migrations.write(
+      'versioned/4_drop_customers_email.sql',
+      `${POST_DEPLOY}-- The earlier release still reads email.\nALTER TABLE customers DROP COLUMN IF EXISTS email;\n`,
+    );
   });
 
   test('up stops before the first pending post-deploy migration and says what waits, for which command', async () => {
@@ -62,11 +65,16 @@ END $$;
 
   test('plan, status and --json mark post-deploy steps and what waits for them', async () => {
     const plan = await runMigrator(['plan'], { env });
-    const json = JSON.parse((await runMigrator(['plan', '--json'], { env })).stdout) as { steps: Array<{ file: string }>; waiting: Array<{ file: string; postDeploy?: true }> };
+    const json = JSON.parse((await runMigrator(['plan', '--json'], { env })).stdout) as {
+      steps: Array<{ file: string }>;
+      waiting: Array<{ file: string; postDeploy?: true }>;
+    };
     const status = await runMigrator(['status'], { env });
     const all = await runMigrator(['plan', '--post-deploy'], { env });
 
-    expect(plan.stdout).toMatch(/\n\nwaiting for up --post-deploy:\n1\. versioned\/4_drop_customers_email\.sql: apply version 4 \(post-deploy\)\n$/);
+    expect(plan.stdout).toMatch(
+      /\n\nwaiting for up --post-deploy:\n1\. versioned\/4_drop_customers_email\.sql: apply version 4 \(post-deploy\)\n$/,
+    );
     expect(json.steps.map((step) => step.file)).not.toContain('4_drop_customers_email.sql');
     expect(json.waiting).toEqual([expect.objectContaining({ file: '4_drop_customers_email.sql', postDeploy: true })]);
     expect(status.stdout).toContain('waiting for up --post-deploy: 4_drop_customers_email.sql (post-deploy)');
@@ -83,7 +91,10 @@ END $$;
 
     expect(up.code).toBe(0);
     expect(await applied()).toEqual([1, 2, 3]);
-    expect(up.lines.find((line) => line.level === 'warn' && line.behind)).toMatchObject({ file: '5_customers_tier.sql', behind: '4_drop_customers_email.sql' });
+    expect(up.lines.find((line) => line.level === 'warn' && line.behind)).toMatchObject({
+      file: '5_customers_tier.sql',
+      behind: '4_drop_customers_email.sql',
+    });
     expect(check.code).toBe(3);
     expect(summaryLine(check).msg).toBe(
       'the schema is not current: versioned/5_customers_tier.sql waits behind post-deploy migration versioned/4_drop_customers_email.sql; migrator up --post-deploy of the release that brought it has not run',

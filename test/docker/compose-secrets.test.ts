@@ -19,7 +19,11 @@ afterAll(() => Promise.all([removeImage(image), removeImage(appImage)]));
 /** The four secret files the example's comment lists, in a private folder, each readable by the containers' users. */
 function secretFiles() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgim-secrets-'));
-  const passwords = { postgres: randomBytes(12).toString('hex'), migrator: randomBytes(12).toString('hex'), app: randomBytes(12).toString('hex') };
+  const passwords = {
+    postgres: randomBytes(12).toString('hex'),
+    migrator: randomBytes(12).toString('hex'),
+    app: randomBytes(12).toString('hex'),
+  };
   const files = {
     'postgres-password': `${passwords.postgres}\n`,
     'migrator-db-password': `${passwords.migrator}\n`,
@@ -38,7 +42,11 @@ describe('examples/compose/compose.secrets.yml', () => {
     'up --wait exits 0: the migrator applied, the gate found the schema current, the app is healthy; no password in config, output, logs or container settings',
     async () => {
       const secrets = secretFiles();
-      const stack = new ComposeProject(`pgim_secrets_${randomBytes(4).toString('hex')}`, [COMPOSE_FILE], { MIGRATOR_IMAGE: image, APP_IMAGE: appImage, SECRETS_DIR: secrets.dir });
+      const stack = new ComposeProject(`pgim_secrets_${randomBytes(4).toString('hex')}`, [COMPOSE_FILE], {
+        MIGRATOR_IMAGE: image,
+        APP_IMAGE: appImage,
+        SECRETS_DIR: secrets.dir,
+      });
       try {
         const config = await stack.run(['config']);
         expect(config.code).toBe(0);
@@ -50,7 +58,7 @@ describe('examples/compose/compose.secrets.yml', () => {
         expect(await containerState(migrator!)).toMatchObject({ Status: 'exited', ExitCode: 0 });
         expect(await containerState(gate!)).toMatchObject({ Status: 'exited', ExitCode: 0 });
         expect((await containerState(app!)).Health?.Status).toBe('healthy');
-        const last = async (id: string) => parseLines((await dockerOk(['logs', id]))).at(-1);
+        const last = async (id: string) => parseLines(await dockerOk(['logs', id])).at(-1);
         expect(await last(migrator!)).toMatchObject({ outcome: 'applied', exitCode: 0 });
         expect(await last(gate!)).toMatchObject({ command: 'check', outcome: 'up-to-date', exitCode: 0 });
 
@@ -70,7 +78,9 @@ describe('examples/compose/compose.secrets.yml', () => {
 
   test('negative control: compose.yml, with the password in an environment variable, shows it in docker compose config', async () => {
     const password = randomBytes(12).toString('hex');
-    const config = await docker(['compose', '-p', 'pgim_config_only', '-f', path.join(ROOT, 'compose.yml'), 'config'], { MIGRATOR_DB_PASSWORD: password });
+    const config = await docker(['compose', '-p', 'pgim_config_only', '-f', path.join(ROOT, 'compose.yml'), 'config'], {
+      MIGRATOR_DB_PASSWORD: password,
+    });
     expect(config.code).toBe(0);
     expect(config.stdout).toContain(password);
   });

@@ -156,7 +156,23 @@ describe('docker compose up', () => {
         const [postgres, migrator, app] = await Promise.all(['postgres', 'migrator', 'app'].map((s) => stack.container(s)));
         await waitUntilHealthy(app!);
         const asApp = (sql: string) =>
-          docker(['exec', '-e', 'PGPASSWORD=dev-only-app-password', postgres!, 'psql', '-h', '127.0.0.1', '-U', 'app_user', '-d', 'app', '-v', 'ON_ERROR_STOP=1', '-c', sql]);
+          docker([
+            'exec',
+            '-e',
+            'PGPASSWORD=dev-only-app-password',
+            postgres!,
+            'psql',
+            '-h',
+            '127.0.0.1',
+            '-U',
+            'app_user',
+            '-d',
+            'app',
+            '-v',
+            'ON_ERROR_STOP=1',
+            '-c',
+            sql,
+          ]);
 
         const migratorLogs = parseLines((await docker(['logs', migrator!])).stdout);
         expect(migratorLogs.some((line) => String(line.msg).startsWith('running as a superuser'))).toBe(false);

@@ -39,11 +39,20 @@ function databaseEnv(db: TestDatabase): Record<string, string> {
 }
 
 /** `docker run --rm --read-only` of the image, with the environment passed by name (values stay off the command line). */
-function runImage(env: Record<string, string>, volumes: string[] = [], args: string[] = [], runOptions: string[] = []): Promise<CommandResult> {
+function runImage(
+  env: Record<string, string>,
+  volumes: string[] = [],
+  args: string[] = [],
+  runOptions: string[] = [],
+): Promise<CommandResult> {
   return docker(
     [
-      'run', '--rm', '--read-only', ...runOptions,
-      '--network', `container:${postgresContainer()}`,
+      'run',
+      '--rm',
+      '--read-only',
+      ...runOptions,
+      '--network',
+      `container:${postgresContainer()}`,
       ...Object.keys(env).flatMap((name) => ['-e', name]),
       ...volumes.flatMap((volume) => ['-v', volume]),
       image,
@@ -79,7 +88,10 @@ describe('the image', () => {
       runtime: ['pg', 'postgres-migrations', 'pino', 'pino-pretty', 'dotenv'],
       dev: [],
       optionalPeers: [],
-      files: ['/app/migrations/tables/010_accounts.sql', '/app/node_modules/postgres-migrations/dist/migrations/0_create-migrations-table.sql'],
+      files: [
+        '/app/migrations/tables/010_accounts.sql',
+        '/app/node_modules/postgres-migrations/dist/migrations/0_create-migrations-table.sql',
+      ],
     });
   });
 
@@ -164,49 +176,58 @@ describe('the image against PostgreSQL', () => {
   test.each<[string, LargeMigrationOptions]>([
     ['its last line', { lastLine: 'SELEC broken;' }],
     ['line 2', { secondLine: 'SELEC broken;' }],
-  ])('a 50 MB migration with a syntax error on %s, in 512 MiB: exit 1 at file:line:column, and the termination message', async (_where, options) => {
-    const migrations = tempMigrations();
-    chmodSync(migrations.dir, 0o755);
-    // Where Kubernetes mounts it: a file the container's user may write.
-    const terminationDir = mkdtempSync(path.join(os.tmpdir(), 'migrator-termination-'));
-    const terminationLog = path.join(terminationDir, 'termination-log');
-    writeFileSync(terminationLog, '');
-    chmodSync(terminationDir, 0o755);
-    chmodSync(terminationLog, 0o666);
-    try {
-      migrations.write('tables/010_big.sql', LARGE_TABLE_SQL);
-      migrations.write('versioned/1_placeholder.sql', 'SELECT 1;');
-      const { lines } = await writeLargeMigration(path.join(migrations.dir, 'versioned', '2_fill_big.sql'), 50 * 1024 * 1024, options);
-      const line = options.secondLine === undefined ? lines : 2;
+  ])(
+    'a 50 MB migration with a syntax error on %s, in 512 MiB: exit 1 at file:line:column, and the termination message',
+    async (_where, options) => {
+      const migrations = tempMigrations();
+      chmodSync(migrations.dir, 0o755);
+      // Where Kubernetes mounts it: a file the container's user may write.
+      const terminationDir = mkdtempSync(path.join(os.tmpdir(), 'migrator-termination-'));
+      const terminationLog = path.join(terminationDir, 'termination-log');
+      writeFileSync(terminationLog, '');
+      chmodSync(terminationDir, 0o755);
+      chmodSync(terminationLog, 0o666);
+      try {
+        migrations.write('tables/010_big.sql', LARGE_TABLE_SQL);
+        migrations.write('versioned/1_placeholder.sql', 'SELECT 1;');
+        const { lines } = await writeLargeMigration(path.join(migrations.dir, 'versioned', '2_fill_big.sql'), 50 * 1024 * 1024, options);
+        const line = options.secondLine === undefined ? lines : 2;
 
-      const result = await runImage(
-        databaseEnv(db),
-        [`${migrations.dir}:/app/migrations:ro`, `${terminationLog}:/dev/termination-log`],
-        [],
-        ['--memory', '512m', '--memory-swap', '512m'],
-      );
+        const result = await runImage(
+          databaseEnv(db),
+          [`${migrations.dir}:/app/migrations:ro`, `${terminationLog}:/dev/termination-log`],
+          [],
+          ['--memory', '512m', '--memory-swap', '512m'],
+        );
 
-      expect(result.code).toBe(1);
-      expect(summaryLine(result)).toMatchObject({ outcome: 'failed', exitCode: 1, file: '2_fill_big.sql', pgCode: '42601', line, column: 1 });
-      expect(String(summaryLine(result).msg)).toContain(`versioned/2_fill_big.sql:${line}:1 failed: syntax error`);
-      expect(readFileSync(terminationLog, 'utf8')).toMatch(
-        new RegExp(`^pg-init-migrator up failed with exit code 1 \\(a migration failed\\): versioned/2_fill_big\\.sql:${line}:1 failed: syntax error`),
-      );
-      expect((await appliedVersions(db)).map((row) => row.id)).toEqual([1]);
-    } finally {
-      migrations.remove();
-      rmSync(terminationDir, { recursive: true, force: true });
-    }
-  });
+        expect(result.code).toBe(1);
+        expect(summaryLine(result)).toMatchObject({
+          outcome: 'failed',
+          exitCode: 1,
+          file: '2_fill_big.sql',
+          pgCode: '42601',
+          line,
+          column: 1,
+        });
+        expect(String(summaryLine(result).msg)).toContain(`versioned/2_fill_big.sql:${line}:1 failed: syntax error`);
+        expect(readFileSync(terminationLog, 'utf8')).toMatch(
+          new RegExp(
+            `^pg-init-migrator up failed with exit code 1 \\(a migration failed\\): versioned/2_fill_big\\.sql:${line}:1 failed: syntax error`,
+          ),
+        );
+        expect((await appliedVersions(db)).map((row) => row.id)).toEqual([1]);
+      } finally {
+        migrations.remove();
+        rmSync(terminationDir, { recursive: true, force: true });
+      }
+    },
+  );
 
   test('MIGRATIONS_DIR points at a folder mounted elsewhere; a badly named migration there exits 6', async () => {
     const migrations = copyOfProjectMigrations();
     migrations.write('versioned/add_something.sql', 'SELECT 1;\n');
     try {
-      const result = await runImage(
-        { ...databaseEnv(db), MIGRATIONS_DIR: '/srv/migrations' },
-        [`${migrations.dir}:/srv/migrations:ro`],
-      );
+      const result = await runImage({ ...databaseEnv(db), MIGRATIONS_DIR: '/srv/migrations' }, [`${migrations.dir}:/srv/migrations:ro`]);
 
       expect(result.code).toBe(6);
       expect(summaryLine(result)).toMatchObject({ outcome: 'failed', exitCode: 6 });
@@ -220,7 +241,10 @@ describe('the image against PostgreSQL', () => {
     const name = `migrator-sigterm-${randomBytes(4).toString('hex')}`;
     const env = { DATABASE_URL: 'postgres://app:pw@127.0.0.1:1/app', MIGRATOR_WAIT_TIMEOUT: '300', LOG_LEVEL: 'debug' };
     try {
-      await dockerOk(['run', '-d', '--read-only', '--network', 'none', '--name', name, ...Object.keys(env).flatMap((n) => ['-e', n]), image], env);
+      await dockerOk(
+        ['run', '-d', '--read-only', '--network', 'none', '--name', name, ...Object.keys(env).flatMap((n) => ['-e', n]), image],
+        env,
+      );
       await waitForLogLine(name, (line) => line.msg === 'database not reachable yet, retrying');
 
       // Far longer than a handled SIGTERM needs: were it ignored, docker would SIGKILL (137).
@@ -234,30 +258,43 @@ describe('the image against PostgreSQL', () => {
     }
   }, 180_000);
 
-  test("compose's example app, an image of its own using the library: /healthz answers 503 before the migration and 200 after it", async () => {
-    const appImage = uniqueImageTag('pg-init-migrator-example-app');
-    const name = `example-app-${randomBytes(4).toString('hex')}`;
-    const env = { ...databaseEnv(db), PORT: '18080' };
-    try {
-      await buildExampleAppImage(appImage);
-      expect((await dockerOk(['image', 'inspect', '--format', '{{.Config.User}}', appImage])).trim()).toBe('1000:1000');
-      await dockerOk(
-        ['run', '-d', '--read-only', '--network', `container:${postgresContainer()}`, '--name', name,
-          ...Object.keys(env).flatMap((n) => ['-e', n]), appImage],
-        env,
-      );
+  test(
+    "compose's example app, an image of its own using the library: /healthz answers 503 before the migration and 200 after it",
+    async () => {
+      const appImage = uniqueImageTag('pg-init-migrator-example-app');
+      const name = `example-app-${randomBytes(4).toString('hex')}`;
+      const env = { ...databaseEnv(db), PORT: '18080' };
+      try {
+        await buildExampleAppImage(appImage);
+        expect((await dockerOk(['image', 'inspect', '--format', '{{.Config.User}}', appImage])).trim()).toBe('1000:1000');
+        await dockerOk(
+          [
+            'run',
+            '-d',
+            '--read-only',
+            '--network',
+            `container:${postgresContainer()}`,
+            '--name',
+            name,
+            ...Object.keys(env).flatMap((n) => ['-e', n]),
+            appImage,
+          ],
+          env,
+        );
 
-      const before = await httpGetInside(name, 'http://127.0.0.1:18080/healthz');
-      expect(before.status).toBe(503);
-      expect(String(before.body.error)).toMatch(/^the schema is not current: /);
+        const before = await httpGetInside(name, 'http://127.0.0.1:18080/healthz');
+        expect(before.status).toBe(503);
+        expect(String(before.body.error)).toMatch(/^the schema is not current: /);
 
-      expect((await runImage(databaseEnv(db))).code).toBe(0);
+        expect((await runImage(databaseEnv(db))).code).toBe(0);
 
-      const after = await httpGetInside(name, 'http://127.0.0.1:18080/healthz');
-      expect(after).toEqual({ status: 200, body: { status: 'ok', accounts: 0, notes: 0 } });
-    } finally {
-      await docker(['rm', '-f', name]);
-      await removeImage(appImage);
-    }
-  }, BUILD_TIMEOUT_MS);
+        const after = await httpGetInside(name, 'http://127.0.0.1:18080/healthz');
+        expect(after).toEqual({ status: 200, body: { status: 'ok', accounts: 0, notes: 0 } });
+      } finally {
+        await docker(['rm', '-f', name]);
+        await removeImage(appImage);
+      }
+    },
+    BUILD_TIMEOUT_MS,
+  );
 });

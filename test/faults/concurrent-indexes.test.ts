@@ -19,7 +19,8 @@ describe('an interrupted CREATE INDEX CONCURRENTLY', () => {
   let env: Record<string, string>;
   withFreshDatabase('basic', (fresh) => ({ db, migrations, env } = fresh));
 
-  const indexState = () => db.query<{ valid: boolean }>(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass('slow_idx')`);
+  const indexState = () =>
+    db.query<{ valid: boolean }>(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = to_regclass('slow_idx')`);
   const historyOf = async (id: number) => (await appliedVersions(db)).filter((row) => row.id === id);
 
   beforeEach(async () => {
@@ -46,7 +47,11 @@ CREATE TABLE IF NOT EXISTS slow_rows AS SELECT generate_series(1, 200) AS id;
     await waitUntil(statementRunning(db.query, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS slow_idx'), 'the index build runs');
     run.child.kill(signal);
     const result = await run.done;
-    await waitUntil(async () => !(await statementRunning(db.query, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS slow_idx')()), 'the build has stopped', 20_000);
+    await waitUntil(
+      async () => !(await statementRunning(db.query, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS slow_idx')()),
+      'the build has stopped',
+      20_000,
+    );
     expect(await indexState()).toEqual([{ valid: false }]);
     expect(await historyOf(4)).toEqual([]);
     return result;
@@ -74,7 +79,9 @@ CREATE TABLE IF NOT EXISTS slow_rows AS SELECT generate_series(1, 200) AS id;
 
     expect(stopped.code).toBe(143);
     const message = String(summaryLine(stopped).msg);
-    expect(message).toMatch(/^interrupted by SIGTERM: during versioned\/4_slow_index\.sql; nothing of it stayed applied but its INVALID index, which the next up drops and builds again$/);
+    expect(message).toMatch(
+      /^interrupted by SIGTERM: during versioned\/4_slow_index\.sql; nothing of it stayed applied but its INVALID index, which the next up drops and builds again$/,
+    );
     expect(message).not.toMatch(/rolled back/);
     await nextUpRebuilds();
   });
@@ -91,7 +98,12 @@ CREATE TABLE IF NOT EXISTS slow_rows AS SELECT generate_series(1, 200) AS id;
     expect(check.code).toBe(3);
     expect(summaryLine(check).msg).toMatch(/first versioned\/4_slow_index\.sql \(rebuild INVALID index public\.slow_idx/);
     expect(JSON.parse(status.stdout).steps).toEqual([
-      expect.objectContaining({ phase: 'versioned', kind: 'index', file: '4_slow_index.sql', sql: `DROP INDEX CONCURRENTLY IF EXISTS public.slow_idx;\n${BUILD};` }),
+      expect.objectContaining({
+        phase: 'versioned',
+        kind: 'index',
+        file: '4_slow_index.sql',
+        sql: `DROP INDEX CONCURRENTLY IF EXISTS public.slow_idx;\n${BUILD};`,
+      }),
     ]);
 
     const up = await runMigrator(['up'], { env });

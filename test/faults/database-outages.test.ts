@@ -37,7 +37,10 @@ describe('database outages', () => {
     const url = ownUrl(port);
     const migrations = tempMigrations('basic');
     await query(port, 'CREATE TABLE test_control (sleep_seconds int); INSERT INTO test_control VALUES (60)');
-    migrations.write('versioned/3_slow.sql', 'CREATE TABLE slow_half (id int);\nSELECT pg_sleep((SELECT sleep_seconds FROM test_control));\n');
+    migrations.write(
+      'versioned/3_slow.sql',
+      'CREATE TABLE slow_half (id int);\nSELECT pg_sleep((SELECT sleep_seconds FROM test_control));\n',
+    );
     try {
       const env = { DATABASE_URL: url, MIGRATIONS_DIR: migrations.dir, MIGRATOR_WAIT_TIMEOUT: '60' };
       const run = startMigrator(['up'], { env });
@@ -49,7 +52,14 @@ describe('database outages', () => {
       expect(result.code).toBe(4);
       expect(summaryLine(result)).toMatchObject({ errorType: 'DatabaseUnavailableError' });
       expect(String(summaryLine(result).msg)).toMatch(/lost the database connection while running versioned\/3_slow\.sql/);
-      await waitUntil(async () => query(port, 'SELECT 1').then(() => true, () => false), 'the database is back');
+      await waitUntil(
+        async () =>
+          query(port, 'SELECT 1').then(
+            () => true,
+            () => false,
+          ),
+        'the database is back',
+      );
       expect(await query(port, `SELECT to_regclass('slow_half') AS half`)).toEqual([{ half: null }]);
       expect(await query(port, 'SELECT id FROM migrations WHERE id > 0 ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
 
@@ -79,7 +89,9 @@ describe('database outages', () => {
 
       expect(result.code).toBe(4);
       expect(summaryLine(result)).toMatchObject({ errorType: 'DatabaseUnavailableError', versioned: 0, tables: 0 });
-      expect(String(summaryLine(result).msg)).toMatch(/^lost the database connection \(.+\) while waiting for the migration lock, so nothing was changed$/);
+      expect(String(summaryLine(result).msg)).toMatch(
+        /^lost the database connection \(.+\) while waiting for the migration lock, so nothing was changed$/,
+      );
       expect(await query(port, `SELECT to_regclass('migrations') AS history`)).toEqual([{ history: null }]);
     } finally {
       await holder.end().catch(() => undefined);

@@ -43,7 +43,14 @@ describe('a server that stops answering', () => {
     if (!paused) return;
     await dockerOk(['unpause', container!.getId()]);
     paused = false;
-    await waitUntil(() => query(port, 'SELECT 1').then(() => true, () => false), 'the server answers again');
+    await waitUntil(
+      () =>
+        query(port, 'SELECT 1').then(
+          () => true,
+          () => false,
+        ),
+      'the server answers again',
+    );
   };
 
   beforeEach(async () => {
@@ -64,13 +71,20 @@ describe('a server that stops answering', () => {
   async function slowMigrations(): Promise<TempMigrations> {
     migrations = tempMigrations('basic');
     await query(port, 'CREATE TABLE test_control (sleep_seconds int); INSERT INTO test_control VALUES (60)');
-    migrations.write('versioned/3_slow.sql', 'CREATE TABLE slow_half (id int);\nSELECT pg_sleep((SELECT sleep_seconds FROM test_control));\n');
+    migrations.write(
+      'versioned/3_slow.sql',
+      'CREATE TABLE slow_half (id int);\nSELECT pg_sleep((SELECT sleep_seconds FROM test_control));\n',
+    );
     return migrations;
   }
 
   /** Once the server runs again: the slow step was rolled back and only 1 and 2 are applied. */
   async function expectSlowStepRolledBack(): Promise<void> {
-    await waitUntil(async () => (await query(port, `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()`)).length === 0, 'the frozen run is gone from the server');
+    await waitUntil(
+      async () =>
+        (await query(port, `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()`)).length === 0,
+      'the frozen run is gone from the server',
+    );
     expect(await query(port, `SELECT to_regclass('slow_half') AS half`)).toEqual([{ half: null }]);
     expect(await query(port, 'SELECT id FROM migrations WHERE id > 0 ORDER BY id')).toEqual([{ id: 1 }, { id: 2 }]);
   }
@@ -81,7 +95,9 @@ describe('a server that stops answering', () => {
     migrations = tempMigrations('basic');
     migrations.write('versioned/3_long.sql', 'SELECT pg_sleep(8);\nSELECT pg_sleep(8);\nSELECT pg_sleep(8);\n');
 
-    const result = await runMigrator(['up'], { env: { DATABASE_URL: ownUrl(port), MIGRATIONS_DIR: migrations.dir, MIGRATOR_STATEMENT_TIMEOUT: '10' } });
+    const result = await runMigrator(['up'], {
+      env: { DATABASE_URL: ownUrl(port), MIGRATIONS_DIR: migrations.dir, MIGRATOR_STATEMENT_TIMEOUT: '10' },
+    });
 
     expect(result.code).toBe(0);
     expect(summaryLine(result)).toMatchObject({ outcome: 'applied', versioned: 3, currentVersion: 3 });
@@ -91,7 +107,10 @@ describe('a server that stops answering', () => {
     const { dir } = await slowMigrations();
     const env = { DATABASE_URL: ownUrl(port), MIGRATIONS_DIR: dir, MIGRATOR_STATEMENT_TIMEOUT: '20', MIGRATOR_LOCK_TIMEOUT: '5' };
     const run = startMigrator(['up'], { env });
-    await waitUntil(statementRunning((sql, values) => query(port, sql, values), 'pg_sleep'), 'the slow statement runs');
+    await waitUntil(
+      statementRunning((sql, values) => query(port, sql, values), 'pg_sleep'),
+      'the slow statement runs',
+    );
 
     const pausedAt = await pause();
     const result = await run.done;
@@ -116,7 +135,9 @@ describe('a server that stops answering', () => {
     holder.on('error', () => undefined);
     await holder.connect();
     await holder.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATION_LOCK_KEY]);
-    const run = startMigrator(['up'], { env: { DATABASE_URL: ownUrl(port), MIGRATIONS_DIR: fixturePath('basic'), MIGRATOR_LOCK_WAIT: '120' } });
+    const run = startMigrator(['up'], {
+      env: { DATABASE_URL: ownUrl(port), MIGRATIONS_DIR: fixturePath('basic'), MIGRATOR_LOCK_WAIT: '120' },
+    });
     await waitForLine(run.child, (line) => line.msg === 'another migrator holds the lock, waiting for it');
 
     const pausedAt = await pause();
@@ -126,7 +147,9 @@ describe('a server that stops answering', () => {
     expect(result.code).toBe(4);
     expect(waited).toBeLessThan(GIVE_UP_MS + SLACK_MS);
     expect(summaryLine(result)).toMatchObject({ errorType: 'DatabaseUnavailableError', versioned: 0, tables: 0 });
-    expect(String(summaryLine(result).msg)).toMatch(/^the database server stopped answering \(.+\) while waiting for the migration lock, so nothing was changed$/);
+    expect(String(summaryLine(result).msg)).toMatch(
+      /^the database server stopped answering \(.+\) while waiting for the migration lock, so nothing was changed$/,
+    );
     await unpause();
     expect(await query(port, `SELECT to_regclass('migrations') AS history`)).toEqual([{ history: null }]);
   });
@@ -136,8 +159,13 @@ describe('a server that stops answering', () => {
     const termination = mkdtempSync(path.join(os.tmpdir(), 'migrator-termination-'));
     const terminationLog = path.join(termination, 'message');
     try {
-      const run = startMigrator(['up'], { env: { DATABASE_URL: ownUrl(port), MIGRATIONS_DIR: dir, MIGRATOR_TERMINATION_LOG: terminationLog } });
-      await waitUntil(statementRunning((sql, values) => query(port, sql, values), 'pg_sleep'), 'the slow statement runs');
+      const run = startMigrator(['up'], {
+        env: { DATABASE_URL: ownUrl(port), MIGRATIONS_DIR: dir, MIGRATOR_TERMINATION_LOG: terminationLog },
+      });
+      await waitUntil(
+        statementRunning((sql, values) => query(port, sql, values), 'pg_sleep'),
+        'the slow statement runs',
+      );
       await pause();
 
       const signalledAt = Date.now();
@@ -148,7 +176,12 @@ describe('a server that stops answering', () => {
       expect(result.code).toBe(143);
       expect(waited).toBeLessThan(STOP_GRACE_MS + SLACK_MS);
       // A clean stop, not the grace running out: the run's own last line says what became of the step.
-      expect(summaryLine(result)).toMatchObject({ exitCode: 143, signal: 'SIGTERM', errorType: 'InterruptedError', failedStep: 'versioned/3_slow.sql' });
+      expect(summaryLine(result)).toMatchObject({
+        exitCode: 143,
+        signal: 'SIGTERM',
+        errorType: 'InterruptedError',
+        failedStep: 'versioned/3_slow.sql',
+      });
       expect(String(summaryLine(result).msg)).toMatch(
         /^interrupted by SIGTERM: during versioned\/3_slow\.sql, and the database server stopped answering \(a cancel request got no answer within 5 s\); the connection was closed, so the server rolls its transaction back/,
       );

@@ -29,7 +29,8 @@ describe('large input', () => {
   });
 
   test('a history of 2000 migrations, applied and then a no-op', async () => {
-    for (let id = 1; id <= 2000; id++) migrations.write(`versioned/${id}_step_${id}.sql`, `COMMENT ON DATABASE ${db.name} IS 'step ${id}';\n`);
+    for (let id = 1; id <= 2000; id++)
+      migrations.write(`versioned/${id}_step_${id}.sql`, `COMMENT ON DATABASE ${db.name} IS 'step ${id}';\n`);
 
     const applied = await runMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: migrations.dir, LOG_LEVEL: 'info' } });
     const noop = await runMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: migrations.dir, LOG_LEVEL: 'info' } });

@@ -17,12 +17,17 @@ describe('statements that refuse a transaction', () => {
   const run = () => runMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: migrations.dir } });
 
   test('CREATE INDEX CONCURRENTLY alone in a file that opts out of the transaction works', async () => {
-    migrations.write('versioned/3_email_index.sql', `${NO_TRANSACTION}CREATE INDEX CONCURRENTLY IF NOT EXISTS customers_created_idx ON customers (created_at);\n`);
+    migrations.write(
+      'versioned/3_email_index.sql',
+      `${NO_TRANSACTION}CREATE INDEX CONCURRENTLY IF NOT EXISTS customers_created_idx ON customers (created_at);\n`,
+    );
 
     const result = await run();
 
     expect(result.code).toBe(0);
-    expect(await db.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'customers_created_idx'::regclass`)).toEqual([{ valid: true }]);
+    expect(await db.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'customers_created_idx'::regclass`)).toEqual([
+      { valid: true },
+    ]);
   });
 
   test('CONCURRENTLY next to another statement: refused before anything runs (exit 6), telling to split the file', async () => {
@@ -34,7 +39,9 @@ describe('statements that refuse a transaction', () => {
     const result = await run();
 
     expect(result.code).toBe(6);
-    expect(summaryLine(result).msg).toMatch(/^versioned\/3_two_statements\.sql:2: CREATE INDEX CONCURRENTLY must be alone in its file: .*split the file$/);
+    expect(summaryLine(result).msg).toMatch(
+      /^versioned\/3_two_statements\.sql:2: CREATE INDEX CONCURRENTLY must be alone in its file: .*split the file$/,
+    );
     expect(await tableNames(db)).toEqual([]);
   });
 
@@ -63,12 +70,17 @@ describe('statements that refuse a transaction', () => {
     const result = await run();
 
     expect(result.code).toBe(1);
-    expect(summaryLine(result).msg).toMatch(/versioned\/3_two\.sql:3:\d+ failed: relation "nowhere" does not exist; PostgreSQL ran its 2 statements as one implicit transaction, so none of them stayed applied/);
+    expect(summaryLine(result).msg).toMatch(
+      /versioned\/3_two\.sql:3:\d+ failed: relation "nowhere" does not exist; PostgreSQL ran its 2 statements as one implicit transaction, so none of them stayed applied/,
+    );
     expect(await tableNames(db)).not.toContain('first_half');
   });
 
   test('a file without a transaction that commits along the way: the message says up to which line it stayed', async () => {
-    migrations.write('versioned/3_commits.sql', `${NO_TRANSACTION}BEGIN;\nCREATE TABLE kept (id int);\nCOMMIT;\nCREATE TABLE lost (id int);\nSELECT * FROM nowhere;\n`);
+    migrations.write(
+      'versioned/3_commits.sql',
+      `${NO_TRANSACTION}BEGIN;\nCREATE TABLE kept (id int);\nCOMMIT;\nCREATE TABLE lost (id int);\nSELECT * FROM nowhere;\n`,
+    );
 
     const result = await run();
 
@@ -82,7 +94,10 @@ describe('statements that refuse a transaction', () => {
   test('a failed CREATE UNIQUE INDEX CONCURRENTLY names the INVALID index it left; once the cause is fixed the next up rebuilds it', async () => {
     expect((await run()).code).toBe(0);
     await db.query(`INSERT INTO customers (email) VALUES ('a@example.com'), ('b@example.com'); UPDATE customers SET display_name = 'same'`);
-    migrations.write('versioned/3_unique_name.sql', `${NO_TRANSACTION}CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS customers_display_name_key ON customers (display_name);\n`);
+    migrations.write(
+      'versioned/3_unique_name.sql',
+      `${NO_TRANSACTION}CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS customers_display_name_key ON customers (display_name);\n`,
+    );
 
     const failed = await run();
 
@@ -100,7 +115,9 @@ describe('statements that refuse a transaction', () => {
     expect(rerun.lines.find((line) => line.level === 'warn' && line.index === 'public.customers_display_name_key')).toMatchObject({
       msg: expect.stringMatching(/^dropping INVALID index public\.customers_display_name_key, left by an interrupted build/),
     });
-    expect(await db.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'customers_display_name_key'::regclass`)).toEqual([{ valid: true }]);
+    expect(await db.query(`SELECT indisvalid AS valid FROM pg_index WHERE indexrelid = 'customers_display_name_key'::regclass`)).toEqual([
+      { valid: true },
+    ]);
     expect(await appliedVersions(db)).toHaveLength(3);
   });
 });

@@ -42,7 +42,12 @@ describe('lock and statement timeouts', () => {
     expect(retry).toMatchObject({ level: 'warn', file: '3_customers_tier.sql', relation: 'customers', blockingPids: [appPid] });
     expect(result.lines.filter((line) => String(line.msg).startsWith('lock timeout'))).toHaveLength(2);
     expect(result.code).toBe(1);
-    expect(summaryLine(result)).toMatchObject({ pgCode: '55P03', file: '3_customers_tier.sql', relation: 'customers', blockingPids: [appPid] });
+    expect(summaryLine(result)).toMatchObject({
+      pgCode: '55P03',
+      file: '3_customers_tier.sql',
+      relation: 'customers',
+      blockingPids: [appPid],
+    });
     expect(String(summaryLine(result).msg)).toMatch(
       new RegExp(`lock timeout \\(waiting for AccessExclusiveLock on relation customers held by pid ${appPid}; gave up after 3 attempts`),
     );

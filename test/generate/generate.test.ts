@@ -31,7 +31,9 @@ describe('migrator generate', () => {
   /** Runs the CLI and checks that every scratch database it created is gone. */
   const migrator = async (args: string[]): Promise<CliResult> => {
     const result = await runMigrator(args, { env });
-    const created = parseLines(result.stderr).filter((line) => line.msg === 'scratch database created').map((line) => String(line.database));
+    const created = parseLines(result.stderr)
+      .filter((line) => line.msg === 'scratch database created')
+      .map((line) => String(line.database));
     expect(created.length).toBeGreaterThan(0);
     expect(created.every((name) => name.startsWith('migrator_converge_'))).toBe(true);
     expect(await db.query('SELECT datname FROM pg_database WHERE datname = ANY($1)', [created])).toEqual([]);
@@ -66,7 +68,14 @@ describe('migrator generate', () => {
     edit(relative, (text) =>
       text
         .split('\n\n')
-        .map((block) => (block.startsWith('-- REVIEW:') ? block.split('\n').map((line, index) => (index === 0 ? line : line.replace(/^-- /, ''))).join('\n') : block))
+        .map((block) =>
+          block.startsWith('-- REVIEW:')
+            ? block
+                .split('\n')
+                .map((line, index) => (index === 0 ? line : line.replace(/^-- /, '')))
+                .join('\n')
+            : block,
+        )
         .join('\n\n'),
     );
 
@@ -79,7 +88,9 @@ describe('migrator generate', () => {
   });
 
   test('a new column: ADD COLUMN IF NOT EXISTS, and the down file keeps the drop commented', async () => {
-    edit('tables/030_tags.sql', (text) => text.replace('name text NOT NULL,', "name text NOT NULL,\n  color text NOT NULL DEFAULT 'grey',"));
+    edit('tables/030_tags.sql', (text) =>
+      text.replace('name text NOT NULL,', "name text NOT NULL,\n  color text NOT NULL DEFAULT 'grey',"),
+    );
 
     const up = await generateFor('tags_color', 0);
 
@@ -107,7 +118,9 @@ describe('migrator generate', () => {
     const up = await generateFor('attachments', 0);
 
     expect(up).toContain('create table if not exists "public"."attachments"');
-    expect(up).toContain(`IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'attachments_note_id_fkey' AND conrelid = '"public"."attachments"'::regclass) THEN`);
+    expect(up).toContain(
+      `IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'attachments_note_id_fkey' AND conrelid = '"public"."attachments"'::regclass) THEN`,
+    );
     await expectConverged();
   });
 
@@ -134,7 +147,9 @@ describe('migrator generate', () => {
 
     const up = await generateFor('accounts_drop_settings', 9);
 
-    expect(up).toContain(`-- REVIEW: drops "public"."accounts"."settings", which the declared tables no longer have: its data is lost\n-- alter table "public"."accounts" drop column if exists "settings";`);
+    expect(up).toContain(
+      `-- REVIEW: drops "public"."accounts"."settings", which the declared tables no longer have: its data is lost\n-- alter table "public"."accounts" drop column if exists "settings";`,
+    );
     expect(up.split('\n').filter((line) => /drop/i.test(line) && !line.startsWith('--'))).toEqual([]);
     acceptReviews('versioned/8_accounts_drop_settings.sql');
     await expectConverged();
@@ -145,7 +160,9 @@ describe('migrator generate', () => {
 
     const up = await generateFor('notes_drop_account_index', 9);
 
-    expect(up).toContain('-- REVIEW: drops this index, which the declared tables no longer have: what it holds is lost\n-- drop index if exists "public"."notes_account_id_idx";\n');
+    expect(up).toContain(
+      '-- REVIEW: drops this index, which the declared tables no longer have: what it holds is lost\n-- drop index if exists "public"."notes_account_id_idx";\n',
+    );
   });
 
   test('a type change comes out commented under REVIEW: the data may need a conversion', async () => {
@@ -153,7 +170,9 @@ describe('migrator generate', () => {
 
     const up = await generateFor('tags_name_varchar', 9);
 
-    expect(up).toContain('-- REVIEW: the type of "public"."tags".name changes: existing values may need a conversion (USING ...) or may not fit\n-- alter table "public"."tags" alter column "name" set data type character varying(100)');
+    expect(up).toContain(
+      '-- REVIEW: the type of "public"."tags".name changes: existing values may need a conversion (USING ...) or may not fit\n-- alter table "public"."tags" alter column "name" set data type character varying(100)',
+    );
     expect(up.split('\n').filter((line) => /type/i.test(line) && !line.startsWith('--'))).toEqual([]);
   });
 
@@ -163,7 +182,9 @@ describe('migrator generate', () => {
     const up = await generateFor('accounts_nickname', 9);
 
     expect(up).toContain(`alter table "public"."accounts" add column if not exists "nickname" text not null default ''::text;`);
-    expect(up).toContain('-- REVIEW: "public"."accounts"."display_name" is dropped and "public"."accounts"."nickname" added: if that is a rename');
+    expect(up).toContain(
+      '-- REVIEW: "public"."accounts"."display_name" is dropped and "public"."accounts"."nickname" added: if that is a rename',
+    );
     expect(up).toContain('--     UPDATE "public"."accounts" SET "nickname" = "display_name";');
     expect(up.split('\n').filter((line) => /drop column|update/i.test(line) && !line.startsWith('--'))).toEqual([]);
     acceptReviews('versioned/8_accounts_nickname.sql');
@@ -171,7 +192,10 @@ describe('migrator generate', () => {
   });
 
   test('a declared table in MIGRATOR_IGNORE_TABLES is left out', async () => {
-    migrations.write('tables/050_sessions.sql', 'CREATE TABLE sessions (id uuid PRIMARY KEY, account_id bigint REFERENCES accounts (id));\n');
+    migrations.write(
+      'tables/050_sessions.sql',
+      'CREATE TABLE sessions (id uuid PRIMARY KEY, account_id bigint REFERENCES accounts (id));\n',
+    );
     expect((await migrator(['generate', '--check', ...from])).code).toBe(6);
 
     env = { ...env, MIGRATOR_IGNORE_TABLES: 'sessions' };

@@ -35,9 +35,13 @@ describe('migrator generate --scratch docker', () => {
 
   const from = ['--from', RELEASE_DUMPS.v2];
   const startedContainers = (result: CliResult) =>
-    parseLines(result.stderr).filter((line) => line.msg === 'scratch container started').map((line) => String(line.container));
+    parseLines(result.stderr)
+      .filter((line) => line.msg === 'scratch container started')
+      .map((line) => String(line.container));
   const removedContainers = (result: CliResult) =>
-    parseLines(result.stderr).filter((line) => line.msg === 'scratch container removed').map((line) => String(line.container));
+    parseLines(result.stderr)
+      .filter((line) => line.msg === 'scratch container removed')
+      .map((line) => String(line.container));
   const generate = async (args: string[]): Promise<CliResult> => {
     const result = await runMigrator(['generate', ...args, '--scratch', 'docker'], { env });
     expect(startedContainers(result)).toHaveLength(1);
@@ -47,7 +51,10 @@ describe('migrator generate --scratch docker', () => {
 
   test('a new column: --check fails, generate writes the migration, --check passes after', async () => {
     const table = path.join(migrations.dir, 'tables/030_tags.sql');
-    migrations.write('tables/030_tags.sql', readFileSync(table, 'utf8').replace('name text NOT NULL,', "name text NOT NULL,\n  color text NOT NULL DEFAULT 'grey',"));
+    migrations.write(
+      'tables/030_tags.sql',
+      readFileSync(table, 'utf8').replace('name text NOT NULL,', "name text NOT NULL,\n  color text NOT NULL DEFAULT 'grey',"),
+    );
 
     const before = await generate(['--check', ...from]);
     expect(before.code).toBe(6);
@@ -57,7 +64,9 @@ describe('migrator generate --scratch docker', () => {
     expect(generated.code).toBe(0);
     const file = path.join(migrations.dir, 'versioned/8_tags_color.sql');
     expect(generated.stdout).toBe(`${file}\n${path.join(migrations.dir, 'versioned/down/8_tags_color.sql')}\n`);
-    expect(readFileSync(file, 'utf8')).toContain(`alter table "public"."tags" add column if not exists "color" text not null default 'grey'::text;`);
+    expect(readFileSync(file, 'utf8')).toContain(
+      `alter table "public"."tags" add column if not exists "color" text not null default 'grey'::text;`,
+    );
 
     const after = await generate(['--check', ...from]);
     expect(after.stdout).toBe('');
@@ -65,7 +74,10 @@ describe('migrator generate --scratch docker', () => {
   });
 
   test('declarations that fail: exit 1 naming the scratch build, container removed', async () => {
-    migrations.write('tables/050_broken.sql', 'CREATE TABLE broken (id bigint PRIMARY KEY, note_id bigint REFERENCES no_such_table (id));\n');
+    migrations.write(
+      'tables/050_broken.sql',
+      'CREATE TABLE broken (id bigint PRIMARY KEY, note_id bigint REFERENCES no_such_table (id));\n',
+    );
 
     const result = await generate(['--check', ...from]);
 

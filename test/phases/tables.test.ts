@@ -13,7 +13,9 @@ describe('table creation phase', () => {
     migrations.write('tables/010_customers.sql', 'CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL);');
     migrations.write('tables/020_orders.sql', 'CREATE TABLE orders (id int PRIMARY KEY, customer_id int REFERENCES customers);');
     // customers exists with a column the declaration no longer has, and a row: it must stay as it is.
-    await db.query(`CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL, nickname text); INSERT INTO customers VALUES (7, 'a@example.com', 'ace')`);
+    await db.query(
+      `CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL, nickname text); INSERT INTO customers VALUES (7, 'a@example.com', 'ace')`,
+    );
 
     const { report, error } = await runLibrary(db, migrations.dir);
 

@@ -28,7 +28,7 @@ describe('versioned files are sent as one query each', () => {
     migrations.write('versioned/1_first.sql', 'CREATE TABLE IF NOT EXISTS first (id int);');
     // No newline and no semicolon after the last statement, a trailing comment: the file's text as is.
     migrations.write('versioned/2_second.sql', 'CREATE TABLE IF NOT EXISTS second (id int) -- the end');
-    migrations.write("versioned/3_o'brien.sql", "INSERT INTO first VALUES (3);\n");
+    migrations.write("versioned/3_o'brien.sql", 'INSERT INTO first VALUES (3);\n');
 
     const { report, error } = await runLibrary(db, migrations.dir);
 
@@ -66,7 +66,8 @@ describe('versioned files are sent as one query each', () => {
 
   test('a file with the disable-transaction marker is sent alone, as the library sends it', async () => {
     migrations.write('versioned/1_first.sql', 'CREATE TABLE IF NOT EXISTS first (id int);');
-    const concurrently = '-- postgres-migrations disable-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS first_id_idx ON first (id);\n';
+    const concurrently =
+      '-- postgres-migrations disable-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS first_id_idx ON first (id);\n';
     migrations.write('versioned/2_index.sql', concurrently);
 
     const { error } = await runLibrary(db, migrations.dir);

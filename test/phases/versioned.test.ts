@@ -24,9 +24,21 @@ describe('versioned phase', () => {
   test.each([
     ['a duplicate id', { 'versioned/2_other.sql': 'SELECT 1;' }, /2_customers_display_name\.sql and 2_other\.sql share id 2/],
     ['a gap in ids', { 'versioned/4_skipped.sql': 'SELECT 1;' }, /versioned migration 3 is missing \(next is 4_skipped\.sql\)/],
-    ['a file without an id', { 'versioned/add_things.sql': 'SELECT 1;' }, /versioned\/add_things\.sql: a versioned migration's name must start with its id/],
-    ['a name used twice', { 'versioned/3_customers_display_name.sql': 'SELECT 1;' }, /2_customers_display_name\.sql and 3_customers_display_name\.sql have the same name/],
-    ['a name over 100 characters', { [`versioned/3_${'x'.repeat(101)}.sql`]: 'SELECT 1;' }, /the name after the id is longer than 100 characters/],
+    [
+      'a file without an id',
+      { 'versioned/add_things.sql': 'SELECT 1;' },
+      /versioned\/add_things\.sql: a versioned migration's name must start with its id/,
+    ],
+    [
+      'a name used twice',
+      { 'versioned/3_customers_display_name.sql': 'SELECT 1;' },
+      /2_customers_display_name\.sql and 3_customers_display_name\.sql have the same name/,
+    ],
+    [
+      'a name over 100 characters',
+      { [`versioned/3_${'x'.repeat(101)}.sql`]: 'SELECT 1;' },
+      /the name after the id is longer than 100 characters/,
+    ],
   ])('%s is a validation error naming the files, and nothing runs', async (_case, files, message) => {
     for (const [name, content] of Object.entries(files)) migrations.write(name, content);
 
@@ -70,7 +82,10 @@ describe('versioned phase', () => {
     test('by default warns and succeeds', async () => {
       const { report, lines } = await runLibrary(db, migrations.dir);
       expect(report?.versioned.ahead).toEqual([{ id: 3, name: 'newer' }]);
-      expect(lines.find((line) => String(line.msg).includes('newer than these files'))).toMatchObject({ level: 'warn', ahead: [{ id: 3, name: 'newer' }] });
+      expect(lines.find((line) => String(line.msg).includes('newer than these files'))).toMatchObject({
+        level: 'warn',
+        ahead: [{ id: 3, name: 'newer' }],
+      });
     });
 
     test('with MIGRATOR_ON_AHEAD=fail it is a validation error', async () => {

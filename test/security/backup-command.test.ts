@@ -15,7 +15,9 @@ describe('the backup command', () => {
   withFreshDatabase('basic', (fresh) => ({ db, env } = fresh));
   beforeEach(async () => {
     const role = `backup_${db.name}`;
-    await db.query(`CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'; ALTER DATABASE ${db.name} OWNER TO ${role}; GRANT ALL ON SCHEMA public TO ${role}`);
+    await db.query(
+      `CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD}'; ALTER DATABASE ${db.name} OWNER TO ${role}; GRANT ALL ON SCHEMA public TO ${role}`,
+    );
     env = { ...env, DATABASE_URL: `postgres://${role}:${encodeURIComponent(PASSWORD)}@${db.host}:${db.port}/${db.name}` };
   });
 

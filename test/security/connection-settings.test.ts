@@ -30,18 +30,46 @@ describe('connection settings', () => {
 
   describe('refused, with exit 2 naming the setting', () => {
     test.each([
-      ['a misspelled URL parameter', { DATABASE_URL: '?sslmod=require' }, /^DATABASE_URL: parameter sslmod is not a libpq connection parameter \(did you mean sslmode\?\)$/],
-      ['an unknown sslmode', { DATABASE_URL: '?sslmode=requre' }, /^DATABASE_URL: sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full \(got "requre"\)$/],
+      [
+        'a misspelled URL parameter',
+        { DATABASE_URL: '?sslmod=require' },
+        /^DATABASE_URL: parameter sslmod is not a libpq connection parameter \(did you mean sslmode\?\)$/,
+      ],
+      [
+        'an unknown sslmode',
+        { DATABASE_URL: '?sslmode=requre' },
+        /^DATABASE_URL: sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full \(got "requre"\)$/,
+      ],
       ['node-postgres only ssl=true', { DATABASE_URL: '?ssl=true' }, /^DATABASE_URL: parameter ssl is not a libpq connection parameter$/],
-      ['a service in the URL', { DATABASE_URL: '?service=prod' }, /^DATABASE_URL: parameter service is not supported: connection service files \(pg_service\.conf\)/],
+      [
+        'a service in the URL',
+        { DATABASE_URL: '?service=prod' },
+        /^DATABASE_URL: parameter service is not supported: connection service files \(pg_service\.conf\)/,
+      ],
       ['PGSERVICE', { PGSERVICE: 'prod' }, /^PGSERVICE is not supported: connection service files/],
       ['PGTZ', { PGTZ: 'UTC' }, /^PGTZ is not supported: set server settings with PGOPTIONS instead/],
       ['an unknown PGSSLMODE', { PGSSLMODE: 'no-verify' }, /^PGSSLMODE must be one of/],
       ['two hosts', { DATABASE_URL: '?host=a,b' }, /^DATABASE_URL: host lists several hosts: the migrator connects to one$/],
-      ['a misspelled MIGRATOR_ variable', { MIGRATOR_LOCK_TIMOUT: '5' }, /^MIGRATOR_LOCK_TIMOUT is not a variable the migrator reads \(did you mean MIGRATOR_LOCK_TIMEOUT\?\)$/],
-      ['a misspelled MIGRATIONS_DIR', { MIGRATION_DIR: 'migrations' }, /^MIGRATION_DIR is not a variable the migrator reads \(did you mean MIGRATIONS_DIR\?\)$/],
-      ['a lock timeout PostgreSQL cannot take', { MIGRATOR_LOCK_TIMEOUT: '2147484' }, /^MIGRATOR_LOCK_TIMEOUT must be at most 2147483\.647 seconds/],
-      ['a statement timeout PostgreSQL cannot take', { MIGRATOR_STATEMENT_TIMEOUT: '9999999999' }, /^MIGRATOR_STATEMENT_TIMEOUT must be at most 2147483\.647 seconds/],
+      [
+        'a misspelled MIGRATOR_ variable',
+        { MIGRATOR_LOCK_TIMOUT: '5' },
+        /^MIGRATOR_LOCK_TIMOUT is not a variable the migrator reads \(did you mean MIGRATOR_LOCK_TIMEOUT\?\)$/,
+      ],
+      [
+        'a misspelled MIGRATIONS_DIR',
+        { MIGRATION_DIR: 'migrations' },
+        /^MIGRATION_DIR is not a variable the migrator reads \(did you mean MIGRATIONS_DIR\?\)$/,
+      ],
+      [
+        'a lock timeout PostgreSQL cannot take',
+        { MIGRATOR_LOCK_TIMEOUT: '2147484' },
+        /^MIGRATOR_LOCK_TIMEOUT must be at most 2147483\.647 seconds/,
+      ],
+      [
+        'a statement timeout PostgreSQL cannot take',
+        { MIGRATOR_STATEMENT_TIMEOUT: '9999999999' },
+        /^MIGRATOR_STATEMENT_TIMEOUT must be at most 2147483\.647 seconds/,
+      ],
     ])('%s', async (_label, settings, message) => {
       const { DATABASE_URL: query, ...variables } = settings as Record<string, string>;
       const result = await run({ ...variables, ...(query === undefined ? {} : { DATABASE_URL: `${db.url}${query}` }) });
@@ -54,7 +82,10 @@ describe('connection settings', () => {
   });
 
   test('the largest timeouts PostgreSQL takes are accepted and in force', async () => {
-    migrations.write('versioned/1_timeouts.sql', `CREATE TABLE timeouts AS SELECT current_setting('lock_timeout') AS lock_timeout, current_setting('statement_timeout') AS statement_timeout;\n`);
+    migrations.write(
+      'versioned/1_timeouts.sql',
+      `CREATE TABLE timeouts AS SELECT current_setting('lock_timeout') AS lock_timeout, current_setting('statement_timeout') AS statement_timeout;\n`,
+    );
 
     const result = await run({ MIGRATOR_LOCK_TIMEOUT: '2147483.647', MIGRATOR_STATEMENT_TIMEOUT: '2147483.647' });
 
@@ -64,7 +95,10 @@ describe('connection settings', () => {
 
   test('options and application_name in the URL, as libpq reads them ("+" stays a plus)', async () => {
     await db.query('CREATE SCHEMA app');
-    migrations.write('versioned/1_settings.sql', `CREATE TABLE session_settings AS SELECT current_setting('search_path') AS search_path, current_setting('application_name') AS application_name;\n`);
+    migrations.write(
+      'versioned/1_settings.sql',
+      `CREATE TABLE session_settings AS SELECT current_setting('search_path') AS search_path, current_setting('application_name') AS application_name;\n`,
+    );
 
     const result = await run({ DATABASE_URL: `${db.url}?options=-c%20search_path%3Dapp&application_name=deploy+7` });
 
@@ -74,7 +108,10 @@ describe('connection settings', () => {
 
   test('PGOPTIONS, PGAPPNAME and PGCONNECT_TIMEOUT, in the session and handed to the backup command', async () => {
     await db.query('CREATE SCHEMA app');
-    migrations.write('versioned/1_settings.sql', `CREATE TABLE session_settings AS SELECT current_setting('search_path') AS search_path, current_setting('application_name') AS application_name;\n`);
+    migrations.write(
+      'versioned/1_settings.sql',
+      `CREATE TABLE session_settings AS SELECT current_setting('search_path') AS search_path, current_setting('application_name') AS application_name;\n`,
+    );
 
     const result = await run({
       PGOPTIONS: '-c search_path=app',
@@ -127,7 +164,9 @@ describe('connection settings', () => {
     test('the passfile parameter, and ~/.pgpass by default', async () => {
       mkdirSync(path.join(home, 'elsewhere'));
       writeFileSync(path.join(home, 'elsewhere', 'pgpass'), entry(), { mode: 0o600 });
-      expect((await run({ DATABASE_URL: `${urlWithoutPassword()}?passfile=${path.join(home, 'elsewhere', 'pgpass')}` }, ['status'])).code).toBe(0);
+      expect(
+        (await run({ DATABASE_URL: `${urlWithoutPassword()}?passfile=${path.join(home, 'elsewhere', 'pgpass')}` }, ['status'])).code,
+      ).toBe(0);
 
       writeFileSync(path.join(home, '.pgpass'), entry(), { mode: 0o600 });
       expect((await run({ DATABASE_URL: urlWithoutPassword() }, ['status'])).code).toBe(0);
@@ -142,9 +181,15 @@ describe('connection settings', () => {
       const missing = await run({ DATABASE_URL: urlWithoutPassword(), PGPASSFILE: path.join(home, 'missing') });
 
       expect(open.code).toBe(2);
-      expect(summaryLine(open)).toMatchObject({ variable: 'PGPASSFILE', msg: expect.stringMatching(/has group or world access, which libpq refuses: make it u=rw \(0600\) or less$/) });
+      expect(summaryLine(open)).toMatchObject({
+        variable: 'PGPASSFILE',
+        msg: expect.stringMatching(/has group or world access, which libpq refuses: make it u=rw \(0600\) or less$/),
+      });
       expect(missing.code).toBe(2);
-      expect(summaryLine(missing)).toMatchObject({ variable: 'PGPASSFILE', msg: expect.stringMatching(/cannot read .*missing \(ENOENT\)$/) });
+      expect(summaryLine(missing)).toMatchObject({
+        variable: 'PGPASSFILE',
+        msg: expect.stringMatching(/cannot read .*missing \(ENOENT\)$/),
+      });
     });
 
     test('no password anywhere: exit 4 at once, saying so', async () => {

@@ -17,7 +17,10 @@ describe('awkward identifiers', () => {
   test('tables with spaces, quotes, capitals and reserved words go through legacy, tables and versioned', async () => {
     AWKWARD.forEach((name, index) => {
       migrations.write(`tables/0${index + 1}0_${name}.sql`, `CREATE TABLE ${quoted(name)} (id int PRIMARY KEY);`);
-      migrations.write(`versioned/${index + 1}_add_note_${index + 1}.sql`, `ALTER TABLE ${quoted(name)} ADD COLUMN IF NOT EXISTS note text;`);
+      migrations.write(
+        `versioned/${index + 1}_add_note_${index + 1}.sql`,
+        `ALTER TABLE ${quoted(name)} ADD COLUMN IF NOT EXISTS note text;`,
+      );
     });
     migrations.write(
       'legacy/001_seed_awkward.sql',

@@ -72,7 +72,12 @@ describe('redaction', () => {
     migrations.write('versioned/1_app_settings.sql', MARKED);
 
     const url = (user: string) => `postgres://${user}:${encodeURIComponent(password)}@${admin.host}:${admin.port}/${database}`;
-    const env = { DATABASE_URL: url(role), MIGRATIONS_DIR: migrations.dir, MIGRATOR_BACKUP_COMMAND: BACKUP, MIGRATOR_TERMINATION_LOG: terminationLog };
+    const env = {
+      DATABASE_URL: url(role),
+      MIGRATIONS_DIR: migrations.dir,
+      MIGRATOR_BACKUP_COMMAND: BACKUP,
+      MIGRATOR_TERMINATION_LOG: terminationLog,
+    };
     const outputs: Output[] = [];
     const run = async (label: string, args: string[], extra: Record<string, string | undefined> = {}) => {
       rmSync(terminationLog, { force: true });
@@ -96,7 +101,10 @@ describe('redaction', () => {
     await run('failing up', ['up']);
     await run('refused login', ['up'], { DATABASE_URL: url(`nobody_${id}`) });
     await run('config error quoting the password', ['up'], { MIGRATOR_ON_AHEAD: password });
-    await run('config error with its example URL', ['up'], { DATABASE_URL: `${url(role).replace(`:${admin.port}/`, ':port/')}`, PGPASSWORD: password });
+    await run('config error with its example URL', ['up'], {
+      DATABASE_URL: `${url(role).replace(`:${admin.port}/`, ':port/')}`,
+      PGPASSWORD: password,
+    });
     await run('config error listing the values it takes', ['up'], { LOG_LEVEL: 'loud' });
     await run('misspelled variable', ['up'], { MIGRATOR_LOCK_TIMOUT: '5' });
     await run('unknown URL parameter', ['up'], { DATABASE_URL: `${url(role)}?sslmod=require` });
@@ -108,9 +116,7 @@ describe('redaction', () => {
 
   /** Times, durations and memory differ from run to run. */
   const normalize = (text: string) =>
-    text
-      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
-      .replace(/"(durationMs|peakRssMb|waitedMs)":\d+/g, '"$1":0');
+    text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>').replace(/"(durationMs|peakRssMb|waitedMs)":\d+/g, '"$1":0');
 
   test('the reference run itself: every run ends as expected, with the password masked where it was injected', () => {
     expect(reference.map(({ run, code }) => [run, code])).toEqual([
@@ -147,7 +153,13 @@ describe('redaction', () => {
     for (const [index, output] of outputs.entries()) {
       const expected = reference[index];
       const label = `${output.run} with ${JSON.stringify(password)}`;
-      expect({ label, code: output.code, stdout: normalize(output.stdout), stderr: normalize(output.stderr), terminationMessage: normalize(output.terminationMessage) }).toEqual({
+      expect({
+        label,
+        code: output.code,
+        stdout: normalize(output.stdout),
+        stderr: normalize(output.stderr),
+        terminationMessage: normalize(output.terminationMessage),
+      }).toEqual({
         label,
         code: expected.code,
         stdout: normalize(expected.stdout),
@@ -164,7 +176,8 @@ describe('redaction', () => {
         expect(printed).not.toContain(leak);
       }
       if (NEVER_BY_CHANCE(password)) {
-        for (const form of [password, JSON.stringify(password).slice(1, -1), encodeURIComponent(password)]) expect(printed).not.toContain(form);
+        for (const form of [password, JSON.stringify(password).slice(1, -1), encodeURIComponent(password)])
+          expect(printed).not.toContain(form);
       }
     }
   });

@@ -26,7 +26,15 @@ describe('secrets', () => {
     const passwordFile = path.join(migrations.dir, 'password');
     writeFileSync(passwordFile, `${PASSWORD}\n`);
     const fromUrl = { DATABASE_URL: url, MIGRATIONS_DIR: migrations.dir, LOG_LEVEL: 'trace' };
-    const fromFile = { PGHOST: db.host, PGPORT: String(db.port), PGUSER: role, PGDATABASE: db.name, PGPASSWORD_FILE: passwordFile, MIGRATIONS_DIR: migrations.dir, LOG_LEVEL: 'trace' };
+    const fromFile = {
+      PGHOST: db.host,
+      PGPORT: String(db.port),
+      PGUSER: role,
+      PGDATABASE: db.name,
+      PGPASSWORD_FILE: passwordFile,
+      MIGRATIONS_DIR: migrations.dir,
+      LOG_LEVEL: 'trace',
+    };
 
     migrations.write('versioned/3_broken.sql', 'SELECT 1/0;');
     const results: CliResult[] = [];
@@ -39,7 +47,9 @@ describe('secrets', () => {
       results.push(await runMigrator(['up'], { env: { ...env, LOG_FORMAT: 'pretty' } }));
     }
     results.push(await runMigrator(['up'], { env: { ...fromUrl, DATABASE_URL: url.replace(`/${db.name}`, '/missing') } }));
-    results.push(await runMigrator(['up'], { env: { ...fromUrl, DATABASE_URL: url.replace(`:${db.port}/`, ':1/'), MIGRATOR_WAIT_TIMEOUT: '0.5' } }));
+    results.push(
+      await runMigrator(['up'], { env: { ...fromUrl, DATABASE_URL: url.replace(`:${db.port}/`, ':1/'), MIGRATOR_WAIT_TIMEOUT: '0.5' } }),
+    );
     results.push(await runMigrator(['up'], { env: { ...fromUrl, DATABASE_URL: url.replace(`:${db.port}/`, ':port/') } }));
     migrations.write('versioned/3_broken.sql', 'SELECT 1;');
     results.push(await runMigrator(['up'], { env: fromUrl }));

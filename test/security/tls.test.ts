@@ -59,7 +59,8 @@ describe('TLS', () => {
   });
 
   // HOME without ~/.postgresql, so that no certificate of this machine's user takes part.
-  const run = (env: Record<string, string>) => runMigrator(['up'], { env: { MIGRATIONS_DIR: migrations.dir, MIGRATOR_WAIT_TIMEOUT: '5', HOME: files, ...env } });
+  const run = (env: Record<string, string>) =>
+    runMigrator(['up'], { env: { MIGRATIONS_DIR: migrations.dir, MIGRATOR_WAIT_TIMEOUT: '5', HOME: files, ...env } });
 
   test('without TLS the server refuses the connection, at once: exit 4', async () => {
     const result = await run({ DATABASE_URL: url('localhost'), PGSSLMODE: 'disable' });
@@ -98,7 +99,9 @@ describe('TLS', () => {
 
   test('verify-ca accepts that host name (it checks the chain only); require without a root certificate skips verification', async () => {
     expect((await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'verify-ca', PGSSLROOTCERT: path.join(files, 'ca.crt') })).code).toBe(0);
-    expect((await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'verify-ca', PGSSLROOTCERT: path.join(files, 'other-ca.crt') })).code).toBe(4);
+    expect(
+      (await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'verify-ca', PGSSLROOTCERT: path.join(files, 'other-ca.crt') })).code,
+    ).toBe(4);
     expect((await run({ DATABASE_URL: url('127.0.0.1'), PGSSLMODE: 'require' })).code).toBe(0);
   });
 
@@ -119,7 +122,10 @@ describe('TLS', () => {
   test('verify-ca and verify-full without a root certificate are refused at start, as libpq refuses them: exit 2', async () => {
     const result = await run({ DATABASE_URL: url('localhost'), PGSSLMODE: 'verify-full' });
     expect(result.code).toBe(2);
-    expect(summaryLine(result)).toMatchObject({ variable: 'PGSSLMODE', msg: expect.stringMatching(/^PGSSLMODE verify-full needs a root certificate .*or to system/) });
+    expect(summaryLine(result)).toMatchObject({
+      variable: 'PGSSLMODE',
+      msg: expect.stringMatching(/^PGSSLMODE verify-full needs a root certificate .*or to system/),
+    });
   });
 
   test("sslrootcert=system: the system's trusted roots, verify-full; a weaker sslmode with it is refused", async () => {
@@ -152,7 +158,11 @@ describe('TLS', () => {
       PGSSLMODE: 'verify-full',
       PGSSLROOTCERT: path.join(files, 'ca.crt'),
     };
-    const withCertificate = await run({ ...asCertUser, PGSSLCERT: path.join(files, 'client.crt'), PGSSLKEY: path.join(files, 'client.key') });
+    const withCertificate = await run({
+      ...asCertUser,
+      PGSSLCERT: path.join(files, 'client.crt'),
+      PGSSLKEY: path.join(files, 'client.key'),
+    });
     const without = await run(asCertUser);
 
     expect(summaryLine(withCertificate)).toMatchObject({ exitCode: 0, tables: 1 });

@@ -95,7 +95,9 @@ describe('the versioned manifest', () => {
     const result = await runMigrator(['up'], { env });
 
     expect(result.code).toBe(6);
-    expect(summaryLine(result).msg).toMatch(/versioned\/2_customers_display_name\.sql changed after \.versioned-manifest\.json was written/);
+    expect(summaryLine(result).msg).toMatch(
+      /versioned\/2_customers_display_name\.sql changed after \.versioned-manifest\.json was written/,
+    );
     expect(await appliedVersions(db)).toEqual([]);
   });
 

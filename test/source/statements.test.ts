@@ -6,12 +6,12 @@ import { loadModule, parseSync } from 'libpg-query';
 import { concurrentIndex, refusesTransaction, splitStatements, transactionControl } from '../../src/source/statements';
 
 const TRICKY = [
-  ['comments', "-- a; comment\nSELECT 1; /* a; /* nested; */ still; */ SELECT 2;\n-- trailing"],
+  ['comments', '-- a; comment\nSELECT 1; /* a; /* nested; */ still; */ SELECT 2;\n-- trailing'],
   ['strings', "SELECT 'it''s; fine'; SELECT E'back\\'slash; still', e'x\\\\'; SELECT U&'d;0061';"],
   ['quoted identifiers', 'CREATE TABLE "a;b" ("x"";y" int); SELECT 1'],
   ['dollar quotes', "DO $$ BEGIN PERFORM 1; END $$; DO $body$ BEGIN RAISE NOTICE '$$;'; END $body$; SELECT $1::int"],
   ['dollar signs in names', 'CREATE TABLE a$b (c$ int); SELECT 1 FROM a$b;'],
-  ['parentheses', "CREATE RULE r AS ON INSERT TO t DO ALSO (NOTIFY a; NOTIFY b); SELECT 1;"],
+  ['parentheses', 'CREATE RULE r AS ON INSERT TO t DO ALSO (NOTIFY a; NOTIFY b); SELECT 1;'],
   [
     'SQL-standard routine bodies',
     'CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; SELECT 2; END; ' +
@@ -100,7 +100,10 @@ describe('refusesTransaction and concurrentIndex', () => {
   });
 
   test.each([
-    ['CREATE INDEX CONCURRENTLY IF NOT EXISTS notes_account_id_idx ON notes (account_id);', { index: 'notes_account_id_idx', table: 'notes' }],
+    [
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS notes_account_id_idx ON notes (account_id);',
+      { index: 'notes_account_id_idx', table: 'notes' },
+    ],
     ['create unique index concurrently "Odd Name" on only app.Items (c);', { index: 'Odd Name', schema: 'app', table: 'items' }],
     ['CREATE INDEX CONCURRENTLY ON t (c);', undefined],
     ['CREATE INDEX i ON t (c);', undefined],

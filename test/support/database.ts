@@ -90,5 +90,14 @@ export async function appliedVersions(db: TestDatabase): Promise<Array<{ id: num
 
 /** Restores a plain SQL dump into the database with psql, the way `migrator converge` does. */
 export async function restoreInto(db: TestDatabase, dump: string): Promise<void> {
-  await restoreDump(dump, { host: db.host, port: db.port, user: db.user, password: db.password, database: db.name, sslMode: 'disable', ssl: false, applicationName: 'test' });
+  await restoreDump(dump, {
+    host: db.host,
+    port: db.port,
+    user: db.user,
+    password: db.password,
+    database: db.name,
+    sslMode: 'disable',
+    ssl: false,
+    applicationName: 'test',
+  });
 }

@@ -114,11 +114,7 @@ export async function waitUntilHealthy(id: string, timeoutMs = 120_000): Promise
 }
 
 /** Polls the container's log until a JSON line matches; fails when it exits first or time runs out. */
-export async function waitForLogLine(
-  id: string,
-  predicate: (line: Record<string, unknown>) => boolean,
-  timeoutMs = 60_000,
-): Promise<void> {
+export async function waitForLogLine(id: string, predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const logs = await docker(['logs', id]);
@@ -161,9 +157,13 @@ export class ComposeProject {
   async container(service: string): Promise<string | undefined> {
     const [id] = lines(
       await dockerOk([
-        'ps', '--all', '--quiet',
-        '--filter', `label=com.docker.compose.project=${this.name}`,
-        '--filter', `label=com.docker.compose.service=${service}`,
+        'ps',
+        '--all',
+        '--quiet',
+        '--filter',
+        `label=com.docker.compose.project=${this.name}`,
+        '--filter',
+        `label=com.docker.compose.service=${service}`,
       ]),
     );
     return id;

@@ -10,7 +10,10 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export async function runEsmScript<T>(name: string, input: unknown): Promise<T> {
-  const child = run(process.execPath, [path.join(__dirname, name)], { cwd: path.resolve(__dirname, '..', '..'), maxBuffer: 16 * 1024 * 1024 });
+  const child = run(process.execPath, [path.join(__dirname, name)], {
+    cwd: path.resolve(__dirname, '..', '..'),
+    maxBuffer: 16 * 1024 * 1024,
+  });
   child.child.stdin!.end(JSON.stringify(input));
   return JSON.parse((await child).stdout) as T;
 }

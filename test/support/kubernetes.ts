@@ -58,7 +58,10 @@ export function schemaProblems(objects: KubernetesObject[]): Promise<string[]> {
 export function typeProblems(objects: KubernetesObject[]): string[] {
   const file = path.join(ROOT, 'test', 'rendered-objects.ts');
   const source = objects
-    .map((object, index) => `export const o${index}: import('kubernetes-models/${object.apiVersion}/${object.kind}').I${object.kind} = ${JSON.stringify(object)};`)
+    .map(
+      (object, index) =>
+        `export const o${index}: import('kubernetes-models/${object.apiVersion}/${object.kind}').I${object.kind} = ${JSON.stringify(object)};`,
+    )
     .join('\n');
   const options: ts.CompilerOptions = {
     strict: true,
@@ -71,7 +74,8 @@ export function typeProblems(objects: KubernetesObject[]): string[] {
   };
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;
-  host.getSourceFile = (name, ...rest) => (name === file ? ts.createSourceFile(name, source, ts.ScriptTarget.ES2023) : getSourceFile(name, ...rest));
+  host.getSourceFile = (name, ...rest) =>
+    name === file ? ts.createSourceFile(name, source, ts.ScriptTarget.ES2023) : getSourceFile(name, ...rest);
   host.fileExists = (name) => name === file || fileExists(name);
   host.readFile = (name) => (name === file ? source : readFile(name));
   const program = ts.createProgram([file], options, host);

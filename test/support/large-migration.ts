@@ -13,7 +13,11 @@ export interface LargeMigrationOptions {
 }
 
 /** Writes at least `bytes` of INSERTs into `file`; resolves with how many rows they insert and how many lines the file has. */
-export async function writeLargeMigration(file: string, bytes: number, options: LargeMigrationOptions = {}): Promise<{ rows: number; lines: number }> {
+export async function writeLargeMigration(
+  file: string,
+  bytes: number,
+  options: LargeMigrationOptions = {},
+): Promise<{ rows: number; lines: number }> {
   const rows = Array.from({ length: 1000 }, (_, i) => `(${i}, '${'x'.repeat(80)}')`).join(',');
   const statement = `INSERT INTO big (n, payload) VALUES ${rows};\n`;
   const out = createWriteStream(file);

@@ -8,10 +8,13 @@ import path from 'node:path';
 import type { TestDatabase } from './database';
 
 /** golang-migrate's postgres driver: its table, and SetVersion (truncate and insert, in a transaction). */
-export const GOLANG_MIGRATE_TABLE = 'CREATE TABLE IF NOT EXISTS "schema_migrations" (version bigint not null primary key, dirty boolean not null)';
+export const GOLANG_MIGRATE_TABLE =
+  'CREATE TABLE IF NOT EXISTS "schema_migrations" (version bigint not null primary key, dirty boolean not null)';
 
 export async function golangMigrateSetVersion(db: TestDatabase, version: string, dirty: boolean): Promise<void> {
-  await db.query(`BEGIN; TRUNCATE "schema_migrations"; INSERT INTO "schema_migrations" (version, dirty) VALUES (${version}, ${dirty}); COMMIT;`);
+  await db.query(
+    `BEGIN; TRUNCATE "schema_migrations"; INSERT INTO "schema_migrations" (version, dirty) VALUES (${version}, ${dirty}); COMMIT;`,
+  );
 }
 
 /**
@@ -42,7 +45,9 @@ export const DBMATE_TABLE = 'create table if not exists public.schema_migrations
  */
 export async function dbmateUp(db: TestDatabase, dir: string, only?: string[]): Promise<void> {
   await db.query(DBMATE_TABLE);
-  for (const name of readdirSync(dir).filter((file) => file.endsWith('.sql')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((file) => file.endsWith('.sql'))
+    .sort()) {
     const version = /^\d+/.exec(name)![0];
     if (only && !only.includes(version)) continue;
     const text = readFileSync(path.join(dir, name), 'utf8');
@@ -98,7 +103,8 @@ export async function flywayMigrate(db: TestDatabase, dir: string, options: { fa
     .filter((name) => name.startsWith('V'))
     .sort((a, b) => {
       const [left, right] = [versionOf(a), versionOf(b)];
-      for (let at = 0; at < Math.max(left.length, right.length); at++) if ((left[at] ?? 0) !== (right[at] ?? 0)) return (left[at] ?? 0) - (right[at] ?? 0);
+      for (let at = 0; at < Math.max(left.length, right.length); at++)
+        if ((left[at] ?? 0) !== (right[at] ?? 0)) return (left[at] ?? 0) - (right[at] ?? 0);
       return 0;
     })
     .slice(0, options.steps);

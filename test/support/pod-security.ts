@@ -10,7 +10,16 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 
 /** The volume types "restricted" allows: nothing that reaches into the node. */
-const RESTRICTED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+const RESTRICTED_VOLUME_TYPES = [
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+];
 const ALLOWED_SECCOMP = ['RuntimeDefault', 'Localhost'];
 
 type Rule = (pod: IPodSpec, containers: IContainer[]) => string[];
@@ -23,18 +32,22 @@ const each = (containers: IContainer[], broken: (container: IContainer) => strin
 
 /** Rules by name; a test breaks each one on purpose. */
 export const POD_RULES: Record<string, Rule> = {
-  'host namespaces': (pod) => (['hostNetwork', 'hostPID', 'hostIPC'] as const).filter((key) => pod[key] === true).map((key) => `${key} is true`),
+  'host namespaces': (pod) =>
+    (['hostNetwork', 'hostPID', 'hostIPC'] as const).filter((key) => pod[key] === true).map((key) => `${key} is true`),
   'volume types': (pod) =>
     (pod.volumes ?? []).flatMap((volume) => {
       const types = Object.keys(volume).filter((key) => key !== 'name');
       return types.every((type) => RESTRICTED_VOLUME_TYPES.includes(type)) ? [] : [`volume ${volume.name} is ${types.join(', ')}`];
     }),
   'no privileged containers': (_pod, containers) => each(containers, (c) => (c.securityContext?.privileged ? 'privileged' : undefined)),
-  'no host ports': (_pod, containers) => each(containers, (c) => ((c.ports ?? []).some((port) => port.hostPort) ? 'uses a host port' : undefined)),
+  'no host ports': (_pod, containers) =>
+    each(containers, (c) => ((c.ports ?? []).some((port) => port.hostPort) ? 'uses a host port' : undefined)),
   'allowPrivilegeEscalation false': (_pod, containers) =>
     each(containers, (c) => (c.securityContext?.allowPrivilegeEscalation === false ? undefined : 'allowPrivilegeEscalation is not false')),
-  'runAsNonRoot': (pod, containers) =>
-    each(containers, (c) => ((c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot) === true ? undefined : 'runAsNonRoot is not true')),
+  runAsNonRoot: (pod, containers) =>
+    each(containers, (c) =>
+      (c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot) === true ? undefined : 'runAsNonRoot is not true',
+    ),
   'runAsUser not 0': (pod, containers) =>
     each(containers, (c) => ((c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser) === 0 ? 'runs as uid 0' : undefined)),
   'seccompProfile RuntimeDefault': (pod, containers) =>
@@ -48,13 +61,15 @@ export const POD_RULES: Record<string, Rule> = {
       if (!drop.includes('ALL')) return 'capabilities do not drop ALL';
       return add.every((capability) => capability === 'NET_BIND_SERVICE') ? undefined : `capabilities add ${add.join(', ')}`;
     }),
-  'readOnlyRootFilesystem': (_pod, containers) =>
+  readOnlyRootFilesystem: (_pod, containers) =>
     each(containers, (c) => (c.securityContext?.readOnlyRootFilesystem === true ? undefined : 'readOnlyRootFilesystem is not true')),
   'no service account token': (pod) => (pod.automountServiceAccountToken === false ? [] : ['automountServiceAccountToken is not false']),
   'requests and a memory limit': (_pod, containers) =>
     each(containers, (c) => {
       const missing = [
-        ...['cpu', 'memory'].filter((resource) => c.resources?.requests?.[resource] === undefined).map((resource) => `requests.${resource}`),
+        ...['cpu', 'memory']
+          .filter((resource) => c.resources?.requests?.[resource] === undefined)
+          .map((resource) => `requests.${resource}`),
         ...(c.resources?.limits?.memory === undefined ? ['limits.memory'] : []),
       ];
       return missing.length === 0 ? undefined : `no ${missing.join(', ')}`;

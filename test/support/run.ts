@@ -30,7 +30,11 @@ export async function runLibrary(
     progress(event);
   };
   try {
-    return { report: await createMigrator(config, { logger, signal: options.signal, onEvent }).up({ postDeploy: options.postDeploy }), lines, events };
+    return {
+      report: await createMigrator(config, { logger, signal: options.signal, onEvent }).up({ postDeploy: options.postDeploy }),
+      lines,
+      events,
+    };
   } catch (error) {
     return { error: error as Error, lines, events };
   }

@@ -15,9 +15,11 @@ export async function schemaSnapshot(db: TestDatabase): Promise<unknown> {
       `SELECT conrelid::regclass::text AS rel, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
         WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2`,
     ),
-    db.query(`SELECT to_regclass('migrations') IS NOT NULL AS has_history`).then(async ([row]) =>
-      (row as { has_history: boolean }).has_history ? db.query('SELECT id, name, hash, executed_at FROM migrations ORDER BY id') : [],
-    ),
+    db
+      .query(`SELECT to_regclass('migrations') IS NOT NULL AS has_history`)
+      .then(async ([row]) =>
+        (row as { has_history: boolean }).has_history ? db.query('SELECT id, name, hash, executed_at FROM migrations ORDER BY id') : [],
+      ),
   ]);
   return { columns, indexes, constraints, history };
 }

@@ -6,7 +6,11 @@ export interface Pem {
   key: string;
 }
 
-function newCertificate(subject: string, issuer: { cert?: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey } | undefined, extensions: object[]) {
+function newCertificate(
+  subject: string,
+  issuer: { cert?: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey } | undefined,
+  extensions: object[],
+) {
   const keys = forge.pki.rsa.generateKeyPair(2048);
   const cert = forge.pki.createCertificate();
   cert.publicKey = keys.publicKey;
@@ -21,7 +25,10 @@ function newCertificate(subject: string, issuer: { cert?: forge.pki.Certificate;
 }
 
 export function makeCertificateAuthority(name: string): { pem: Pem; issue(hostName: string): Pem } {
-  const ca = newCertificate(name, undefined, [{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true }]);
+  const ca = newCertificate(name, undefined, [
+    { name: 'basicConstraints', cA: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true },
+  ]);
   return {
     pem: ca.pem,
     issue: (hostName) =>

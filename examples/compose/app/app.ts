@@ -34,10 +34,12 @@ const server = createServer((request, response) => {
     reply(response, 404, { error: 'not found' });
     return;
   }
-  assertSchemaCurrent(pool, { logger }).then(schemaCounts).then(
-    (counts) => reply(response, 200, { status: 'ok', ...counts }),
-    (error: Error) => reply(response, 503, { status: 'schema unavailable', error: error.message }),
-  );
+  assertSchemaCurrent(pool, { logger })
+    .then(schemaCounts)
+    .then(
+      (counts) => reply(response, 200, { status: 'ok', ...counts }),
+      (error: Error) => reply(response, 503, { status: 'schema unavailable', error: error.message }),
+    );
 });
 
 server.listen(port, () => logger.info({ port }, 'example app listening'));

@@ -15,7 +15,14 @@ const files = [libraryMigration, ...readdirSync(dir).map((name) => path.join(dir
     const fileName = path.basename(file);
     const [, id, name] = /^(\d+)[-_]?(.*)\.sql$/.exec(fileName);
     const sql = readFileSync(file, 'utf8');
-    return { id: Number(id), name, sql, hash: createHash('sha1').update(fileName + sql).digest('hex') };
+    return {
+      id: Number(id),
+      name,
+      sql,
+      hash: createHash('sha1')
+        .update(fileName + sql)
+        .digest('hex'),
+    };
   })
   .sort((a, b) => a.id - b.id);
 
