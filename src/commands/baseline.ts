@@ -11,7 +11,7 @@ import { readState, type RunState } from '../run/pipeline';
 import { applyStep } from '../run/step-runner';
 import { loadMigrationSet, type MigrationSet } from '../source';
 import { withDatabase, type DatabaseSession } from '../db/with-database';
-import type { MigratorContext } from './context';
+import { writingRunContext, type MigratorContext } from './context';
 
 /** Resolves with the file names recorded as applied. */
 export async function baseline(context: MigratorContext, id: number): Promise<string[]> {
@@ -45,21 +45,9 @@ export async function baselineFrom(context: MigratorContext, toolName: string): 
 }
 
 /** Records the pending files up to id, in one transaction, as one step under the lock. */
-async function record(
-  { config, logger, signal, emit }: MigratorContext,
-  { client, lockWatcher }: DatabaseSession,
-  state: RunState,
-  id: number,
-): Promise<string[]> {
+async function record(migrator: MigratorContext, session: DatabaseSession, state: RunState, id: number): Promise<string[]> {
   const toRecord = state.pending.filter((file) => file.id <= id);
-  const context = {
-    client,
-    logger: withFields(logger, { phase: 'versioned' }),
-    signal,
-    lockRetries: config.lockRetries,
-    lockWatcher,
-    emit,
-  };
+  const context = writingRunContext(migrator, session, withFields(migrator.logger, { phase: 'versioned' }));
   await state.store.ensureTable();
   await applyStep(
     context,

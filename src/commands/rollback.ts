@@ -15,19 +15,21 @@ import { loadMigrationSet } from '../source';
 import { refuseInTransaction, refuseNoStatement } from '../source/file-checks';
 import { decodeSqlText } from '../source/sql-text';
 import { withDatabase } from '../db/with-database';
-import type { MigratorContext } from './context';
+import { writingRunContext, type MigratorContext } from './context';
 import { DOWN_FOLDER } from './new-migration';
 
 export type RollbackTarget = { steps: number } | { to: number };
 
 /** Resolves with the file names rolled back, newest first. */
-export async function rollback({ config, logger, signal, emit }: MigratorContext, target: RollbackTarget): Promise<string[]> {
+export async function rollback(migrator: MigratorContext, target: RollbackTarget): Promise<string[]> {
+  const { config, logger, signal } = migrator;
   const files = loadMigrationSet(config.migrationsDir);
   if ('steps' in target && (!Number.isInteger(target.steps) || target.steps < 1))
     throw new ConfigError('--steps needs a whole number of at least 1');
   if ('to' in target && (!Number.isInteger(target.to) || target.to < 0)) throw new ConfigError('--to needs a version id, 0 or more');
 
-  return withDatabase(config, { logger, signal, writes: true }, async ({ client, lockWatcher }) => {
+  return withDatabase(config, { logger, signal, writes: true }, async (session) => {
+    const { client } = session;
     const state = await readState(client, files);
     const pending = new Set(state.pending);
     const applied = files.versioned.filter((file) => !pending.has(file)).map((file) => file.id);
@@ -67,14 +69,7 @@ export async function rollback({ config, logger, signal, emit }: MigratorContext
       };
     });
 
-    const context = {
-      client,
-      logger: withFields(logger, { phase: 'versioned' }),
-      signal,
-      lockRetries: config.lockRetries,
-      lockWatcher,
-      emit,
-    };
+    const context = writingRunContext(migrator, session, withFields(logger, { phase: 'versioned' }));
     for (const [index, step] of steps.entries()) {
       await applyStep(context, step, { index: index + 1, total: steps.length }, async () => {
         await client.query(step.sql);

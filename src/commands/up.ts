@@ -8,11 +8,10 @@ import { MigratorError } from '../errors';
 import { withFields, type Logger } from '../log';
 import { stuckBehindPostDeploy, type MigrationReport, type PartialReport, type PhaseName, type PlannedStep } from '../results';
 import { applyRun, describePlan, emptyReport, pendingByPhase, planRun, PHASES, readState, refuseOrWarnAhead } from '../run/pipeline';
-import type { RunContext } from '../run/step-runner';
 import { loadMigrationSet } from '../source';
 import { withDatabase } from '../db/with-database';
 import { runBackup } from './backup';
-import type { MigratorContext } from './context';
+import { writingRunContext, type MigratorContext } from './context';
 
 export interface UpOptions {
   /** The phases to run (default: all three). `generate` builds schemas from one phase alone. */
@@ -21,13 +20,15 @@ export interface UpOptions {
   postDeploy?: boolean;
 }
 
-export async function up({ config, logger, signal, emit }: MigratorContext, options: UpOptions = {}): Promise<MigrationReport> {
+export async function up(migrator: MigratorContext, options: UpOptions = {}): Promise<MigrationReport> {
+  const { config, logger, signal, emit } = migrator;
   const started = now();
   let report: PartialReport = emptyReport();
   try {
     const files = loadMigrationSet(config.migrationsDir);
-    return await withDatabase(config, { logger, signal, writes: true }, async ({ client, lockWatcher }) => {
-      const context: RunContext = { client, logger, signal, lockRetries: config.lockRetries, lockWatcher, emit };
+    return await withDatabase(config, { logger, signal, writes: true }, async (session) => {
+      const { client } = session;
+      const context = writingRunContext(migrator, session, logger);
       const state = await readState(client, files);
       report = emptyReport(state);
       if (refuseOrWarnAhead(state, config.onAhead, withFields(logger, { phase: 'versioned' }))) {
