@@ -11,7 +11,8 @@ import { readState, type RunState } from '../run/pipeline';
 import { applyStep } from '../run/step-runner';
 import { loadMigrationSet, type MigrationSet } from '../source';
 import { withDatabase, type DatabaseSession } from '../db/with-database';
-import { writingRunContext, type MigratorContext } from './context';
+import type { MigratorContext } from './context';
+import { writingRunContext } from './writing-context';
 
 /** Resolves with the file names recorded as applied. */
 export async function baseline(context: MigratorContext, id: number): Promise<string[]> {

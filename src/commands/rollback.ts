@@ -15,7 +15,8 @@ import { loadMigrationSet } from '../source';
 import { refuseInTransaction, refuseNoStatement } from '../source/file-checks';
 import { decodeSqlText } from '../source/sql-text';
 import { withDatabase } from '../db/with-database';
-import { writingRunContext, type MigratorContext } from './context';
+import type { MigratorContext } from './context';
+import { writingRunContext } from './writing-context';
 import { DOWN_FOLDER } from './new-migration';
 
 export type RollbackTarget = { steps: number } | { to: number };

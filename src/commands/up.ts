@@ -11,7 +11,8 @@ import { applyRun, describePlan, emptyReport, pendingByPhase, planRun, PHASES, r
 import { loadMigrationSet } from '../source';
 import { withDatabase } from '../db/with-database';
 import { runBackup } from './backup';
-import { writingRunContext, type MigratorContext } from './context';
+import type { MigratorContext } from './context';
+import { writingRunContext } from './writing-context';
 
 export interface UpOptions {
   /** The phases to run (default: all three). `generate` builds schemas from one phase alone. */
