@@ -95,32 +95,30 @@ export function foreignLayoutIn(dir: string, entries: string[]): ValidationError
 type Names = Pick<VersionedFile, 'id' | 'name' | 'fileName'>;
 
 /**
- * A .sql migration whose text is decoded and checked when first read (then its bytes are let go).
- * A class rather than an object literal with getters: thousands of them are made on every start.
+ * A .sql migration whose text is read, decoded and checked only when first asked for. A class
+ * rather than an object literal with getters: thousands of them are made on every start.
  */
-class ReadFile implements VersionedFile {
+abstract class LazySqlFile implements VersionedFile {
   readonly id: number;
   readonly name: string;
   readonly fileName: string;
-  readonly hash: string;
-  readonly inTransaction: boolean;
-  #label: string;
-  #raw: Buffer | undefined;
+  protected readonly label: string;
   #text: string | undefined;
 
-  constructor(label: string, names: Names, bytes: Buffer) {
+  constructor(label: string, names: Names) {
     this.id = names.id;
     this.name = names.name;
     this.fileName = names.fileName;
-    this.hash = migrationHash(names.fileName, bytes);
-    this.inTransaction = runsInTransaction(bytes);
-    this.#label = label;
-    this.#raw = bytes;
+    this.label = label;
   }
 
+  abstract readonly hash: string;
+  abstract readonly inTransaction: boolean;
+  /** The file's text, decoded and checked: called once. */
+  protected abstract readText(): string;
+
   get sql(): string {
-    this.#text ??= decodeSqlText(this.#label, this.#raw!);
-    this.#raw = undefined;
+    this.#text ??= this.readText();
     return this.#text;
   }
 
@@ -129,46 +127,51 @@ class ReadFile implements VersionedFile {
   }
 }
 
-/**
- * A .sql migration known from the manifest: read only when its text is needed, and refused then if
- * its bytes are not the ones the manifest hashed (edited in place, keeping size and time).
- */
-class UnreadFile implements VersionedFile {
-  readonly id: number;
-  readonly name: string;
-  readonly fileName: string;
+/** A file read at start: hashed from its bytes, which are let go once its text is decoded. */
+class ReadFile extends LazySqlFile {
   readonly hash: string;
   readonly inTransaction: boolean;
-  #label: string;
+  #raw: Buffer | undefined;
+
+  constructor(label: string, names: Names, bytes: Buffer) {
+    super(label, names);
+    this.hash = migrationHash(names.fileName, bytes);
+    this.inTransaction = runsInTransaction(bytes);
+    this.#raw = bytes;
+  }
+
+  protected readText(): string {
+    const text = decodeSqlText(this.label, this.#raw!);
+    this.#raw = undefined;
+    return text;
+  }
+}
+
+/**
+ * A file known from the manifest: read only when its text is needed, and refused then if its bytes
+ * are not the ones the manifest hashed (edited in place, keeping size and time).
+ */
+class UnreadFile extends LazySqlFile {
+  readonly hash: string;
+  readonly inTransaction: boolean;
   #path: string;
-  #text: string | undefined;
 
   constructor(label: string, names: Names, filePath: string, recorded: ManifestEntry) {
-    this.id = names.id;
-    this.name = names.name;
-    this.fileName = names.fileName;
+    super(label, names);
     this.hash = recorded.hash;
     this.inTransaction = recorded.inTransaction;
-    this.#label = label;
     this.#path = filePath;
   }
 
-  get sql(): string {
-    if (this.#text === undefined) {
-      const bytes = readBytes(this.#label, () => readFileSync(this.#path));
-      if (migrationHash(this.fileName, bytes) !== this.hash) {
-        throw new ValidationError(
-          `${this.#label} changed after ${MANIFEST_FILE} was written, keeping its size and time: write the manifest again (migrator manifest) or remove it`,
-          this.#label,
-        );
-      }
-      this.#text = decodeSqlText(this.#label, bytes);
+  protected readText(): string {
+    const bytes = readBytes(this.label, () => readFileSync(this.#path));
+    if (migrationHash(this.fileName, bytes) !== this.hash) {
+      throw new ValidationError(
+        `${this.label} changed after ${MANIFEST_FILE} was written, keeping its size and time: write the manifest again (migrator manifest) or remove it`,
+        this.label,
+      );
     }
-    return this.#text;
-  }
-
-  get postDeploy(): boolean {
-    return isPostDeploy(this.sql);
+    return decodeSqlText(this.label, bytes);
   }
 }
 
