@@ -34,6 +34,28 @@ export const MAY_CHANGE_SCHEMA_SQL = `coalesce(has_schema_privilege(current_sche
 
 const CONNECTION_CHECK_INTERVAL_MS = 1000;
 
+/** The settings prepareSession gave each session, as SQL that gives them again (see sessionResetSql). */
+const ownSettings = new WeakMap<pg.Client, string>();
+
+/** Applies the settings that are given, and that the server knows, for the session (not only the transaction). */
+function settingsSql(values: Array<[string, string | null]>): string {
+  const given = values.filter((entry): entry is [string, string] => entry[1] !== null);
+  const rows = given.map(([name, value]) => `('${name}', '${value}')`).join(', ');
+  return `SELECT count(set_config(s.name, s.value, false)) FROM (VALUES ${rows}) AS s(name, value) JOIN pg_settings USING (name)`;
+}
+
+/**
+ * SQL that gives the session back the migrator's own state, whatever a script set: the role and
+ * session authorization it connected with (RESET ALL leaves those alone), every setting as the
+ * connection began it, then the migrator's own settings. Sent after every script, inside the
+ * script's transaction (so planning's is rolled back with it), so that no step, and none of the
+ * migrator's own queries, runs with what an earlier script set (a search_path, a role).
+ */
+export function sessionResetSql(client: pg.Client): string {
+  const own = ownSettings.get(client);
+  return `RESET SESSION AUTHORIZATION; RESET ROLE; RESET ALL${own ? `; ${own}` : ''}`;
+}
+
 export async function prepareSession(client: pg.Client, options: SessionOptions, logger: Logger): Promise<PreparedSession> {
   const { rows } = await client.query<{
     inRecovery: boolean;
@@ -56,6 +78,14 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
     [String(CONNECTION_CHECK_INTERVAL_MS), milliseconds(options.lockTimeoutMs), milliseconds(options.statementTimeoutMs)],
   );
   const { inRecovery, readOnly, superuser, user, mayChangeSchema, locked } = rows[0];
+  ownSettings.set(
+    client,
+    settingsSql([
+      ['client_connection_check_interval', String(CONNECTION_CHECK_INTERVAL_MS)],
+      ['lock_timeout', milliseconds(options.lockTimeoutMs)],
+      ['statement_timeout', milliseconds(options.statementTimeoutMs)],
+    ]),
+  );
   if (superuser && options.requireWritable) {
     logger.warn({ user }, 'running as a superuser: prefer a role that owns the schema but is not a superuser (see docs/security.md)');
   }

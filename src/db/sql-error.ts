@@ -48,6 +48,17 @@ export function positionInFile(error: unknown, prefix: string): unknown {
   return error;
 }
 
+/**
+ * For a statement sent alone, cut from a script after `before`: PostgreSQL counts the error's
+ * position from the statement's start, so it is moved on to count from the script's.
+ */
+export function positionAfter(error: unknown, before: string): unknown {
+  const fields = error as PgErrorFields | undefined;
+  if (fields?.position !== undefined && before.length > 0)
+    fields.position = String(Number(fields.position) + walk(before, Infinity, Infinity).characters);
+  return error;
+}
+
 const NEWLINE = 0x0a;
 const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
 const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;

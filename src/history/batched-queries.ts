@@ -1,20 +1,17 @@
 /**
- * postgres-migrations applies a file in four round trips: START TRANSACTION, the file, the history
- * INSERT and COMMIT, each awaited before the next is sent. That waiting, not PostgreSQL's work, is
- * most of what applying many small files costs. This stand-in for the client it is given sends
- * that exact sequence as one simple query instead, which PostgreSQL runs statement by statement as
- * if sent apart: after an error it skips the rest and leaves the transaction aborted, and the
- * library's ROLLBACK (sent as is) ends it. The library is unchanged and still decides everything:
- * which files, in which order, with or without a transaction, how failures end.
- *
- * The first three steps are answered at once and held; COMMIT sends them all. So a failure in the
- * file or the INSERT surfaces at the COMMIT step, which the library handles like any other step
- * (ROLLBACK, "An error occurred running ..."). Anything outside that sequence (a file with the
- * library's disable-transaction marker, its history queries, its lock) goes out as is, after
- * whatever was held, in order.
+ * postgres-migrations applies a file in four steps: START TRANSACTION, the file, the history
+ * INSERT and COMMIT, each awaited before the next is sent. This stand-in for the client it is
+ * given sends START TRANSACTION as is, the file through `runFile` (db/script.ts: one statement at
+ * a time, so that no statement of the file can end the transaction unseen), and holds the INSERT
+ * so that it goes with the COMMIT in one query, after SQL that gives the session back its own
+ * state (so the INSERT finds the history table whatever search_path the file set). The library is
+ * unchanged and still decides everything: which files, in which order, with or without a
+ * transaction, how failures end: a failure of the file or of the INSERT surfaces at its step,
+ * which the library handles like any other (ROLLBACK, "An error occurred running ...").
+ * Anything outside that sequence (a file with the library's disable-transaction marker, its
+ * history INSERT) goes out as is.
  */
 import type pg from 'pg';
-import { positionInFile } from '../db/sql-error';
 
 const BEGIN = 'START TRANSACTION';
 const COMMIT = 'COMMIT';
@@ -31,59 +28,50 @@ type Send = (query: Query) => Promise<unknown>;
 
 const NO_RESULT = { command: '', rowCount: 0, rows: [], fields: [], oid: 0 };
 
-/** A file longer than this (in characters) is sent on its own, between the other three. */
-const SEND_APART_CHARS = 1_000_000;
-
 export interface BatchedQueries {
   query(query: Query): Promise<unknown>;
 }
 
-/** `send` runs one query for real; an error from a batch points into the file as when sent alone. */
-export function batchedQueries(send: Send, escapeLiteral: (value: string) => string): BatchedQueries {
-  let held: Query[] = [];
-  const flush = async () => {
-    const queries = held;
-    held = [];
-    for (const query of queries) await send(query);
-  };
-  const isFile = (query: Query) => held.length === 1 && typeof query === 'string';
-  const isInsert = (query: Query) => held.length === 2 && isHistoryInsert(query);
+export interface BatchedOptions {
+  /** Runs one query for real. */
+  send: Send;
+  /** Runs a file that the library runs in its transaction. */
+  runFile(sql: string): Promise<unknown>;
+  escapeLiteral(value: string): string;
+  /** SQL sent before the held history INSERT (in the same query): the session's own state back. */
+  sessionReset: string;
+}
+
+export function batchedQueries({ send, runFile, escapeLiteral, sessionReset }: BatchedOptions): BatchedQueries {
+  /** Where the library is in the sequence of a file it runs in its transaction. */
+  let stage: 'outside' | 'begun' | 'file run' = 'outside';
+  let held: pg.QueryConfig | undefined;
   return {
     async query(query) {
-      if (query === BEGIN && held.length === 0) {
-        held.push(query);
+      if (query === BEGIN && stage === 'outside') {
+        await send(query);
+        stage = 'begun';
         return NO_RESULT;
       }
-      if (isFile(query) || isInsert(query)) {
-        held.push(query);
+      if (stage === 'begun' && typeof query === 'string' && query !== 'ROLLBACK') {
+        await runFile(query);
+        stage = 'file run';
         return NO_RESULT;
       }
-      if (query === COMMIT && held.length === 3) {
-        const [, file, insert] = held as [string, string, pg.QueryConfig];
-        held = [];
+      if (stage === 'file run' && !held && isHistoryInsert(query)) {
+        held = query as pg.QueryConfig;
+        return NO_RESULT;
+      }
+      const insert = held;
+      held = undefined;
+      stage = 'outside';
+      if (query === COMMIT && insert) {
         const values = insert.values!.map((value) => escapeLiteral(String(value)));
         const history = insert.text.replace(/\$(\d)/g, (_, n: string) => values[Number(n) - 1]);
-        if (file.length > SEND_APART_CHARS) {
-          // Joined, a very large file would exist twice in memory (the text and the one query made
-          // of it); against its transfer, three more round trips are nothing.
-          await send(BEGIN);
-          await send(file);
-          await send(history);
-          return send(COMMIT);
-        }
-        // The newline ends a trailing "--" comment of the file; the ";" a last statement without one.
-        try {
-          return await send(`${BEGIN};${file}\n;${history};${COMMIT}`);
-        } catch (error) {
-          throw positionInFile(error, `${BEGIN};`);
-        }
+        return send(`${sessionReset};${history};${COMMIT}`);
       }
-      // Nothing held was sent, so there is no transaction to roll back (an abort before the file).
-      if (query === 'ROLLBACK' && held.length > 0) {
-        held = [];
-        return NO_RESULT;
-      }
-      await flush();
+      // A ROLLBACK after a failure: the held INSERT is dropped, never sent.
+      if (insert && query !== 'ROLLBACK') await send(insert);
       return send(query);
     },
   };

@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { runScript } from '../db/script';
+import { sessionResetSql } from '../db/session';
 import { ValidationError } from '../errors';
 import type { AppliedMigration } from '../results';
 import { batchedQueries, isHistoryInsert } from './batched-queries';
@@ -123,23 +125,34 @@ export function createHistoryStore(client: pg.Client, versionedDir: string | und
   return store;
 }
 
-/** The library's runner on a client that sends its four queries as one (batched-queries.ts). */
+/**
+ * The library's runner on a client that runs a file in its transaction one statement at a time
+ * and sends the history INSERT with the COMMIT (batched-queries.ts).
+ */
 async function applyThroughLibrary(client: pg.Client, migration: LibraryMigration, options: ApplyOptions = {}): Promise<void> {
   // The first error of the step: the library's ROLLBACK after it may fail too, and its own
   // message keeps only the text, without PostgreSQL's code and position.
   let databaseError: unknown;
+  const remember = <T>(work: Promise<T>) =>
+    work.catch((error: unknown) => {
+      databaseError ??= error;
+      throw error;
+    });
+  const sessionReset = sessionResetSql(client);
   const send = async (query: string | pg.QueryConfig) => {
-    if (options.beforeRecord && isHistoryInsert(query)) await options.beforeRecord();
+    // A file without a transaction ran alone: the session's own state back before its row is written.
+    if (isHistoryInsert(query)) {
+      await options.beforeRecord?.();
+      await client.query(sessionReset);
+    }
     return client.query(query);
   };
-  const batched = batchedQueries(
-    (query) =>
-      send(query).catch((error: unknown) => {
-        databaseError ??= error;
-        throw error;
-      }),
-    (value) => client.escapeLiteral(value),
-  );
+  const batched = batchedQueries({
+    send: (query) => remember(send(query)),
+    runFile: (sql) => remember(runScript(client, sql)),
+    escapeLiteral: (value) => client.escapeLiteral(value),
+    sessionReset,
+  });
   try {
     await runLibraryMigration(HISTORY_TABLE, batched as Pick<pg.Client, 'query'>, migration);
   } catch (error) {

@@ -20,7 +20,9 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { errorCode, errorMessage, isConnectionLost } from '../db/client';
+import { runFileThenReset, ScriptStoppedError, stoppedOutcome } from '../db/script';
 import { inTransaction } from '../db/transaction';
+import { MigrationFailedError } from '../errors';
 import type { MigrationSet, SqlFile } from '../source';
 import type { Phase, PlanContext, Step } from './phase';
 import { declaredTable, type DeclaredTable } from './tables';
@@ -28,6 +30,8 @@ import { declaredTable, type DeclaredTable } from './tables';
 /** Our cache of declared shapes, in the search path's first schema (like the versioned history). */
 export const DECLARED_COLUMNS_TABLE = 'migrator_declared_columns';
 const SCRATCH_SCHEMA = 'migrator_declared_shape';
+/** Puts the scratch schema first on the search_path, for the planning transaction only. */
+const SCRATCH_FIRST_SQL = `SELECT set_config('search_path', '${SCRATCH_SCHEMA}, ' || current_setting('search_path'), true)`;
 /** Part of the cache key: change it when what is cached or what the key covers changes. */
 const CACHE_FORMAT = 'declared-columns-v2';
 
@@ -132,19 +136,30 @@ async function computeDeclaredColumns(context: PlanContext, tables: DeclaredTabl
     transaction: 'runner',
     label: 'legacy: the declared shape of tables/',
   };
+  // A scratch schema that a run stopped by a file that ended its transaction left behind is
+  // dropped first (and that is rolled back with the rest).
   await context.dryRun(
     shape,
-    `SAVEPOINT declared_shape; CREATE SCHEMA ${SCRATCH_SCHEMA}; SELECT set_config('search_path', '${SCRATCH_SCHEMA}, ' || current_setting('search_path'), true)`,
+    `SAVEPOINT declared_shape; DROP SCHEMA IF EXISTS ${SCRATCH_SCHEMA} CASCADE; CREATE SCHEMA ${SCRATCH_SCHEMA}; ${SCRATCH_FIRST_SQL}`,
   );
   try {
     const declared: DeclaredTable[] = [];
     for (const table of tables) {
       await client.query('SAVEPOINT declared_table');
       try {
-        await client.query(table.file.sql);
-        await client.query('RELEASE SAVEPOINT declared_table');
+        // After the file, the session's own state, and the scratch schema first again.
+        await runFileThenReset(client, table.file.sql, `${SCRATCH_FIRST_SQL}; RELEASE SAVEPOINT declared_table`);
         declared.push(table);
       } catch (error) {
+        if (error instanceof ScriptStoppedError) {
+          throw new MigrationFailedError(
+            `tables/${table.file.name}:${error.line}: ${error.message}; ${stoppedOutcome(error.stop, 'plan')}`,
+            'legacy',
+            `tables/${table.file.name}`,
+            { line: error.line },
+            { cause: error },
+          );
+        }
         const code = errorCode(error);
         if (signal?.aborted || isConnectionLost(error) || code === LOCK_NOT_AVAILABLE || code === QUERY_CANCELED) throw error;
         await client.query('ROLLBACK TO SAVEPOINT declared_table');

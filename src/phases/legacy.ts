@@ -6,6 +6,7 @@
  * nothing and is not applied.
  */
 import type pg from 'pg';
+import { runFileThenReset } from '../db/script';
 import { MigrationFailedError } from '../errors';
 import type { SqlFile } from '../source';
 import { upRecorded } from './declared-columns';
@@ -49,17 +50,16 @@ export const legacyScripts: Phase = {
       // A role that may not change the schema runs each script under a savepoint, so that one it
       // may not run does not end the planning.
       if (!context.dryRuns) await context.dryRun(step, 'SAVEPOINT legacy_script');
-      let results: pg.QueryResult[];
+      let result: pg.QueryResult;
       try {
-        // The newline ends a trailing "--" comment of the script.
-        results = await context.dryRun(step, `${file.sql}\n;${WRITES_SQL}`);
+        result = await context.dryRunScript(step, file.sql, WRITES_SQL);
       } catch (error) {
         if (context.dryRuns || !mayNotWrite(error)) throw error;
         await context.client.query('ROLLBACK TO SAVEPOINT legacy_script');
         unknown.push(step);
         continue;
       }
-      const { wrote, writes } = results[results.length - 1].rows[0] as { wrote: boolean; writes: string | null };
+      const { wrote, writes } = result.rows[0] as { wrote: boolean; writes: string | null };
       const changed = writesBefore === undefined ? wrote : BigInt(writes ?? 0) > writesBefore;
       if (wrote) writesBefore = BigInt(writes ?? 0);
       if (changed) steps.push(step);
@@ -77,6 +77,6 @@ export const legacyScripts: Phase = {
   },
 
   async apply(context, step) {
-    await context.client.query(step.sql);
+    await runFileThenReset(context.client, step.sql);
   },
 };

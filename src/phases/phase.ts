@@ -44,6 +44,12 @@ export interface PlanContext extends PhaseContext {
    * planning. A failure is reported as the step's, with its file, line and column.
    */
   dryRun(step: Step, sql: string): Promise<pg.QueryResult[]>;
+  /**
+   * Dry-runs a file's statements, one at a time so that the server enforces where each ends
+   * (db/script.ts), then gives the session back the migrator's own state, with `then` (SQL of the
+   * migrator's own) in the same query; resolves with that query's last result.
+   */
+  dryRunScript(step: Step, sql: string, then?: string): Promise<pg.QueryResult>;
 }
 
 export interface Step extends PlannedStep {

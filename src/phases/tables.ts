@@ -6,6 +6,7 @@
  * never touched.
  */
 import type pg from 'pg';
+import { runFileThenReset } from '../db/script';
 import { MigrationFailedError } from '../errors';
 import type { SqlFile } from '../source';
 import type { Phase, Step } from './phase';
@@ -77,7 +78,7 @@ export const tables: Phase<TableStep> = {
       });
     if (context.dryRuns) {
       for (const step of steps) {
-        await context.dryRun(step, step.sql);
+        await context.dryRunScript(step, step.sql);
         await assertCreated(context.client, step);
       }
     }
@@ -85,7 +86,7 @@ export const tables: Phase<TableStep> = {
   },
 
   async apply(context, step) {
-    await context.client.query(step.sql);
+    await runFileThenReset(context.client, step.sql);
     await assertCreated(context.client, step);
   },
 };

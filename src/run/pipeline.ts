@@ -109,7 +109,13 @@ export async function planRun(
           steps,
           waiting = [],
           finish,
-        } = await phase.plan({ ...phaseContext(context, state, phase.name), dryRun: planning.dryRun, dryRuns, postDeploy });
+        } = await phase.plan({
+          ...phaseContext(context, state, phase.name),
+          dryRun: planning.dryRun,
+          dryRunScript: planning.dryRunScript,
+          dryRuns,
+          postDeploy,
+        });
         plan.steps.push(...steps.map((step) => ({ phase, step })));
         plan.waiting.push(...waiting);
         if (finish) plan.finishers.push(finish);

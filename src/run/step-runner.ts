@@ -10,6 +10,7 @@ import { now } from '../clock';
 import { errorCode, errorMessage, isConnectionLost, ServerNotAnsweringError } from '../db/client';
 import { describeLockWait, type LockWatcher } from '../db/lock-watch';
 import { describeSqlFailure, formatLocation, positionInFile } from '../db/sql-error';
+import { runFileThenReset, ScriptStoppedError, stoppedOutcome } from '../db/script';
 import { inTransaction } from '../db/transaction';
 import { DatabaseUnavailableError, InterruptedError, MigrationFailedError, MigratorError } from '../errors';
 import type { Logger } from '../log';
@@ -138,6 +139,17 @@ export function stepFailure(error: unknown, context: RunContext, step: Step, sta
     return InterruptedError.from(context.signal, `during ${name}; ${outcomeOf(step, stage, error)}`);
   }
   if (error instanceof MigratorError) return error;
+  if (error instanceof ScriptStoppedError) {
+    const outcome =
+      stage === 'apply' && error.stop !== 'ended-transaction' ? outcomeOf(step, stage, error) : stoppedOutcome(error.stop, stage);
+    return new MigrationFailedError(
+      `${step.phase}/${step.file}:${error.line}: ${error.message}; ${outcome}`,
+      step.phase,
+      step.file,
+      { line: error.line },
+      { cause: error },
+    );
+  }
   if (error instanceof ServerNotAnsweringError) {
     return new DatabaseUnavailableError(
       `${error.message} while ${stage === 'plan' ? 'planning' : 'running'} ${name}; ${unansweredOutcome(step, stage)}`,
@@ -184,9 +196,22 @@ async function noTransactionAdvice(client: pg.Client, error: unknown): Promise<s
 
 /** The planning transaction: begun by the first dry run that needs it, rolled back at the end. */
 export interface Planning {
+  /** Runs SQL of the migrator's own (one simple query, batched) in the planning transaction. */
   dryRun(step: Step, sql: string): Promise<pg.QueryResult[]>;
+  /**
+   * Runs a file's statements one at a time (db/script.ts) in the planning transaction, then gives
+   * the session back its own state, with `then` (SQL of the migrator's own) in the same query.
+   * Resolves with the result of that query's last statement.
+   */
+  dryRunScript(step: Step, sql: string, then?: string): Promise<pg.QueryResult>;
   /** Rolls back everything the dry runs did. */
   end(): Promise<void>;
+}
+
+/** The results of every statement of a simple query. */
+async function queryAll(client: pg.Client, sql: string): Promise<pg.QueryResult[]> {
+  const result = (await client.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+  return Array.isArray(result) ? result : [result];
 }
 
 export function startPlanning(context: RunContext): Planning {
@@ -198,10 +223,19 @@ export function startPlanning(context: RunContext): Planning {
       const prefix = begun ? '' : 'BEGIN;';
       begun = true;
       try {
-        const result = (await context.client.query(prefix + sql)) as unknown as pg.QueryResult | pg.QueryResult[];
-        return Array.isArray(result) ? result : [result];
+        return await queryAll(context.client, prefix + sql);
       } catch (error) {
         throw stepFailure(positionInFile(error, prefix), context, step, 'plan');
+      }
+    },
+    async dryRunScript(step, sql, then) {
+      InterruptedError.throwIfAborted(context.signal);
+      try {
+        if (!begun) await context.client.query('BEGIN');
+        begun = true;
+        return await runFileThenReset(context.client, sql, then);
+      } catch (error) {
+        throw stepFailure(error, context, step, 'plan');
       }
     },
     async end() {

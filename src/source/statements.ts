@@ -1,7 +1,7 @@
 /**
  * The top-level statements of a SQL file, found the way psql splits a script: semicolons end a
  * statement except inside quotes ('…', E'…', "…", $tag$…$tag$), comments (--, nested /* … *\/),
- * parentheses, or the BEGIN … END body of a CREATE FUNCTION/PROCEDURE (BEGIN ATOMIC). Not a
+ * parentheses, or the BEGIN ATOMIC … END body of a CREATE FUNCTION/PROCEDURE. Not a
  * parser: it reads only as far as it must to tell where statements start and what their first
  * words are, so that files can be checked before anything runs.
  */
@@ -42,7 +42,7 @@ const isWordPart = (code: number) => isWordStart(code) || (code >= 48 && code <=
 export function splitStatements(sql: string): Statement[] {
   const statements: Statement[] = [];
   let line = 1;
-  let current: (Omit<Statement, 'end'> & { words: number; routine: string; beginDepth: number }) | undefined;
+  let current: (Omit<Statement, 'end'> & RoutineBody) | undefined;
   let parenDepth = 0;
 
   const skipTo = (end: number, from: number) => {
@@ -51,7 +51,7 @@ export function splitStatements(sql: string): Statement[] {
   };
   /** Marks the start of a statement at a token that is not a comment, and keeps the token. */
   const touch = (offset: number, token: string) => {
-    current ??= { offset, line, tokens: [], words: 0, routine: '', beginDepth: 0 };
+    current ??= { offset, line, tokens: [], words: 0, routine: '', beginDepth: 0, previous: '' };
     if (current.tokens.length < TOKENS_KEPT) current.tokens.push(token);
     return current;
   };
@@ -113,19 +113,35 @@ export function splitStatements(sql: string): Statement[] {
   return statements;
 }
 
+/** What the splitter follows of a statement to find a SQL-standard routine body. */
+interface RoutineBody {
+  tokens: string[];
+  words: number;
+  /** "CREATE FUNCTION" and the like when the statement creates a routine, else "". */
+  routine: string;
+  /** How many BEGIN ATOMIC (and CASE inside one) are open. */
+  beginDepth: number;
+  /** The word before this one. */
+  previous: string;
+}
+
 /**
- * psql's rule for SQL-standard routine bodies: in a statement that starts CREATE [OR REPLACE]
- * FUNCTION or PROCEDURE, BEGIN opens a block that END closes (CASE too, once inside one), and
- * semicolons inside it do not end the statement.
+ * SQL-standard routine bodies: in a statement that starts CREATE [OR REPLACE] FUNCTION or
+ * PROCEDURE, BEGIN ATOMIC opens a block that END closes (CASE too, once inside one), and
+ * semicolons inside it do not end the statement. Only BEGIN ATOMIC: a parameter or anything else
+ * named begin opens nothing (psql's own rule takes any BEGIN, and then runs the rest of the
+ * script as part of the function).
  */
-function trackRoutineBody(statement: { tokens: string[]; words: number; routine: string; beginDepth: number }, word: string): void {
+function trackRoutineBody(statement: RoutineBody, word: string): void {
+  const previous = statement.previous;
+  statement.previous = word;
   if (statement.routine === '' && statement.words <= 4) {
     const lead = statement.tokens.slice(0, statement.words).join(' ');
     if (/^CREATE (OR REPLACE )?(FUNCTION|PROCEDURE)$/.test(lead)) statement.routine = lead;
     return;
   }
   if (statement.routine === '') return;
-  if (word === 'BEGIN') statement.beginDepth++;
+  if (word === 'ATOMIC' && previous === 'BEGIN') statement.beginDepth++;
   else if (word === 'CASE' && statement.beginDepth > 0) statement.beginDepth++;
   else if (word === 'END' && statement.beginDepth > 0) statement.beginDepth--;
 }

@@ -2,9 +2,11 @@
  * The no-op is the path every pod start takes, and every query on it is a round trip to the
  * server (a network hop in a cluster). The queries a no-op `up` sends are counted on the real
  * client on their way out: one for the session and the lock, two for the history (its catalog
- * checks, then its rows), one per legacy script (the first also begins the planning transaction),
- * two for the declared columns' cache (is it there, then its entry), one for the declared tables,
- * the planning transaction's ROLLBACK, and the unlock.
+ * checks, then its rows), the planning transaction's BEGIN, for each legacy script one per
+ * statement (sent one at a time, so that the server enforces where each ends) and one that resets
+ * the session and asks whether the script wrote, two for the declared columns' cache (is it
+ * there, then its entry), one for the declared tables, the planning transaction's ROLLBACK, and
+ * the unlock. The fixture has one legacy script of one statement.
  */
 import type { TestDatabase } from '../support/database';
 import type { TempMigrations } from '../support/fixtures';
@@ -27,12 +29,14 @@ describe('a no-op up', () => {
 
     const sent = recorded.map((text) => text.replace(/\s+/g, ' ').trim());
     expect(report?.outcome).toBe('up-to-date');
-    expect(sent).toHaveLength(9);
+    expect(sent).toHaveLength(11);
     // The session's settings, its read-only check and the first try at the lock: one query.
     expect(sent[0]).toMatch(/^SELECT pg_is_in_recovery\(\).*pg_try_advisory_lock\(/);
     expect(sent.filter((text) => text.includes('pg_try_advisory_lock'))).toHaveLength(1);
-    expect(sent[3]).toMatch(/^BEGIN;-- Releases before 1\.0/);
-    expect(sent[7]).toBe('ROLLBACK');
-    expect(sent[8]).toMatch(/^SELECT pg_advisory_unlock\(/);
+    expect(sent[3]).toBe('BEGIN');
+    expect(sent[4]).toMatch(/^DO \$\$ BEGIN IF to_regclass\('customer'\)/);
+    expect(sent[5]).toMatch(/^RESET SESSION AUTHORIZATION; RESET ROLE; RESET ALL; .*txid_current_if_assigned\(\)/);
+    expect(sent[9]).toBe('ROLLBACK');
+    expect(sent[10]).toMatch(/^SELECT pg_advisory_unlock\(/);
   });
 });

@@ -1,8 +1,10 @@
 /**
- * Versioned files reach PostgreSQL as one query each (START TRANSACTION, the file, the history
- * row, COMMIT) instead of postgres-migrations' four, with the library's behaviour unchanged:
- * what it records, what a failure rolls back, where an error points, and files it runs without
- * a transaction. The queries are counted on the real client on their way to the server.
+ * Versioned files in a transaction reach PostgreSQL as START TRANSACTION, the file one statement
+ * per query (so that the server enforces where each ends), then the session's reset, the history
+ * row and COMMIT in one query, instead of postgres-migrations' file-as-one-query and separate
+ * INSERT and COMMIT, with the library's behaviour unchanged: what it records, what a failure
+ * rolls back, where an error points, and files it runs without a transaction. The queries are
+ * counted on the real client on their way to the server.
  */
 import { MigrationFailedError } from '../../src/errors';
 import { tableNames, type TestDatabase } from '../support/database';
@@ -11,7 +13,7 @@ import { withFreshDatabase } from '../support/fresh';
 import { runLibrary } from '../support/run';
 import { recordSentQueries } from '../support/sent-queries';
 
-describe('versioned files are sent as one query each', () => {
+describe('versioned files are sent statement by statement, the history row with the COMMIT', () => {
   let db: TestDatabase;
   let migrations: TempMigrations;
   withFreshDatabase(undefined, (fresh) => ({ db, migrations } = fresh));
@@ -24,7 +26,7 @@ describe('versioned files are sent as one query each', () => {
 
   const historyWrites = () => sent.filter((text) => text.includes('INSERT INTO migrations'));
 
-  test("each file, its history row and COMMIT in one query; the history is the library's own", async () => {
+  test("each file statement by statement, its history row with the COMMIT; the history is the library's own", async () => {
     migrations.write('versioned/1_first.sql', 'CREATE TABLE IF NOT EXISTS first (id int);');
     // No newline and no semicolon after the last statement, a trailing comment: the file's text as is.
     migrations.write('versioned/2_second.sql', 'CREATE TABLE IF NOT EXISTS second (id int) -- the end');
@@ -34,10 +36,13 @@ describe('versioned files are sent as one query each', () => {
 
     expect(error).toBeUndefined();
     expect(report?.versioned.applied).toEqual(['1_first.sql', '2_second.sql', "3_o'brien.sql"]);
-    // The library's own table-creating migration 0, then ours: one query each, nothing sent alone.
+    // The library's own table-creating migration 0, then ours: the history row goes with the COMMIT.
     expect(historyWrites()).toHaveLength(4);
-    expect(historyWrites().every((text) => text.startsWith('START TRANSACTION;') && text.endsWith(';COMMIT'))).toBe(true);
-    expect(sent.filter((text) => text === 'START TRANSACTION' || text === 'COMMIT')).toEqual([]);
+    expect(historyWrites().every((text) => /^RESET SESSION AUTHORIZATION; .*;INSERT INTO migrations .*;COMMIT$/s.test(text))).toBe(true);
+    expect(sent.filter((text) => text === 'START TRANSACTION')).toHaveLength(4);
+    expect(sent.filter((text) => text === 'COMMIT')).toEqual([]);
+    // The file's text as is, its trailing comment too.
+    expect(sent).toContain('CREATE TABLE IF NOT EXISTS second (id int) -- the end');
     expect(await db.query('SELECT id, name FROM migrations ORDER BY id')).toEqual([
       { id: 0, name: 'create-migrations-table' },
       { id: 1, name: 'first' },

@@ -18,6 +18,10 @@ const TRICKY = [
       'CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); END; COMMIT',
   ],
   ['no final semicolon', 'SELECT 1;\n\nSELECT 2 -- the end'],
+  [
+    'a parameter named begin is no routine body',
+    "CREATE FUNCTION f(begin int) RETURNS int LANGUAGE sql AS 'select 1'; COMMIT; INSERT INTO t VALUES (1);",
+  ],
 ] as const;
 
 /** Where PostgreSQL says each statement starts, moved past the whitespace and comments before it. */
