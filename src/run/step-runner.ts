@@ -92,6 +92,9 @@ type Stage = 'plan' | 'apply';
 /** What became of a step's work when it stopped: the end of every failure and interruption message. */
 function outcomeOf(step: Step, stage: Stage, error?: unknown): string {
   if (stage === 'plan') return 'found while planning, so nothing was changed';
+  // A rebuild sends its DROP and its CREATE apart: the drop stays, the new build may stay INVALID.
+  if (step.kind === 'index')
+    return 'it stopped while its INVALID index was being dropped and built again, so a new INVALID index may be left: the next up drops and builds it again';
   return step.transaction === 'none' ? whatStayed(step.sql, error) : 'its transaction was rolled back';
 }
 

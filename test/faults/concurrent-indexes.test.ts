@@ -86,6 +86,33 @@ CREATE TABLE IF NOT EXISTS slow_rows AS SELECT generate_series(1, 200) AS id;
     await nextUpRebuilds();
   });
 
+  test('SIGTERM during the rebuild of an INVALID index: exit 143, and the message says a new INVALID index may be left, as it is', async () => {
+    await db.query('UPDATE test_control SET sleep_seconds = 0');
+    expect((await runMigrator(['up'], { env })).code).toBe(0);
+    await db.query(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'slow_idx'::regclass`);
+    await db.query('UPDATE test_control SET sleep_seconds = 0.1');
+    const run = startMigrator(['up'], { env });
+    await waitUntil(statementRunning(db.query, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS slow_idx'), 'the rebuild runs');
+    run.child.kill('SIGTERM');
+
+    const stopped = await run.done;
+
+    expect(stopped.code).toBe(143);
+    const message = String(summaryLine(stopped).msg);
+    expect(message).toBe(
+      'interrupted by SIGTERM: during versioned/4_slow_index.sql; it stopped while its INVALID index was being dropped and built again, so a new INVALID index may be left: the next up drops and builds it again',
+    );
+    await waitUntil(
+      async () => !(await statementRunning(db.query, 'CREATE INDEX CONCURRENTLY IF NOT EXISTS slow_idx')()),
+      'the build has stopped',
+      20_000,
+    );
+    expect(await indexState()).toEqual([{ valid: false }]);
+    await db.query('UPDATE test_control SET sleep_seconds = 0');
+    expect((await runMigrator(['up'], { env })).code).toBe(0);
+    expect(await indexState()).toEqual([{ valid: true }]);
+  });
+
   test('an INVALID index an applied migration left: check and status say the schema is not current (exit 3), up rebuilds it', async () => {
     await db.query('UPDATE test_control SET sleep_seconds = 0');
     expect((await runMigrator(['up'], { env })).code).toBe(0);
