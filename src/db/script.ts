@@ -5,7 +5,8 @@
  * insert multiple commands into a prepared statement"). A statement our splitter merged by mistake
  * (a parameter named begin, quoting that reads differently under standard_conforming_strings =
  * off) therefore fails instead of running; it is split again by PostgreSQL's own parser when the
- * optional libpg-query is installed, and refused with a clear message when it is not.
+ * optional libpg-query is installed (the refusal aborted the transaction, so the caller runs it
+ * again, and the script then sends the parts), and refused with a clear message when it is not.
  *
  * After every statement the transaction status the server reported is checked: a statement that
  * ended the caller's transaction stops the script at once, with an error that says so.
@@ -22,7 +23,12 @@ export type ScriptStop =
   /** PostgreSQL's parser found a statement that ends or starts a transaction: nothing of the piece ran. */
   | 'transaction-control'
   /** The server read several statements where the splitter saw one, and they could not be split safely: it did not run. */
-  | 'unsplittable';
+  | 'unsplittable'
+  /**
+   * The server refused a statement the splitter merged, which aborted the transaction; PostgreSQL's
+   * parser split it, and the next run of the script sends its parts: run the transaction again.
+   */
+  | 'run-again';
 
 export class ScriptStoppedError extends Error {
   constructor(
@@ -47,11 +53,6 @@ export function stoppedOutcome(stop: ScriptStop, stage: 'plan' | 'apply'): strin
     : 'the statements of this file before that line stay committed, and nothing after it ran';
 }
 
-/** How many statements a script ran: for the caller's log lines. */
-export interface ScriptResult {
-  statements: number;
-}
-
 /** A query node-postgres sends with the extended protocol (pg's queryMode option, which its types do not list yet). */
 const extended = (text: string) => ({ text, queryMode: 'extended' }) as pg.QueryConfig;
 
@@ -65,32 +66,47 @@ interface Piece {
 }
 
 /**
+ * Statements the splitter merged, as PostgreSQL's parser split them, by script and by where the
+ * merged statement starts: found when the server refused one (which aborts the transaction), used
+ * when the script runs again. Rare: only scripts that fool the splitter are kept.
+ */
+const parserSplits = new Map<string, Map<number, Piece[]>>();
+
+/**
  * Runs every statement of `sql`, in order, on `client`. Rejects with PostgreSQL's error (its
  * position counted from the script's start), or with a ScriptStoppedError.
  */
-export async function runScript(client: pg.Client, sql: string): Promise<ScriptResult> {
+export async function runScript(client: pg.Client, sql: string): Promise<void> {
   const inTransaction = client.getTransactionStatus() === 'T';
-  let count = 0;
-  const run = async (piece: Piece, splitAgain: boolean): Promise<void> => {
+  const known = parserSplits.get(sql);
+  const run = async (piece: Piece, fromParser: boolean): Promise<void> => {
     try {
       await client.query(extended(piece.text));
     } catch (error) {
-      if (splitAgain && (error as Error).message === MULTIPLE_COMMANDS) {
-        for (const part of await splitByParser(piece)) await run(part, false);
-        return;
+      if (!fromParser && (error as Error).message === MULTIPLE_COMMANDS) {
+        const parts = await splitByParser(piece);
+        parserSplits.set(sql, (known ?? new Map<number, Piece[]>()).set(piece.offset, parts));
+        throw new ScriptStoppedError(
+          "PostgreSQL read this statement as several where the migrator's splitter saw one, and its parser split it: the transaction is run again",
+          'run-again',
+          piece.line,
+        );
       }
       throw positionAfter(error, sql.slice(0, piece.offset));
     }
-    count++;
     // node-postgres keeps the status of the server's last ReadyForQuery and offers it publicly.
     if (inTransaction && client.getTransactionStatus() === 'I') {
       throw new ScriptStoppedError("this statement ended the migrator's transaction", 'ended-transaction', piece.line);
     }
   };
   for (const statement of splitStatements(sql)) {
-    await run({ text: sql.slice(statement.offset, statement.end), offset: statement.offset, line: statement.line }, true);
+    const parts = known?.get(statement.offset);
+    if (parts) {
+      for (const part of parts) await run(part, true);
+    } else {
+      await run({ text: sql.slice(statement.offset, statement.end), offset: statement.offset, line: statement.line }, false);
+    }
   }
-  return { statements: count };
 }
 
 /**

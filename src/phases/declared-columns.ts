@@ -151,7 +151,7 @@ async function computeDeclaredColumns(context: PlanContext, tables: DeclaredTabl
         await runFileThenReset(client, table.file.sql, `${SCRATCH_FIRST_SQL}; RELEASE SAVEPOINT declared_table`);
         declared.push(table);
       } catch (error) {
-        if (error instanceof ScriptStoppedError) {
+        if (error instanceof ScriptStoppedError && error.stop !== 'run-again') {
           throw new MigrationFailedError(
             `tables/${table.file.name}:${error.line}: ${error.message}; ${stoppedOutcome(error.stop, 'plan')}`,
             'legacy',
@@ -162,6 +162,8 @@ async function computeDeclaredColumns(context: PlanContext, tables: DeclaredTabl
         }
         const code = errorCode(error);
         if (signal?.aborted || isConnectionLost(error) || code === LOCK_NOT_AVAILABLE || code === QUERY_CANCELED) throw error;
+        // The planning transaction runs again (pipeline.ts), this time with the statement split.
+        if (error instanceof ScriptStoppedError) throw error;
         await client.query('ROLLBACK TO SAVEPOINT declared_table');
         logger.warn(
           { file: table.file.name, pgCode: code, error: errorMessage(error) },

@@ -63,16 +63,25 @@ export function plannedStep({ phase, kind, file, action, sql, column, table, ver
 /** How messages name a step. */
 const nameOf = (step: Step) => step.label ?? stepLabel(step);
 
+/** A script whose merged statement PostgreSQL's parser has just split (db/script.ts): its transaction runs again. */
+const mustRunAgain = (error: unknown) => error instanceof ScriptStoppedError && error.stop === 'run-again';
+
 /**
  * Runs work; when it gave up at lock_timeout (its transaction rolled back), waits and tries
  * again, up to lockRetries times, so that a migration yields to application traffic instead of
- * queueing it.
+ * queueing it. A script that must run again (a merged statement just split) runs again at once.
  */
 export async function withLockRetries<T>(context: RunContext, fields: Record<string, unknown>, run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await run();
     } catch (error) {
+      if (mustRunAgain(error) && !context.signal?.aborted) {
+        // Not a lock timeout: at once, and not counted. Each time one more merged statement is known split.
+        context.logger.info({ ...fields, line: (error as ScriptStoppedError).line }, (error as Error).message);
+        attempt--;
+        continue;
+      }
       const lockTimedOut = errorCode(error) === LOCK_NOT_AVAILABLE || errorCode((error as Error | undefined)?.cause) === LOCK_NOT_AVAILABLE;
       if (!lockTimedOut || attempt > context.lockRetries || context.signal?.aborted) throw error;
       const retryInMs = Math.min(FIRST_RETRY_DELAY_MS * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS);
@@ -142,6 +151,7 @@ export function stepFailure(error: unknown, context: RunContext, step: Step, sta
     return InterruptedError.from(context.signal, `during ${name}; ${outcomeOf(step, stage, error)}`);
   }
   if (error instanceof MigratorError) return error;
+  if (mustRunAgain(error)) return error as ScriptStoppedError;
   if (error instanceof ScriptStoppedError) {
     const outcome =
       stage === 'apply' && error.stop !== 'ended-transaction' ? outcomeOf(step, stage, error) : stoppedOutcome(error.stop, stage);

@@ -24,7 +24,7 @@ const TRICK_REFUSED =
 
 const canaryRows = (db: TestDatabase) => db.query('SELECT v FROM canary');
 const functionExists = async (db: TestDatabase) =>
-  (await db.query<{ exists: boolean }>(`SELECT to_regprocedure('f(int)') IS NOT NULL AS exists`))[0].exists;
+  (await db.query<{ exists: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'f') AS exists`))[0].exists;
 
 describe('a file that tries to end the transaction the migrator runs it in', () => {
   let db: TestDatabase;
@@ -89,6 +89,25 @@ describe('a file that tries to end the transaction the migrator runs it in', () 
     expect(await canaryRows(db)).toEqual([]);
   });
 
+  test("a merged statement without transaction control: PostgreSQL's parser splits it, the transaction runs again, and up applies it", async () => {
+    const merged = BEGIN_ATOMIC_TRICK.replace('COMMIT; ', '');
+    await db.query('CREATE TABLE versioned_canary (v text)');
+    migrations.write('legacy/001_merged.sql', merged);
+    // The domain atomic comes from the legacy script.
+    migrations.write(
+      'versioned/1_merged.sql',
+      `CREATE FUNCTION g(begin atomic) RETURNS int LANGUAGE sql AS 'select 1';\nINSERT INTO versioned_canary VALUES ('x');\n`,
+    );
+
+    const result = await runMigrator(['up'], { env });
+
+    expect(result.code).toBe(0);
+    expect(await canaryRows(db)).toEqual([{ v: 'x' }]);
+    expect(await db.query('SELECT v FROM versioned_canary')).toEqual([{ v: 'x' }]);
+    expect(await functionExists(db)).toBe(true);
+    expect(await appliedVersions(db)).toEqual([{ id: 1, name: 'merged' }]);
+  });
+
   test('a versioned file with the parameter named begin: refused before anything runs (exit 6)', async () => {
     migrations.write('versioned/1_base.sql', 'CREATE TABLE base (id int);\n');
     migrations.write('versioned/2_trick.sql', BEGIN_PARAMETER_TRICK);
@@ -133,6 +152,23 @@ describe('runScript', () => {
     expect(await canaryRows(db)).toEqual([{ v: 'before' }]);
   });
 
+  test('a statement the splitter merged: the server refuses it, the parser splits it, and the next run sends the parts', async () => {
+    await db.query('CREATE TABLE canary (v text)');
+    const script = `CREATE DOMAIN atomic AS int;\nCREATE FUNCTION f(begin atomic) RETURNS int LANGUAGE sql AS 'select 1';\nINSERT INTO canary VALUES ('x');\n`;
+    const client = await db.connect();
+    try {
+      await client.query('BEGIN');
+      await expect(runScript(client, script)).rejects.toMatchObject({ stop: 'run-again', line: 2 });
+      await client.query('ROLLBACK');
+      await client.query('BEGIN');
+      await runScript(client, script);
+      await client.query('COMMIT');
+    } finally {
+      await client.end();
+    }
+    expect(await canaryRows(db)).toEqual([{ v: 'x' }]);
+  });
+
   test('a statement the server reads as several, which PostgreSQL’s parser cannot split: nothing of it runs', async () => {
     await db.query('CREATE TABLE canary (v text)');
     const client = await db.connect();
@@ -141,7 +177,8 @@ describe('runScript', () => {
       await client.query('BEGIN');
       const run = runScript(client, `SELECT 1;\nSELECT 'x\\''; COMMIT; INSERT INTO canary VALUES ('x'); SELECT '';\n`);
       await expect(run).rejects.toMatchObject({ stop: 'unsplittable', line: 2 });
-      expect(client.getTransactionStatus()).toBe('E');
+      // Still in the transaction, which the refusal aborted.
+      await expect(client.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
     } finally {
       await client.end();
     }
