@@ -2,11 +2,17 @@
  * The database-wide migration lock: a session-level advisory lock held from before the legacy phase
  * until after the versioned phase, so that concurrent runners serialise. PostgreSQL releases it by
  * itself when the session ends, so a killed runner never leaves it behind.
+ *
+ * A runner that finds the lock taken polls for it with short statements outside any transaction and
+ * sleeps between tries on its own side, rather than waiting inside pg_advisory_lock: a statement
+ * that waits holds a snapshot all along, and the holder's CREATE INDEX CONCURRENTLY waits for every
+ * older snapshot to go, so the two would wait for each other until PostgreSQL killed one of them.
  */
 import type pg from 'pg';
-import { LockTimeoutError } from '../errors';
+import { now } from '../clock';
+import { InterruptedError, LockTimeoutError } from '../errors';
 import type { Logger } from '../log';
-import { errorCode } from './client';
+import { sleep } from '../sleep';
 import { MIGRATION_LOCK_KEY } from './lock-key';
 
 const KEY_SQL = `${MIGRATION_LOCK_KEY[0]}, ${MIGRATION_LOCK_KEY[1]}`;
@@ -14,32 +20,45 @@ const KEY_SQL = `${MIGRATION_LOCK_KEY[0]}, ${MIGRATION_LOCK_KEY[1]}`;
 /** A first try at the lock, as an SQL expression: the session's first query asks it along (session.ts). */
 export const TRY_LOCK_SQL = `pg_try_advisory_lock(${KEY_SQL})`;
 
+/** The pause before the second try, growing by POLL_GROWTH after each try up to POLL_MAX_MS. */
+const POLL_FIRST_MS = 50;
+const POLL_GROWTH = 1.5;
+const POLL_MAX_MS = 1000;
+
 export interface LockHolder {
   pid: number;
   applicationName: string;
   clientAddr: string | null;
 }
 
-/** Takes the lock, waiting up to waitMs for a runner that holds it; `tried` is the outcome of a first try already made. */
-export async function acquireMigrationLock(client: pg.Client, waitMs: number, logger: Logger, tried?: boolean): Promise<void> {
-  const locked = tried ?? (await client.query<{ locked: boolean }>(`SELECT ${TRY_LOCK_SQL} AS locked`)).rows[0].locked;
-  if (locked) return;
+export interface LockWaitOptions {
+  /** How long to wait for a runner that holds the lock (0: give up at once). */
+  waitMs: number;
+  logger: Logger;
+  /** Ends the wait at once; the caller turns the abort into its own error. */
+  signal?: AbortSignal;
+  /** The outcome of a first try already made (session.ts), so that a free lock costs no round trip. */
+  tried?: boolean;
+}
+
+/** Takes the lock, waiting up to waitMs for a runner that holds it. */
+export async function acquireMigrationLock(client: pg.Client, options: LockWaitOptions): Promise<void> {
+  const { waitMs, logger, signal } = options;
+  if (options.tried ?? (await tryMigrationLock(client))) return;
 
   const holder = await findLockHolder(client);
   logger.info({ holderPid: holder?.pid, lockWaitMs: waitMs }, 'another migrator holds the lock, waiting for it');
-  if (waitMs > 0) {
-    try {
-      // Both settings are local to this implicit transaction, so the session's own values come back
-      // afterwards; statement_timeout is lifted so that a role default cannot cut the wait short.
-      await client.query(
-        `SELECT set_config('lock_timeout', '${Math.round(waitMs)}ms', true), set_config('statement_timeout', '0', true);
-         SELECT pg_advisory_lock(${KEY_SQL})`,
-      );
+  const deadline = now() + waitMs;
+  let pauseMs = POLL_FIRST_MS;
+  for (let left = waitMs; left > 0; left = deadline - now()) {
+    // Jitter, so that replicas started together do not poll in lockstep.
+    await sleep(Math.min(left, pauseMs * (0.5 + Math.random() / 2)), signal);
+    if (signal?.aborted) throw InterruptedError.from(signal, 'while waiting for the migration lock, so nothing was changed');
+    if (await tryMigrationLock(client)) {
       logger.debug({}, 'acquired migration lock after waiting');
       return;
-    } catch (error) {
-      if (errorCode(error) !== '55P03') throw error;
     }
+    pauseMs = Math.min(POLL_MAX_MS, pauseMs * POLL_GROWTH);
   }
   const current = (await findLockHolder(client)) ?? holder;
   throw new LockTimeoutError(
@@ -50,6 +69,10 @@ export async function acquireMigrationLock(client: pg.Client, waitMs: number, lo
       '; raise MIGRATOR_LOCK_WAIT or stop that session',
     current?.pid,
   );
+}
+
+async function tryMigrationLock(client: pg.Client): Promise<boolean> {
+  return (await client.query<{ locked: boolean }>(`SELECT ${TRY_LOCK_SQL} AS locked`)).rows[0].locked;
 }
 
 export async function releaseMigrationLock(client: pg.Client): Promise<void> {

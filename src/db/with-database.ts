@@ -70,7 +70,7 @@ export async function withDatabase<T>(
     if (!options.writes) return await work({ client, mayChangeSchema: session.mayChangeSchema });
 
     doing = 'waiting for the migration lock, so nothing was changed';
-    await acquireMigrationLock(client, config.lockWaitMs, logger, session.locked);
+    await acquireMigrationLock(client, { waitMs: config.lockWaitMs, logger, signal, tried: session.locked });
     doing = 'holding the migration lock, between steps';
     try {
       const pid = backendPid(client);
