@@ -5,6 +5,7 @@
 import {
   BackupFailedError,
   ConfigError,
+  DatabaseQueryError,
   DatabaseReadOnlyError,
   DatabaseUnavailableError,
   InterruptedError,
@@ -51,7 +52,7 @@ export const EXIT_MEANING: Record<number, string> = {
 export const EXIT_DETAILS: Record<number, string> = {
   [EXIT.success]: 'success, or nothing to do',
   [EXIT.migrationFailed]:
-    'a migration failed (SQL error, `MIGRATOR_LOCK_TIMEOUT` after the last retry, `MIGRATOR_STATEMENT_TIMEOUT`): when found while planning, nothing was changed; when applying, its transaction was rolled back and earlier steps kept (a file without a transaction: the message says what may have stayed); or the database is read-only',
+    "a migration failed (SQL error, `MIGRATOR_LOCK_TIMEOUT` after the last retry, `MIGRATOR_STATEMENT_TIMEOUT`): when found while planning, nothing was changed; when applying, its transaction was rolled back and earlier steps kept (a file without a transaction: the message says what may have stayed); or the database is read-only; or a query of the migrator's own (taking the lock, reading or writing the history) failed with a database error no other code covers: one line with its message and SQLSTATE (`pgCode`), never a stack trace (a deadlock or serialization failure with another session is rolled back by PostgreSQL, and the message says to run again); also any other unexpected error",
   [EXIT.usage]:
     'usage or configuration error: nothing was attempted (also a migrations folder that does not exist or holds no migration file: a wrong path or an empty mount; `import` into a versioned/ that already holds files, or from a folder without migrations)',
   [EXIT.pendingWork]: '`check`: the schema is valid but `up` has work to do',
@@ -73,7 +74,9 @@ export const EXIT_DETAILS: Record<number, string> = {
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError) return EXIT.usage;
-  if (error instanceof MigrationFailedError || error instanceof DatabaseReadOnlyError) return EXIT.migrationFailed;
+  if (error instanceof MigrationFailedError || error instanceof DatabaseReadOnlyError || error instanceof DatabaseQueryError) {
+    return EXIT.migrationFailed;
+  }
   if (error instanceof DatabaseUnavailableError) return EXIT.databaseUnavailable;
   if (error instanceof LockTimeoutError) return EXIT.lockTimeout;
   if (error instanceof ValidationError) return EXIT.validationFailed;

@@ -11,6 +11,7 @@ import { backendPid, errorCode, errorMessage, isConnectionLost, ServerNotAnsweri
 import { connectWithRetry } from './connect';
 import { acquireMigrationLock, releaseMigrationLock } from './lock';
 import { watchLockWaits, type LockWatcher } from './lock-watch';
+import { ownQueryFailure, sqlStateOf } from './query-failure';
 import { prepareSession } from './session';
 import { DatabaseUnavailableError, InterruptedError, MigratorError } from '../errors';
 import type { Logger } from '../log';
@@ -87,6 +88,8 @@ export async function withDatabase<T>(
       const what = error instanceof ServerNotAnsweringError ? error.message : `lost the database connection (${errorMessage(error)})`;
       throw new DatabaseUnavailableError(`${what} while ${doing}`, errorCode(error), { cause: error });
     }
+    const sqlState = sqlStateOf(error);
+    if (!(error instanceof MigratorError) && sqlState) throw ownQueryFailure(error as Error, sqlState, doing);
     throw error;
   } finally {
     signal?.removeEventListener('abort', cancel);
