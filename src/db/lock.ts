@@ -10,8 +10,9 @@
  */
 import type pg from 'pg';
 import { now } from '../clock';
-import { InterruptedError, LockTimeoutError } from '../errors';
+import { InterruptedError, LockTimeoutError, MigrationFailedError } from '../errors';
 import type { Logger } from '../log';
+import type { PhaseName } from '../results';
 import { sleep } from '../sleep';
 import { MIGRATION_LOCK_KEY } from './lock-key';
 
@@ -73,6 +74,42 @@ export async function acquireMigrationLock(client: pg.Client, options: LockWaitO
 
 async function tryMigrationLock(client: pg.Client): Promise<boolean> {
   return (await client.query<{ locked: boolean }>(`SELECT ${TRY_LOCK_SQL} AS locked`)).rows[0].locked;
+}
+
+/** What the lock guard raises: an SQLSTATE of our own, which no PostgreSQL error uses. */
+export const LOCK_RELEASED_SQLSTATE = 'MGL01';
+
+/**
+ * A statement that raises when this session no longer holds the migration lock: a script that ran
+ * pg_advisory_unlock_all() (or pg_advisory_unlock with our key) let other runners in. Run inside a
+ * step's transaction before it commits, so that the step is rolled back instead of recorded.
+ */
+export const MIGRATION_LOCK_GUARD_SQL = `DO $guard$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+                    AND classid = ${MIGRATION_LOCK_KEY[0]} AND objid = ${MIGRATION_LOCK_KEY[1]} AND objsubid = 2) THEN
+    RAISE EXCEPTION 'the migration lock was released' USING ERRCODE = '${LOCK_RELEASED_SQLSTATE}';
+  END IF;
+END $guard$`;
+
+/** Raises (LOCK_RELEASED_SQLSTATE) when the session no longer holds the migration lock; one round trip. */
+export async function ensureMigrationLockHeld(client: pg.Client): Promise<void> {
+  await client.query(MIGRATION_LOCK_GUARD_SQL);
+}
+
+/** The failure of a step during which the migration lock was found released (by the guard). */
+export function lockReleasedFailure(error: unknown, label: string, phase: PhaseName, file: string, withoutTransaction: boolean) {
+  if ((error as { code?: unknown } | undefined)?.code !== LOCK_RELEASED_SQLSTATE) return undefined;
+  return new MigrationFailedError(
+    `${label} released the migration lock (pg_advisory_unlock_all(), or pg_advisory_unlock with the migrator's key), so another runner could run at the same time; ` +
+      (withoutTransaction
+        ? 'it ran without a transaction, so what it did stays, but it was not recorded as applied'
+        : 'its transaction was rolled back') +
+      ': a migration must never release the lock',
+    phase,
+    file,
+    { pgCode: LOCK_RELEASED_SQLSTATE },
+    { cause: error },
+  );
 }
 
 export async function releaseMigrationLock(client: pg.Client): Promise<void> {

@@ -38,8 +38,11 @@ export interface BatchedQueries {
   query(query: Query): Promise<unknown>;
 }
 
-/** `send` runs one query for real; an error from a batch points into the file as when sent alone. */
-export function batchedQueries(send: Send, escapeLiteral: (value: string) => string): BatchedQueries {
+/**
+ * `send` runs one query for real; an error from a batch points into the file as when sent alone.
+ * `guard`: a statement run in the file's transaction right before its history row, in the same query.
+ */
+export function batchedQueries(send: Send, escapeLiteral: (value: string) => string, guard?: string): BatchedQueries {
   let held: Query[] = [];
   const flush = async () => {
     const queries = held;
@@ -68,12 +71,13 @@ export function batchedQueries(send: Send, escapeLiteral: (value: string) => str
           // of it); against its transfer, three more round trips are nothing.
           await send(BEGIN);
           await send(file);
+          if (guard) await send(guard);
           await send(history);
           return send(COMMIT);
         }
         // The newline ends a trailing "--" comment of the file; the ";" a last statement without one.
         try {
-          return await send(`${BEGIN};${file}\n;${history};${COMMIT}`);
+          return await send(`${BEGIN};${file}\n;${guard ? `${guard};` : ''}${history};${COMMIT}`);
         } catch (error) {
           throw positionInFile(error, `${BEGIN};`);
         }

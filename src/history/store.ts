@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { ValidationError } from '../errors';
 import type { AppliedMigration } from '../results';
+import { ensureMigrationLockHeld, MIGRATION_LOCK_GUARD_SQL } from '../db/lock';
 import { batchedQueries, isHistoryInsert } from './batched-queries';
 import { compareWithHistory, type HistoryComparison } from './compare';
 import type { VersionedFile } from './files';
@@ -129,9 +130,13 @@ async function applyThroughLibrary(client: pg.Client, migration: LibraryMigratio
   // message keeps only the text, without PostgreSQL's code and position.
   let databaseError: unknown;
   const send = async (query: string | pg.QueryConfig) => {
-    if (options.beforeRecord && isHistoryInsert(query)) await options.beforeRecord();
+    if (isHistoryInsert(query)) {
+      await options.beforeRecord?.();
+      await ensureMigrationLockHeld(client);
+    }
     return client.query(query);
   };
+  // A file that released the migration lock is refused before its history row, in its transaction.
   const batched = batchedQueries(
     (query) =>
       send(query).catch((error: unknown) => {
@@ -139,6 +144,7 @@ async function applyThroughLibrary(client: pg.Client, migration: LibraryMigratio
         throw error;
       }),
     (value) => client.escapeLiteral(value),
+    MIGRATION_LOCK_GUARD_SQL,
   );
   try {
     await runLibraryMigration(HISTORY_TABLE, batched as Pick<pg.Client, 'query'>, migration);
