@@ -61,6 +61,20 @@ export class DatabaseUnavailableError extends MigratorError {
   }
 }
 
+/**
+ * A query of the migrator's own (the lock, the history, the catalog: not a migration's statement)
+ * failed with a database error that no other outcome covers; the message gives its SQLSTATE.
+ */
+export class DatabaseQueryError extends MigratorError {
+  constructor(
+    message: string,
+    readonly pgCode: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** Another runner held the migration lock for longer than the configured wait. */
 export class LockTimeoutError extends MigratorError {
   constructor(

@@ -5,6 +5,7 @@
 import {
   BackupFailedError,
   ConfigError,
+  DatabaseQueryError,
   DatabaseReadOnlyError,
   DatabaseUnavailableError,
   InterruptedError,
@@ -51,7 +52,7 @@ export const EXIT_MEANING: Record<number, string> = {
 export const EXIT_DETAILS: Record<number, string> = {
   [EXIT.success]: 'success, or nothing to do',
   [EXIT.migrationFailed]:
-    'a migration failed (SQL error, `MIGRATOR_LOCK_TIMEOUT` after the last retry, `MIGRATOR_STATEMENT_TIMEOUT`): when found while planning, nothing was changed; when applying, its transaction was rolled back and earlier steps kept (a file without a transaction: the message says what may have stayed); or the database is read-only',
+    "a migration failed (SQL error, `MIGRATOR_LOCK_TIMEOUT` after the last retry, `MIGRATOR_STATEMENT_TIMEOUT`): when found while planning, nothing was changed; when applying, its transaction was rolled back and earlier steps kept (a file without a transaction: the message says what may have stayed); or the database is read-only; or a query of the migrator's own (taking the lock, reading or writing the history) failed with a database error no other code covers: one line with its message and SQLSTATE (`pgCode`), never a stack trace (a deadlock or serialization failure with another session is rolled back by PostgreSQL, and the message says to run again); also a step that released the migration lock (`pg_advisory_unlock_all()`): found before it commits or is recorded, its transaction rolled back; also any other unexpected error",
   [EXIT.usage]:
     'usage or configuration error: nothing was attempted (also a migrations folder that does not exist or holds no migration file: a wrong path or an empty mount; `import` into a versioned/ that already holds files, or from a folder without migrations)',
   [EXIT.pendingWork]: '`check`: the schema is valid but `up` has work to do',
@@ -59,7 +60,7 @@ export const EXIT_DETAILS: Record<number, string> = {
     "database unreachable within `MIGRATOR_WAIT_TIMEOUT`, refused the login (wrong password, unknown database: no retry), lost during the run, also while waiting for the lock (the running step's transaction is rolled back by the server), or stopped answering: nothing for 10 s on the run's connection and no answer within 10 s on a new one, so given up on at most 21 s after it stopped, whatever the timeouts (the server rolls the running step back once it runs again, unless it was committing at that moment: the message says so; see [A server that stops answering](how-a-run-behaves.md#a-server-that-stops-answering)); `generate --scratch docker`: the scratch container could not be started",
   [EXIT.lockTimeout]: "the migration lock was not obtained within `MIGRATOR_LOCK_WAIT`; the message names the holder's pid",
   [EXIT.validationFailed]:
-    "validation failed: an applied migration edited or removed, duplicate or missing ids, a file that is empty or only comments (a pending one), unreadable, not UTF-8, has a BOM or a NUL byte, a folder that cannot be read, a file that begins or ends its own transaction, a statement that refuses a transaction where it would run in one or next to others, a foreign `migrations` table, a database ahead of the files with `MIGRATOR_ON_AHEAD=fail`; files copied in from golang-migrate, dbmate, Flyway or Alembic (the message names the `import` to run); `import`: a file of the other tool's folder it cannot convert; `baseline --from`: the other tool's history table is missing, records a failed (dirty) run, names a version no file has, or skips a file before its last one (nothing written); `lint` found problems; `generate --check`: the declared tables and the versioned history disagree",
+    "validation failed: an applied migration edited or removed, duplicate or missing ids, a file that is empty or only comments (a pending one), unreadable, not UTF-8, has a BOM or a NUL byte, a folder that cannot be read, a file that begins or ends its own transaction, a script that released the migration lock while it was dry-run (planning: nothing changed), a statement that refuses a transaction where it would run in one or next to others, a foreign `migrations` table, a database ahead of the files with `MIGRATOR_ON_AHEAD=fail`; files copied in from golang-migrate, dbmate, Flyway or Alembic (the message names the `import` to run); `import`: a file of the other tool's folder it cannot convert; `baseline --from`: the other tool's history table is missing, records a failed (dirty) run, names a version no file has, or skips a file before its last one (nothing written); `lint` found problems; `generate --check`: the declared tables and the versioned history disagree",
   [EXIT.backupFailed]: '`MIGRATOR_BACKUP_COMMAND` failed: nothing was changed',
   [EXIT.schemasDiffer]:
     '`converge`: a database from an earlier release ended at a different schema than a fresh install, or a second `up` changed something',
@@ -73,7 +74,9 @@ export const EXIT_DETAILS: Record<number, string> = {
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof ConfigError) return EXIT.usage;
-  if (error instanceof MigrationFailedError || error instanceof DatabaseReadOnlyError) return EXIT.migrationFailed;
+  if (error instanceof MigrationFailedError || error instanceof DatabaseReadOnlyError || error instanceof DatabaseQueryError) {
+    return EXIT.migrationFailed;
+  }
   if (error instanceof DatabaseUnavailableError) return EXIT.databaseUnavailable;
   if (error instanceof LockTimeoutError) return EXIT.lockTimeout;
   if (error instanceof ValidationError) return EXIT.validationFailed;

@@ -5,6 +5,7 @@
  */
 import { isatty } from 'node:tty';
 import { colorAllowed, loadConfig, publicTextOf, secretsIn, secretsOf, terminationLog, type Env } from '../config';
+import { sqlStateOf } from '../db/query-failure';
 import { useNodeCryptoForScram } from '../db/scram-crypto';
 import { MigratorError, MigrationFailedError } from '../errors';
 import { createMigrator } from '../create-migrator';
@@ -103,7 +104,7 @@ async function main(): Promise<number> {
     // also those a command finds later: stdout never holds anything but a result.
     if (!loggerTo) ({ logger, redact } = early(secretsIn(env, cwd)));
     else if (exitCode === EXIT.usage && !resultsOnStdout) logger = loggerTo(STDERR);
-    const message = error instanceof Error ? error.message : String(error);
+    const message = failureMessage(error);
     if (exitCode !== EXIT.pendingWork) {
       writeTerminationMessage(terminationLog(env), commandName, exitCode, redact(message));
     }
@@ -158,13 +159,22 @@ function stopOnSignals(logger: Logger): AbortSignal {
   return controller.signal;
 }
 
+/** An error of ours says what happened; any other is unexpected, with PostgreSQL's SQLSTATE when it has one. */
+function failureMessage(error: unknown): string {
+  if (error instanceof MigratorError) return error.message;
+  const sqlState = sqlStateOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return sqlState ? `unexpected database error: ${message} (SQLSTATE ${sqlState})` : `unexpected error: ${message}`;
+}
+
 function errorFields(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return {};
   const fields: Record<string, unknown> = { errorType: error.name };
   if (error instanceof MigrationFailedError) {
     Object.assign(fields, { phase: error.phase, file: error.file, ...error.failure });
   } else if (!(error instanceof MigratorError)) {
-    fields.stack = error.stack;
+    const sqlState = sqlStateOf(error);
+    if (sqlState) fields.pgCode = sqlState;
   }
   for (const key of ['variable', 'pgCode', 'holderPid', 'signal'] as const) {
     const value = (error as unknown as Record<string, unknown>)[key];

@@ -4,7 +4,10 @@
  * rejects with a MigratorError carrying what was applied before the failure and the step that failed.
  */
 import { now } from '../clock';
-import { MigratorError } from '../errors';
+import type pg from 'pg';
+import { ensureMigrationLockHeld, LOCK_RELEASED_SQLSTATE } from '../db/lock';
+import { sqlStateOf } from '../db/query-failure';
+import { MigratorError, ValidationError } from '../errors';
 import { withFields, type Logger } from '../log';
 import { stuckBehindPostDeploy, type MigrationReport, type PartialReport, type PhaseName, type PlannedStep } from '../results';
 import { applyRun, describePlan, emptyReport, pendingByPhase, planRun, PHASES, readState, refuseOrWarnAhead } from '../run/pipeline';
@@ -37,6 +40,7 @@ export async function up(migrator: MigratorContext, options: UpOptions = {}): Pr
       }
       const phases = PHASES.filter((phase) => options.phases?.includes(phase.name) ?? true);
       const plan = await planRun(context, state, { phases, postDeploy: options.postDeploy });
+      if (plan.steps.length > 0) await refuseLockReleasedWhilePlanning(client);
       const described = describePlan(plan, state);
       emit({ type: 'planned', steps: described.steps, pending: pendingByPhase(plan) });
       if (plan.steps.length > 0 && config.backupCommand) await runBackup(config.backupCommand, config.connection, logger);
@@ -48,6 +52,21 @@ export async function up(migrator: MigratorContext, options: UpOptions = {}): Pr
   } catch (error) {
     if (error instanceof MigratorError) error.report = { ...report, durationMs: Math.round(now() - started) };
     throw error;
+  }
+}
+
+/**
+ * A script dry-run while planning may have released the migration lock (advisory locks outlive the
+ * rolled-back planning transaction): found before any step runs, with nothing changed.
+ */
+async function refuseLockReleasedWhilePlanning(client: pg.Client): Promise<void> {
+  try {
+    await ensureMigrationLockHeld(client);
+  } catch (error) {
+    if (sqlStateOf(error) !== LOCK_RELEASED_SQLSTATE) throw error;
+    throw new ValidationError(
+      "a script dry-run while planning released the migration lock (pg_advisory_unlock_all(), or pg_advisory_unlock with the migrator's key), so nothing was changed: a migration must never release the lock",
+    );
   }
 }
 

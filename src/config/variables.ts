@@ -102,7 +102,7 @@ export const VARIABLES: readonly Variable[] = [
     names: ['MIGRATOR_LOCK_WAIT'],
     default: '`300`',
     meaning:
-      "seconds to wait for another runner's lock before exit 5 (counted by the server, as the wait's `lock_timeout`; a server that stops answering meanwhile ends the wait with exit 4 about 20 s later, see [A server that stops answering](how-a-run-behaves.md#a-server-that-stops-answering))",
+      "seconds to wait for another runner's lock before exit 5 (tried again every second at most, with short statements that hold no snapshot between tries; a server that stops answering meanwhile ends the wait with exit 4 about 20 s later, see [A server that stops answering](how-a-run-behaves.md#a-server-that-stops-answering))",
   },
   {
     names: ['MIGRATOR_LOCK_TIMEOUT'],

@@ -2,11 +2,18 @@
  * The database-wide migration lock: a session-level advisory lock held from before the legacy phase
  * until after the versioned phase, so that concurrent runners serialise. PostgreSQL releases it by
  * itself when the session ends, so a killed runner never leaves it behind.
+ *
+ * A runner that finds the lock taken polls for it with short statements outside any transaction and
+ * sleeps between tries on its own side, rather than waiting inside pg_advisory_lock: a statement
+ * that waits holds a snapshot all along, and the holder's CREATE INDEX CONCURRENTLY waits for every
+ * older snapshot to go, so the two would wait for each other until PostgreSQL killed one of them.
  */
 import type pg from 'pg';
-import { LockTimeoutError } from '../errors';
+import { now } from '../clock';
+import { InterruptedError, LockTimeoutError, MigrationFailedError } from '../errors';
 import type { Logger } from '../log';
-import { errorCode } from './client';
+import type { PhaseName } from '../results';
+import { sleep } from '../sleep';
 import { MIGRATION_LOCK_KEY } from './lock-key';
 
 const KEY_SQL = `${MIGRATION_LOCK_KEY[0]}, ${MIGRATION_LOCK_KEY[1]}`;
@@ -14,32 +21,45 @@ const KEY_SQL = `${MIGRATION_LOCK_KEY[0]}, ${MIGRATION_LOCK_KEY[1]}`;
 /** A first try at the lock, as an SQL expression: the session's first query asks it along (session.ts). */
 export const TRY_LOCK_SQL = `pg_try_advisory_lock(${KEY_SQL})`;
 
+/** The pause before the second try, growing by POLL_GROWTH after each try up to POLL_MAX_MS. */
+const POLL_FIRST_MS = 50;
+const POLL_GROWTH = 1.5;
+const POLL_MAX_MS = 1000;
+
 export interface LockHolder {
   pid: number;
   applicationName: string;
   clientAddr: string | null;
 }
 
-/** Takes the lock, waiting up to waitMs for a runner that holds it; `tried` is the outcome of a first try already made. */
-export async function acquireMigrationLock(client: pg.Client, waitMs: number, logger: Logger, tried?: boolean): Promise<void> {
-  const locked = tried ?? (await client.query<{ locked: boolean }>(`SELECT ${TRY_LOCK_SQL} AS locked`)).rows[0].locked;
-  if (locked) return;
+export interface LockWaitOptions {
+  /** How long to wait for a runner that holds the lock (0: give up at once). */
+  waitMs: number;
+  logger: Logger;
+  /** Ends the wait at once; the caller turns the abort into its own error. */
+  signal?: AbortSignal;
+  /** The outcome of a first try already made (session.ts), so that a free lock costs no round trip. */
+  tried?: boolean;
+}
+
+/** Takes the lock, waiting up to waitMs for a runner that holds it. */
+export async function acquireMigrationLock(client: pg.Client, options: LockWaitOptions): Promise<void> {
+  const { waitMs, logger, signal } = options;
+  if (options.tried ?? (await tryMigrationLock(client))) return;
 
   const holder = await findLockHolder(client);
   logger.info({ holderPid: holder?.pid, lockWaitMs: waitMs }, 'another migrator holds the lock, waiting for it');
-  if (waitMs > 0) {
-    try {
-      // Both settings are local to this implicit transaction, so the session's own values come back
-      // afterwards; statement_timeout is lifted so that a role default cannot cut the wait short.
-      await client.query(
-        `SELECT set_config('lock_timeout', '${Math.round(waitMs)}ms', true), set_config('statement_timeout', '0', true);
-         SELECT pg_advisory_lock(${KEY_SQL})`,
-      );
+  const deadline = now() + waitMs;
+  let pauseMs = POLL_FIRST_MS;
+  for (let left = waitMs; left > 0; left = deadline - now()) {
+    // Jitter, so that replicas started together do not poll in lockstep.
+    await sleep(Math.min(left, pauseMs * (0.5 + Math.random() / 2)), signal);
+    if (signal?.aborted) throw InterruptedError.from(signal, 'while waiting for the migration lock, so nothing was changed');
+    if (await tryMigrationLock(client)) {
       logger.debug({}, 'acquired migration lock after waiting');
       return;
-    } catch (error) {
-      if (errorCode(error) !== '55P03') throw error;
     }
+    pauseMs = Math.min(POLL_MAX_MS, pauseMs * POLL_GROWTH);
   }
   const current = (await findLockHolder(client)) ?? holder;
   throw new LockTimeoutError(
@@ -49,6 +69,46 @@ export async function acquireMigrationLock(client: pg.Client, waitMs: number, lo
         : '') +
       '; raise MIGRATOR_LOCK_WAIT or stop that session',
     current?.pid,
+  );
+}
+
+async function tryMigrationLock(client: pg.Client): Promise<boolean> {
+  return (await client.query<{ locked: boolean }>(`SELECT ${TRY_LOCK_SQL} AS locked`)).rows[0].locked;
+}
+
+/** What the lock guard raises: an SQLSTATE of our own, which no PostgreSQL error uses. */
+export const LOCK_RELEASED_SQLSTATE = 'MGL01';
+
+/**
+ * A statement that raises when this session no longer holds the migration lock: a script that ran
+ * pg_advisory_unlock_all() (or pg_advisory_unlock with our key) let other runners in. Run inside a
+ * step's transaction before it commits, so that the step is rolled back instead of recorded.
+ */
+export const MIGRATION_LOCK_GUARD_SQL = `DO $guard$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+                    AND classid = ${MIGRATION_LOCK_KEY[0]} AND objid = ${MIGRATION_LOCK_KEY[1]} AND objsubid = 2) THEN
+    RAISE EXCEPTION 'the migration lock was released' USING ERRCODE = '${LOCK_RELEASED_SQLSTATE}';
+  END IF;
+END $guard$`;
+
+/** Raises (LOCK_RELEASED_SQLSTATE) when the session no longer holds the migration lock; one round trip. */
+export async function ensureMigrationLockHeld(client: pg.Client): Promise<void> {
+  await client.query(MIGRATION_LOCK_GUARD_SQL);
+}
+
+/** The failure of a step during which the migration lock was found released (by the guard). */
+export function lockReleasedFailure(error: unknown, label: string, phase: PhaseName, file: string, withoutTransaction: boolean) {
+  if ((error as { code?: unknown } | undefined)?.code !== LOCK_RELEASED_SQLSTATE) return undefined;
+  return new MigrationFailedError(
+    `${label} released the migration lock (pg_advisory_unlock_all(), or pg_advisory_unlock with the migrator's key), so another runner could run at the same time; ` +
+      (withoutTransaction
+        ? 'it ran without a transaction, so what it did stays, but it was not recorded as applied'
+        : 'its transaction was rolled back') +
+      ': a migration must never release the lock',
+    phase,
+    file,
+    { pgCode: LOCK_RELEASED_SQLSTATE },
+    { cause: error },
   );
 }
 

@@ -11,6 +11,7 @@ import { backendPid, errorCode, errorMessage, isConnectionLost, ServerNotAnsweri
 import { connectWithRetry } from './connect';
 import { acquireMigrationLock, releaseMigrationLock } from './lock';
 import { watchLockWaits, type LockWatcher } from './lock-watch';
+import { ownQueryFailure, sqlStateOf } from './query-failure';
 import { prepareSession } from './session';
 import { DatabaseUnavailableError, InterruptedError, MigratorError } from '../errors';
 import type { Logger } from '../log';
@@ -70,7 +71,7 @@ export async function withDatabase<T>(
     if (!options.writes) return await work({ client, mayChangeSchema: session.mayChangeSchema });
 
     doing = 'waiting for the migration lock, so nothing was changed';
-    await acquireMigrationLock(client, config.lockWaitMs, logger, session.locked);
+    await acquireMigrationLock(client, { waitMs: config.lockWaitMs, logger, signal, tried: session.locked });
     doing = 'holding the migration lock, between steps';
     try {
       const pid = backendPid(client);
@@ -87,6 +88,8 @@ export async function withDatabase<T>(
       const what = error instanceof ServerNotAnsweringError ? error.message : `lost the database connection (${errorMessage(error)})`;
       throw new DatabaseUnavailableError(`${what} while ${doing}`, errorCode(error), { cause: error });
     }
+    const sqlState = sqlStateOf(error);
+    if (!(error instanceof MigratorError) && sqlState) throw ownQueryFailure(error as Error, sqlState, doing);
     throw error;
   } finally {
     signal?.removeEventListener('abort', cancel);

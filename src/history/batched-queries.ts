@@ -40,9 +40,11 @@ export interface BatchedOptions {
   escapeLiteral(value: string): string;
   /** SQL sent before the held history INSERT (in the same query): the session's own state back. */
   sessionReset: string;
+  /** A statement run in the file's transaction right before its history row, in the same query. */
+  guard?: string;
 }
 
-export function batchedQueries({ send, runFile, escapeLiteral, sessionReset }: BatchedOptions): BatchedQueries {
+export function batchedQueries({ send, runFile, escapeLiteral, sessionReset, guard }: BatchedOptions): BatchedQueries {
   /** Where the library is in the sequence of a file it runs in its transaction. */
   let stage: 'outside' | 'begun' | 'file run' = 'outside';
   let held: pg.QueryConfig | undefined;
@@ -68,7 +70,7 @@ export function batchedQueries({ send, runFile, escapeLiteral, sessionReset }: B
       if (query === COMMIT && insert) {
         const values = insert.values!.map((value) => escapeLiteral(String(value)));
         const history = insert.text.replace(/\$(\d)/g, (_, n: string) => values[Number(n) - 1]);
-        return send(`${sessionReset};${history};${COMMIT}`);
+        return send(`${sessionReset};${guard ? `${guard};` : ''}${history};${COMMIT}`);
       }
       // A ROLLBACK after a failure: the held INSERT is dropped, never sent.
       if (insert && query !== 'ROLLBACK') await send(insert);

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { MIGRATION_LOCK_GUARD_SQL } from '../db/lock';
 import { runScript } from '../db/script';
 import { sessionResetSql } from '../db/session';
 import { ValidationError } from '../errors';
@@ -143,7 +144,8 @@ async function applyThroughLibrary(client: pg.Client, migration: LibraryMigratio
     // A file without a transaction ran alone: the session's own state back before its row is written.
     if (isHistoryInsert(query)) {
       await options.beforeRecord?.();
-      await client.query(sessionReset);
+      // And refused when it released the migration lock, before its row is written.
+      await client.query(`${sessionReset};${MIGRATION_LOCK_GUARD_SQL}`);
     }
     return client.query(query);
   };
@@ -152,6 +154,8 @@ async function applyThroughLibrary(client: pg.Client, migration: LibraryMigratio
     runFile: (sql) => remember(runScript(client, sql)),
     escapeLiteral: (value) => client.escapeLiteral(value),
     sessionReset,
+    // A file that released the migration lock is refused before its history row, in its transaction.
+    guard: MIGRATION_LOCK_GUARD_SQL,
   });
   try {
     await runLibraryMigration(HISTORY_TABLE, batched as Pick<pg.Client, 'query'>, migration);

@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import { now } from '../clock';
 import { errorCode, errorMessage, isConnectionLost, ServerNotAnsweringError } from '../db/client';
+import { ensureMigrationLockHeld, lockReleasedFailure } from '../db/lock';
 import { describeLockWait, type LockWatcher } from '../db/lock-watch';
 import { describeSqlFailure, formatLocation, positionInFile } from '../db/sql-error';
 import { runFileThenReset, ScriptStoppedError, stoppedOutcome } from '../db/script';
@@ -163,6 +164,8 @@ export function stepFailure(error: unknown, context: RunContext, step: Step, sta
       { cause: error },
     );
   }
+  const released = lockReleasedFailure(error, name, step.phase, step.file, step.transaction === 'none');
+  if (released) return released;
   if (error instanceof ServerNotAnsweringError) {
     return new DatabaseUnavailableError(
       `${error.message} while ${stage === 'plan' ? 'planning' : 'running'} ${name}; ${unansweredOutcome(step, stage)}`,
@@ -270,7 +273,12 @@ export async function applyStep(context: RunContext, step: Step, position: Posit
   const started = now();
   try {
     await withLockRetries(context, { phase: step.phase, file: step.file }, () =>
-      step.transaction === 'runner' ? inTransaction(context.client, work) : work(),
+      step.transaction === 'runner'
+        ? inTransaction(context.client, async () => {
+            await work();
+            await ensureMigrationLockHeld(context.client);
+          })
+        : work(),
     );
   } catch (error) {
     const advice =

@@ -2,6 +2,7 @@
  * The migration lock and stopping: a runner waits for another's lock only as long as allowed, and
  * SIGTERM/SIGINT roll the running migration back and release the lock.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { MIGRATION_LOCK_KEY } from '../../src/db/lock-key';
 import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
@@ -49,12 +50,39 @@ describe('the migration lock', () => {
     const run = startMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: BASIC, MIGRATOR_LOCK_WAIT: '60' } });
     await waitForLine(run.child, (line) => line.msg === 'another migrator holds the lock, waiting for it');
     expect(await tableNames(db)).toEqual([]);
+    // It waits between short tries, not inside a statement that waits for the lock (and holds a
+    // snapshot, which a CREATE INDEX CONCURRENTLY of the holder would wait for: a deadlock).
+    const waits = [];
+    for (let look = 0; look < 20; look++) {
+      const { rows } = await holder.query(`SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'`);
+      waits.push(...rows);
+      await sleep(50);
+    }
+    expect(waits).toEqual([]);
 
     await holder.query('SELECT pg_advisory_unlock($1, $2)', [...MIGRATION_LOCK_KEY]);
     const result = await run.done;
 
     expect(result.code).toBe(0);
     expect(await appliedVersions(db)).toHaveLength(2);
+  });
+
+  test('SIGTERM ends the wait for the lock at once: exit 143, nothing changed', async () => {
+    holder = await db.connect();
+    await holder.query('SELECT pg_advisory_lock($1, $2)', [...MIGRATION_LOCK_KEY]);
+    const run = startMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: BASIC, MIGRATOR_LOCK_WAIT: '600' } });
+    await waitForLine(run.child, (line) => line.msg === 'another migrator holds the lock, waiting for it');
+
+    run.child.kill('SIGTERM');
+    const result = await run.done;
+
+    expect(result.code).toBe(143);
+    expect(summaryLine(result)).toMatchObject({
+      exitCode: 143,
+      msg: 'interrupted by SIGTERM: while waiting for the migration lock, so nothing was changed',
+    });
+    expect(result.durationMs).toBeLessThan(30_000);
+    expect(await tableNames(db)).toEqual([]);
   });
 
   test('the lock is released after a run, also after a failed one', async () => {
