@@ -193,7 +193,7 @@ export function passwordsIn(env: Env, cwd: string): Array<string | undefined> {
   return [
     attempt(() => {
       const url = exclusive(env, 'DATABASE_URL', 'DATABASE_URL_FILE', cwd);
-      return url === undefined ? undefined : urlParts(url).password;
+      return url === undefined ? undefined : urlParts(withEncodedCredentials(url)).password;
     }),
     attempt(() => exclusive(env, 'PGPASSWORD', 'PGPASSWORD_FILE', cwd)),
     attempt(() => connectionFromEnv(env, cwd).password),
@@ -207,7 +207,8 @@ function refuseNotImplemented(env: Env): void {
   }
 }
 
-function settingsFromUrl(raw: string): Settings {
+function settingsFromUrl(given: string): Settings {
+  const raw = withEncodedCredentials(given);
   const parts = urlParts(raw);
   const settings: Settings = {};
   for (const [name, text] of queryParameters(raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : '')) {
@@ -227,9 +228,47 @@ function settingsFromUrl(raw: string): Settings {
 /** Never echoes the value: it normally holds a password. */
 const invalidUrl = () => new ConfigError(`DATABASE_URL must be a URL like ${DATABASE_URL_EXAMPLE}`, 'DATABASE_URL');
 
+/** Never echoes any part of the URL: a password that is not percent-encoded spills into the rest. */
+const unencodedUrl = () =>
+  new ConfigError(
+    'DATABASE_URL has an @ after its user:password@ part, so where its password ends is not certain: percent-encode ' +
+      'the password (/ as %2F, @ as %40, % as %25; ? as %3F and # as %23 are advised too), and @ in parameter values as %40',
+    'DATABASE_URL',
+  );
+
+const SCHEME = /^postgres(ql)?:\/\//i;
+
+/**
+ * The URL with its user:password@ part read as libpq reads it and percent-encoded again for the
+ * parser: the credentials run up to the first @ before any /, so a password holding ? or # is
+ * still the password (a URL parser would take the rest for a query or a fragment, and print it
+ * in errors). Any later @ means a password with / or @ in it, which no reading can find for sure:
+ * refused, echoing nothing.
+ */
+function withEncodedCredentials(raw: string): string {
+  const scheme = SCHEME.exec(raw)?.[0];
+  if (scheme === undefined) throw invalidUrl();
+  const rest = raw.slice(scheme.length);
+  const end = rest.search(/[@/]/);
+  const credentials = end !== -1 && rest[end] === '@' ? rest.slice(0, end) : undefined;
+  const after = credentials === undefined ? rest : rest.slice(end + 1);
+  if (after.includes('@')) throw unencodedUrl();
+  if (credentials === undefined) return raw;
+  const colon = credentials.indexOf(':');
+  const encoded = (part: string) => {
+    try {
+      return encodeURIComponent(decodeURIComponent(part));
+    } catch {
+      throw invalidUrl();
+    }
+  };
+  const user = encoded(colon === -1 ? credentials : credentials.slice(0, colon));
+  return `${scheme}${user}${colon === -1 ? '' : `:${encoded(credentials.slice(colon + 1))}`}@${after}`;
+}
+
 /** What the URL gives before its query: host, port, user, password, database. */
 function urlParts(raw: string): Settings {
-  if (!/^postgres(ql)?:\/\//i.test(raw)) throw invalidUrl();
+  if (!SCHEME.test(raw)) throw invalidUrl();
   let parts: ReturnType<typeof parse>;
   try {
     // Only the part before the query goes to the parser: it would read certificate files itself,

@@ -2,7 +2,7 @@
  * DATABASE_URL and the PG* variables, through the CLI against a real server: each setting libpq
  * honours is either honoured the same way or refused with exit 2 naming it, never ignored.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,6 +78,48 @@ describe('connection settings', () => {
       const summary = summaryLine(result);
       expect(summary.msg).toMatch(message);
       expect(summary.variable).toBe(Object.keys(settings)[0]);
+    });
+  });
+
+  describe('a password that is not percent-encoded in DATABASE_URL', () => {
+    const everything = (result: { stdout: string; stderr: string }, terminationLog: string) =>
+      `${result.stdout}${result.stderr}${readFileSync(terminationLog, 'utf8')}`;
+
+    test('with ? and #, it is read as libpq reads it (up to the first @ before any /): connected, never printed', async () => {
+      const role = `url_${db.name}`;
+      const password = 'zq7?secretpart#tailpiece';
+      await db.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'; GRANT ALL ON SCHEMA public TO ${role}`);
+      migrations.write('versioned/1_fail.sql', 'SELECT 1/0;\n');
+      const terminationLog = path.join(home, 'termination-log');
+
+      const result = await run({
+        DATABASE_URL: `postgres://${role}:${password}@${db.host}:${db.port}/${db.name}`,
+        MIGRATOR_TERMINATION_LOG: terminationLog,
+        LOG_LEVEL: 'trace',
+      });
+
+      expect(result.code).toBe(1);
+      expect(summaryLine(result).msg).toMatch(/division by zero/);
+      expect(result.lines.some((line) => line.msg === 'connected to database')).toBe(true);
+      for (const part of ['zq7', 'secretpart', 'tailpiece']) expect(everything(result, terminationLog)).not.toContain(part);
+    });
+
+    test.each([
+      ['a /', 'postgres://app:zq7/sekrit@HOST/DB'],
+      ['a / and a ?', 'postgres://app:zq7/sekrit?xyzzy@HOST/DB'],
+      ['an @', 'postgres://app:zq7@sekrit@HOST/DB'],
+      ['a ? and an @', 'postgres://app:zq7?sekrit@xyzzy@HOST/DB'],
+    ])('with %s, it is refused with exit 2, echoing no part of it', async (_label, url) => {
+      const terminationLog = path.join(home, 'termination-log');
+
+      const result = await run({
+        DATABASE_URL: url.replace('HOST', db.host).replace('DB', db.name),
+        MIGRATOR_TERMINATION_LOG: terminationLog,
+      });
+
+      expect(result.code).toBe(2);
+      expect(summaryLine(result).msg).toMatch(/^DATABASE_URL has an @ after its user:password@ part.*percent-encode the password/);
+      for (const part of ['zq7', 'sekrit', 'xyzzy']) expect(everything(result, terminationLog)).not.toContain(part);
     });
   });
 
