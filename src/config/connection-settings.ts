@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type * as Tls from 'node:tls';
 import { parse } from 'pg-connection-string';
-import { didYouMean } from './did-you-mean';
+import { closestName, didYouMean } from './did-you-mean';
 import { exclusive, readSettingFile, value, type Env } from './env-value';
 import { ConfigError } from '../errors';
 import { passwordFromFile } from './pgpass';
@@ -127,6 +127,19 @@ const NOT_IMPLEMENTED: ReadonlyArray<[parameters: string[], variables: string[],
   ],
 ];
 
+/**
+ * libpq variables that change nothing about how the migrator connects (where libpq finds service
+ * files and its message translations), and ours: accepted as they are.
+ */
+const HARMLESS_VARIABLES = ['PGSYSCONFDIR', 'PGLOCALEDIR', 'PGPASSWORD_FILE'];
+
+/** Every PG* name the migrator knows: a name a typo away from one of these is taken for a misspelling. */
+const KNOWN_VARIABLES: readonly string[] = [
+  ...Object.values(LIBPQ_VARIABLES),
+  ...NOT_IMPLEMENTED.flatMap(([, variables]) => variables),
+  ...HARMLESS_VARIABLES,
+];
+
 /** PostgreSQL and node timers count milliseconds in a 32-bit signed integer. */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -134,6 +147,7 @@ type Settings = Partial<Record<Parameter, string>>;
 
 export function connectionFromEnv(env: Env, cwd: string): ConnectionSettings {
   refuseNotImplemented(env);
+  refuseLookalikes(env);
   const databaseUrl = exclusive(env, 'DATABASE_URL', 'DATABASE_URL_FILE', cwd);
   const url: Settings = databaseUrl === undefined ? {} : settingsFromUrl(databaseUrl);
   const setting = (parameter: Parameter) => url[parameter] ?? value(env, LIBPQ_VARIABLES[parameter]);
@@ -204,6 +218,25 @@ function refuseNotImplemented(env: Env): void {
   for (const [, variables, advice] of NOT_IMPLEMENTED) {
     const set = variables.find((variable) => value(env, variable) !== undefined);
     if (set !== undefined) throw new ConfigError(`${set} is not supported: ${advice}`, set);
+  }
+}
+
+/**
+ * PGSSLMOD=require would otherwise be ignored, and the connection would be plain text. Other tools
+ * set PG* variables of their own (the postgres image's PGDATA, PG_MAJOR, PG_VERSION; pg_upgrade's
+ * PGPORTOLD), so only names a typo away from a known one (closestName's distance), and any
+ * unknown PGSSL* name, are refused.
+ */
+function refuseLookalikes(env: Env): void {
+  const lookalike = Object.keys(env)
+    .filter((name) => name.startsWith('PG') && !KNOWN_VARIABLES.includes(name) && value(env, name) !== undefined)
+    .sort()
+    .find((name) => name.startsWith('PGSSL') || closestName(name, KNOWN_VARIABLES) !== undefined);
+  if (lookalike !== undefined) {
+    throw new ConfigError(
+      `${lookalike} is not a libpq variable the migrator reads${didYouMean(lookalike, KNOWN_VARIABLES)}: a misspelled setting is refused rather than ignored`,
+      lookalike,
+    );
   }
 }
 

@@ -49,6 +49,13 @@ describe('connection settings', () => {
       ['PGSERVICE', { PGSERVICE: 'prod' }, /^PGSERVICE is not supported: connection service files/],
       ['PGTZ', { PGTZ: 'UTC' }, /^PGTZ is not supported: set server settings with PGOPTIONS instead/],
       ['an unknown PGSSLMODE', { PGSSLMODE: 'no-verify' }, /^PGSSLMODE must be one of/],
+      [
+        'a misspelled PGSSLMODE',
+        { PGSSLMOD: 'require' },
+        /^PGSSLMOD is not a libpq variable the migrator reads \(did you mean PGSSLMODE\?\): a misspelled setting is refused/,
+      ],
+      ['a PGSSL* variable libpq does not have', { PGSSLVERIFY: '1' }, /^PGSSLVERIFY is not a libpq variable the migrator reads: /],
+      ['a misspelled PGHOST', { PG_HOST: 'elsewhere' }, /^PG_HOST is not a libpq variable the migrator reads \(did you mean PGHOST\?\)/],
       ['two hosts', { DATABASE_URL: '?host=a,b' }, /^DATABASE_URL: host lists several hosts: the migrator connects to one$/],
       [
         'a misspelled MIGRATOR_ variable',
@@ -79,6 +86,21 @@ describe('connection settings', () => {
       expect(summary.msg).toMatch(message);
       expect(summary.variable).toBe(Object.keys(settings)[0]);
     });
+  });
+
+  test("PG* variables other tools set (the postgres image's, pg_upgrade's) and libpq's harmless ones are accepted", async () => {
+    const result = await run({
+      PGDATA: '/var/lib/postgresql/data',
+      PG_MAJOR: '17',
+      PG_VERSION: '17.6-1.pgdg12+1',
+      PGPORTOLD: '5433',
+      PGDATANEW: '/var/lib/postgresql/18/data',
+      PGCTLTIMEOUT: '60',
+      PGSYSCONFDIR: '/etc/postgresql-common',
+      PGLOCALEDIR: '/usr/share/locale',
+    });
+
+    expect(result.code).toBe(0);
   });
 
   describe('a password that is not percent-encoded in DATABASE_URL', () => {
