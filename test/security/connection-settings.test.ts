@@ -225,6 +225,28 @@ describe('connection settings', () => {
       expect(result.stdout).not.toContain(db.password);
     });
 
+    test('escapes and wildcards as libpq reads them: \\: and \\\\ in any field, * only unescaped', async () => {
+      const role = `pass_${db.name}`;
+      const password = 'a:b\\c:d';
+      await db.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'; GRANT ALL ON SCHEMA public TO ${role}`);
+      const file = path.join(home, 'pgpass');
+      const escaped = (text: string) => text.replace(/([:\\])/g, '\\$1');
+      writeFileSync(
+        file,
+        [
+          // A literal \* is not a wildcard; a user field with an escaped : is one field.
+          `\\*:*:*:*:wrong-1`,
+          `*:*:*:${role}\\:x:wrong-2`,
+          `*:${db.port}:${db.name}:${escaped(role)}:${escaped(password)}:ignored after the next colon`,
+        ].join('\n'),
+        { mode: 0o600 },
+      );
+
+      const result = await run({ DATABASE_URL: urlWithoutPassword().replace(`//${db.user}@`, `//${role}@`), PGPASSFILE: file }, ['status']);
+
+      expect(result.code).toBe(0);
+    });
+
     test('the passfile parameter, and ~/.pgpass by default', async () => {
       mkdirSync(path.join(home, 'elsewhere'));
       writeFileSync(path.join(home, 'elsewhere', 'pgpass'), entry(), { mode: 0o600 });
