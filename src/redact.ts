@@ -7,7 +7,19 @@
 export const REDACTED = '[REDACTED]';
 
 /** Masks the secrets in one piece of text. */
-export type Redactor = (text: string) => string;
+export interface Redactor {
+  (text: string): string;
+  /**
+   * The run of secret occurrences (and URLs with credentials) that a cut of `text` at `at` would
+   * split in two, as [first start, last end]; undefined when a cut there splits none.
+   */
+  runAt(text: string, at: number): Range | undefined;
+  /**
+   * How far a secret's occurrence can reach: held back from the end of text still arriving, no
+   * occurrence that starts before the held-back part is ever cut unseen.
+   */
+  readonly reach: number;
+}
 
 export interface RedactorOptions {
   /**
@@ -17,7 +29,7 @@ export interface RedactorOptions {
   publicText?: ReadonlyArray<string | undefined>;
 }
 
-type Range = [start: number, end: number];
+export type Range = [start: number, end: number];
 
 /**
  * Below this length, a password of letters, digits and _ turns up in ordinary text by chance
@@ -29,6 +41,8 @@ const WORD_CHARACTER = /[\p{L}\p{N}_]/u;
 const WORD = /^[\p{L}\p{N}_]+$/u;
 /** A password in any URL (another database's, a webhook's): group 1 is the password. */
 const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:([^@/?#\s]+)@/dgi;
+/** The longest URL with credentials that output arriving in pieces is sure to see whole. */
+const URL_REACH = 2048;
 
 interface Pattern {
   form: string;
@@ -46,12 +60,15 @@ export function createRedactor(secrets: ReadonlyArray<string | undefined>, optio
     }
   }
   const publicText = (options.publicText ?? []).filter((text): text is string => Boolean(text));
-  return (text) => {
+  const redact = (text: string) => {
     const ranges = [...secretRanges(text, patterns), ...urlPasswordRanges(text)].filter(
       (range) => !publicText.some((known) => isInside(text, range, known)),
     );
     return ranges.length === 0 ? text : mask(text, ranges);
   };
+  const reach = Math.max(URL_REACH, ...patterns.map(({ form }) => form.length + 2 * CONTEXT));
+  const runAt = (text: string, at: number) => runAcross([...uncuttableRanges(text, patterns), ...urlRanges(text)], at);
+  return Object.assign(redact, { runAt, reach });
 }
 
 /** A copy of a log object or result with every string value masked; keys, and the values of `keep` fields, untouched. */
@@ -79,6 +96,20 @@ function secretRanges(text: string, patterns: Pattern[]): Range[] {
   return ranges;
 }
 
+/** How many characters on either side of an occurrence decide whether it is masked (continuesWord, "://"). */
+const CONTEXT = 3;
+
+/** Every occurrence of a secret, masked or not, with the characters that decide it: where text must not be cut. */
+function uncuttableRanges(text: string, patterns: Pattern[]): Range[] {
+  const ranges: Range[] = [];
+  for (const { form } of patterns) {
+    for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
+      ranges.push([at - CONTEXT, at + form.length + CONTEXT]);
+    }
+  }
+  return ranges;
+}
+
 /**
  * Whether the character at `index` makes the text there part of a longer word: a letter, digit or
  * _, or a - or . joining another one ("postgres-migrations", "127.0.0.1"). A "://" after a word
@@ -95,6 +126,23 @@ function continuesWord(text: string, index: number, direction: 1 | -1): boolean 
 function urlPasswordRanges(text: string): Range[] {
   if (!text.includes('://')) return [];
   return [...text.matchAll(URL_CREDENTIALS)].map((match) => match.indices![1] as Range);
+}
+
+function urlRanges(text: string): Range[] {
+  if (!text.includes('://')) return [];
+  return [...text.matchAll(URL_CREDENTIALS)].map((match) => match.indices![0] as Range);
+}
+
+/** The overlapping ranges that together cover `at` (a range covers what lies strictly inside it). */
+function runAcross(ranges: Range[], at: number): Range | undefined {
+  ranges.sort((a, b) => a[0] - b[0]);
+  let run: Range | undefined;
+  for (const [start, end] of ranges) {
+    if (run && start < run[1]) run[1] = Math.max(run[1], end);
+    else if (start >= at) break;
+    else run = [start, end];
+  }
+  return run && run[0] < at && at < run[1] ? run : undefined;
 }
 
 function isInside(text: string, [start, end]: Range, known: string): boolean {
@@ -121,24 +169,38 @@ const MAX_LINE_CHARACTERS = 64 * 1024;
 
 /**
  * Masks a child process's output line by line as it arrives, so that a secret split across two
- * chunks is still found whole; end() passes on an unfinished last line.
+ * chunks is still found whole; end() passes on an unfinished last line. A line longer than
+ * MAX_LINE_CHARACTERS is passed on in parts, each cut where it splits no secret: the last
+ * `redact.reach` characters wait for what follows them. Only a line that is one unbroken run of
+ * overlapping secrets past twice that bound is cut inside the run, and then the whole run is masked.
  */
 export function lineRedactor(redact: Redactor, write: (text: string) => void): { write(chunk: Buffer): void; end(): void } {
   const decoder = new TextDecoder();
   let pending = '';
-  const flush = (upTo: number) => {
-    if (upTo > 0) write(redact(pending.slice(0, upTo)));
-    pending = pending.slice(upTo);
+  const flush = (upTo: number, force = false) => {
+    if (upTo <= 0) return;
+    const run = redact.runAt(pending, upTo);
+    if (!run) {
+      write(redact(pending.slice(0, upTo)));
+      pending = pending.slice(upTo);
+    } else if (run[0] > 0) {
+      write(redact(pending.slice(0, run[0])));
+      pending = pending.slice(run[0]);
+    } else if (force) {
+      write(REDACTED);
+      pending = pending.slice(run[1]);
+    }
   };
   return {
     write(chunk) {
       pending += decoder.decode(chunk, { stream: true });
       flush(pending.lastIndexOf('\n') + 1);
-      if (pending.length > MAX_LINE_CHARACTERS) flush(pending.length);
+      if (pending.length > MAX_LINE_CHARACTERS) flush(pending.length - redact.reach, pending.length > 2 * MAX_LINE_CHARACTERS);
     },
     end() {
       pending += decoder.decode();
-      flush(pending.length);
+      if (pending) write(redact(pending));
+      pending = '';
     },
   };
 }

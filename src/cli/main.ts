@@ -6,7 +6,6 @@
 import { isatty } from 'node:tty';
 import { colorAllowed, loadConfig, publicTextOf, secretsIn, secretsOf, terminationLog, type Env } from '../config';
 import { sqlStateOf } from '../db/query-failure';
-import { useNodeCryptoForScram } from '../db/scram-crypto';
 import { MigratorError, MigrationFailedError } from '../errors';
 import { createMigrator } from '../create-migrator';
 import { logProgress } from '../run/progress-log';
@@ -83,8 +82,6 @@ async function main(): Promise<number> {
     resultsOnStdout = logFd === STDERR;
     redact = createRedactor(masking.secrets, masking);
     const redactResult = resultRedactor(redact);
-    // The CLI owns its process, so it may change how node-postgres hashes; the library API leaves that to the app.
-    useNodeCryptoForScram();
     const migrator = createMigrator(config, { logger, signal: stopOnSignals(logger), onEvent: progressFor(logger, live, logProgress) });
     const { msg, ...fields } = await command.run({
       config,

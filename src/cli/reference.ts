@@ -40,8 +40,12 @@ naming them, as variables or as \`DATABASE_URL\` parameters: connection services
 use \`PGOPTIONS\`), \`PGCLIENTENCODING\`, the other TLS settings (\`PGSSLCRL\`, \`PGSSLNEGOTIATION\`,
 \`PGSSLSNI\`, ...), GSSAPI and the authentication constraints (\`PGGSSENCMODE\`, \`PGREQUIREAUTH\`,
 \`PGCHANNELBINDING\`, ...), and the URL-only parameters \`fallback_application_name\`, \`keepalives*\`,
-\`tcp_user_timeout\`, \`replication\`. The tools the migrator starts get the connection it uses, not
-these (see [Backup before change](tools.md#backup-before-change)).
+\`tcp_user_timeout\`, \`replication\`. A \`PG*\` variable that is none of libpq's but a typo away from one
+(at most one edit in four letters: \`PGSSLMOD\`, \`PG_HOST\`), or any unknown \`PGSSL*\` one, exits 2 with
+the closest name: \`PGSSLMOD=require\` is not taken for plain text. Other tools' \`PG*\` variables are
+left alone (the postgres image's \`PGDATA\`, \`PG_MAJOR\`, \`PG_VERSION\`; pg_upgrade's \`PGPORTOLD\`), and
+so are libpq's \`PGSYSCONFDIR\` and \`PGLOCALEDIR\`. The tools the migrator starts get the connection it
+uses, not these (see [Backup before change](tools.md#backup-before-change)).
 `;
 }
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type * as Tls from 'node:tls';
 import { parse } from 'pg-connection-string';
-import { didYouMean } from './did-you-mean';
+import { closestName, didYouMean } from './did-you-mean';
 import { exclusive, readSettingFile, value, type Env } from './env-value';
 import { ConfigError } from '../errors';
 import { passwordFromFile } from './pgpass';
@@ -127,6 +127,19 @@ const NOT_IMPLEMENTED: ReadonlyArray<[parameters: string[], variables: string[],
   ],
 ];
 
+/**
+ * libpq variables that change nothing about how the migrator connects (where libpq finds service
+ * files and its message translations), and ours: accepted as they are.
+ */
+const HARMLESS_VARIABLES = ['PGSYSCONFDIR', 'PGLOCALEDIR', 'PGPASSWORD_FILE'];
+
+/** Every PG* name the migrator knows: a name a typo away from one of these is taken for a misspelling. */
+const KNOWN_VARIABLES: readonly string[] = [
+  ...Object.values(LIBPQ_VARIABLES),
+  ...NOT_IMPLEMENTED.flatMap(([, variables]) => variables),
+  ...HARMLESS_VARIABLES,
+];
+
 /** PostgreSQL and node timers count milliseconds in a 32-bit signed integer. */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -134,6 +147,7 @@ type Settings = Partial<Record<Parameter, string>>;
 
 export function connectionFromEnv(env: Env, cwd: string): ConnectionSettings {
   refuseNotImplemented(env);
+  refuseLookalikes(env);
   const databaseUrl = exclusive(env, 'DATABASE_URL', 'DATABASE_URL_FILE', cwd);
   const url: Settings = databaseUrl === undefined ? {} : settingsFromUrl(databaseUrl);
   const setting = (parameter: Parameter) => url[parameter] ?? value(env, LIBPQ_VARIABLES[parameter]);
@@ -193,7 +207,7 @@ export function passwordsIn(env: Env, cwd: string): Array<string | undefined> {
   return [
     attempt(() => {
       const url = exclusive(env, 'DATABASE_URL', 'DATABASE_URL_FILE', cwd);
-      return url === undefined ? undefined : urlParts(url).password;
+      return url === undefined ? undefined : urlParts(withEncodedCredentials(url)).password;
     }),
     attempt(() => exclusive(env, 'PGPASSWORD', 'PGPASSWORD_FILE', cwd)),
     attempt(() => connectionFromEnv(env, cwd).password),
@@ -207,7 +221,27 @@ function refuseNotImplemented(env: Env): void {
   }
 }
 
-function settingsFromUrl(raw: string): Settings {
+/**
+ * PGSSLMOD=require would otherwise be ignored, and the connection would be plain text. Other tools
+ * set PG* variables of their own (the postgres image's PGDATA, PG_MAJOR, PG_VERSION; pg_upgrade's
+ * PGPORTOLD), so only names a typo away from a known one (closestName's distance), and any
+ * unknown PGSSL* name, are refused.
+ */
+function refuseLookalikes(env: Env): void {
+  const lookalike = Object.keys(env)
+    .filter((name) => name.startsWith('PG') && !KNOWN_VARIABLES.includes(name) && value(env, name) !== undefined)
+    .sort()
+    .find((name) => name.startsWith('PGSSL') || closestName(name, KNOWN_VARIABLES) !== undefined);
+  if (lookalike !== undefined) {
+    throw new ConfigError(
+      `${lookalike} is not a libpq variable the migrator reads${didYouMean(lookalike, KNOWN_VARIABLES)}: a misspelled setting is refused rather than ignored`,
+      lookalike,
+    );
+  }
+}
+
+function settingsFromUrl(given: string): Settings {
+  const raw = withEncodedCredentials(given);
   const parts = urlParts(raw);
   const settings: Settings = {};
   for (const [name, text] of queryParameters(raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : '')) {
@@ -227,9 +261,47 @@ function settingsFromUrl(raw: string): Settings {
 /** Never echoes the value: it normally holds a password. */
 const invalidUrl = () => new ConfigError(`DATABASE_URL must be a URL like ${DATABASE_URL_EXAMPLE}`, 'DATABASE_URL');
 
+/** Never echoes any part of the URL: a password that is not percent-encoded spills into the rest. */
+const unencodedUrl = () =>
+  new ConfigError(
+    'DATABASE_URL has an @ after its user:password@ part, so where its password ends is not certain: percent-encode ' +
+      'the password (/ as %2F, @ as %40, % as %25; ? as %3F and # as %23 are advised too), and @ in parameter values as %40',
+    'DATABASE_URL',
+  );
+
+const SCHEME = /^postgres(ql)?:\/\//i;
+
+/**
+ * The URL with its user:password@ part read as libpq reads it and percent-encoded again for the
+ * parser: the credentials run up to the first @ before any /, so a password holding ? or # is
+ * still the password (a URL parser would take the rest for a query or a fragment, and print it
+ * in errors). Any later @ means a password with / or @ in it, which no reading can find for sure:
+ * refused, echoing nothing.
+ */
+function withEncodedCredentials(raw: string): string {
+  const scheme = SCHEME.exec(raw)?.[0];
+  if (scheme === undefined) throw invalidUrl();
+  const rest = raw.slice(scheme.length);
+  const end = rest.search(/[@/]/);
+  const credentials = end !== -1 && rest[end] === '@' ? rest.slice(0, end) : undefined;
+  const after = credentials === undefined ? rest : rest.slice(end + 1);
+  if (after.includes('@')) throw unencodedUrl();
+  if (credentials === undefined) return raw;
+  const colon = credentials.indexOf(':');
+  const encoded = (part: string) => {
+    try {
+      return encodeURIComponent(decodeURIComponent(part));
+    } catch {
+      throw invalidUrl();
+    }
+  };
+  const user = encoded(colon === -1 ? credentials : credentials.slice(0, colon));
+  return `${scheme}${user}${colon === -1 ? '' : `:${encoded(credentials.slice(colon + 1))}`}@${after}`;
+}
+
 /** What the URL gives before its query: host, port, user, password, database. */
 function urlParts(raw: string): Settings {
-  if (!/^postgres(ql)?:\/\//i.test(raw)) throw invalidUrl();
+  if (!SCHEME.test(raw)) throw invalidUrl();
   let parts: ReturnType<typeof parse>;
   try {
     // Only the part before the query goes to the parser: it would read certificate files itself,

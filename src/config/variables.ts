@@ -17,7 +17,7 @@ export const VARIABLES: readonly Variable[] = [
     names: ['DATABASE_URL'],
     default: '',
     meaning:
-      "`postgres://user:password@host:port/database?sslmode=...`; parts it leaves out come from the `PG*` variables. Its parameters are libpq's, read as libpq reads them: `host`, `port`, `user`, `password`, `dbname`, `sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `application_name`, `options`, `connect_timeout`, `passfile`; they win over the variables. Any other parameter is refused (exit 2, with the closest name: `?sslmod=require` is not taken for plain text)",
+      "`postgres://user:password@host:port/database?sslmode=...`; parts it leaves out come from the `PG*` variables. Its parameters are libpq's, read as libpq reads them: `host`, `port`, `user`, `password`, `dbname`, `sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `application_name`, `options`, `connect_timeout`, `passfile`; they win over the variables. Any other parameter is refused (exit 2, with the closest name: `?sslmod=require` is not taken for plain text). As in libpq, `user:password@` runs up to the first `@` before any `/`, so a password may hold `?`, `#` or `:` as they are; a URL with any other `@` (a password holding `/` or `@`) is refused (exit 2) without echoing any of it: percent-encode the password (`/` as `%2F`, `@` as `%40`, `%` as `%25`)",
   },
   {
     names: ['DATABASE_URL_FILE'],

@@ -2,6 +2,7 @@
  * MIGRATOR_BACKUP_COMMAND is handed the password (pg_dump needs it): whatever it prints passes
  * through the same masking as our own output, and it gets exactly the connection we use.
  */
+import { createRedactor, lineRedactor } from '../../src/redact';
 import { runMigrator, summaryLine } from '../support/cli';
 import type { TestDatabase } from '../support/database';
 import { withFreshDatabase } from '../support/fresh';
@@ -41,6 +42,22 @@ describe('the backup command', () => {
     expect(result.lines.every((line) => !('raw' in line))).toBe(true);
   });
 
+  test('a line over 64 KiB, written in two parts that split the password, is masked at every split', async () => {
+    // Each line: 65,530 x, a pause, 6 x and the password's first `split` characters (the line now
+    // passes 64 KiB), a pause, the password's rest.
+    const splits = [1, 2, 7, 12, PASSWORD.length - 1];
+    const lines = splits.map(
+      (split) =>
+        `head -c 65530 /dev/zero | tr '\\0' x; sleep 0.2; printf xxxxxx; printf '%s' "$PGPASSWORD" | cut -c1-${split} | tr -d '\\n'; ` +
+        `sleep 0.2; printf '%s\\n' "$PGPASSWORD" | cut -c${split + 1}-`,
+    );
+
+    const result = await runMigrator(['up'], { env: { ...env, MIGRATOR_BACKUP_COMMAND: lines.join('; ') } });
+
+    expect(result.code).toBe(0);
+    expect(result.stderr.split('\n')).toEqual([...splits.map(() => `${'x'.repeat(65536)}[REDACTED]`), '']);
+  });
+
   test('it gets the connection as PG* variables, and none of ours that could point elsewhere', async () => {
     const command = `env | grep -E '^(PG|DATABASE_URL)' | sort`;
 
@@ -58,5 +75,52 @@ describe('the backup command', () => {
       'PGSSLMODE=disable',
       `PGUSER=backup_${db.name}`,
     ]);
+  });
+});
+
+describe('lineRedactor', () => {
+  const LONG = 64 * 1024;
+  function masked(secret: string, chunks: string[]): string {
+    let out = '';
+    const output = lineRedactor(createRedactor([secret]), (text) => (out += text));
+    for (const chunk of chunks) output.write(Buffer.from(chunk));
+    output.end();
+    return out;
+  }
+
+  test.each([PASSWORD, 'Zq8rTw2mVx7pLk', 'app'])('a line over 64 KiB is masked whatever the chunks: %p', (secret) => {
+    const line = `${'x'.repeat(LONG - 5)} ${secret} application ${'y'.repeat(LONG)} ${secret}\n`;
+    const expected = `${'x'.repeat(LONG - 5)} [REDACTED] application ${'y'.repeat(LONG)} [REDACTED]\n`;
+    const first = line.indexOf(secret);
+    const second = line.lastIndexOf(secret);
+    for (const at of [
+      first - 3,
+      first,
+      first + 1,
+      first + secret.length - 1,
+      first + secret.length + 4,
+      second + 1,
+      second + secret.length,
+    ]) {
+      expect(masked(secret, [line.slice(0, at), line.slice(at)])).toBe(expected);
+    }
+    for (const size of [1000, 4096, 65536, 65537]) {
+      const chunks = Array.from({ length: Math.ceil(line.length / size) }, (_, index) => line.slice(index * size, (index + 1) * size));
+      expect(masked(secret, chunks)).toBe(expected);
+    }
+  });
+
+  test('a URL with credentials that straddles a split is masked too', () => {
+    const line = `${'x'.repeat(LONG + 10)} postgres://u:hunter2hunter2@db/app\n`;
+    const at = line.indexOf('hunter2') + 3;
+    expect(masked('unrelated-secret', [line.slice(0, at), line.slice(at)])).toBe(
+      `${'x'.repeat(LONG + 10)} postgres://u:[REDACTED]@db/app\n`,
+    );
+  });
+
+  test('a line that is nothing but overlapping secrets, past the bound, is cut and masked, never passed on', () => {
+    const out = masked('abab', ['ab'.repeat(3 * LONG)]);
+    expect(out).not.toContain('abab');
+    expect(out).toMatch(/^(\[REDACTED\])+(ab?)?$/);
   });
 });

@@ -2,7 +2,7 @@
  * DATABASE_URL and the PG* variables, through the CLI against a real server: each setting libpq
  * honours is either honoured the same way or refused with exit 2 naming it, never ignored.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,6 +49,13 @@ describe('connection settings', () => {
       ['PGSERVICE', { PGSERVICE: 'prod' }, /^PGSERVICE is not supported: connection service files/],
       ['PGTZ', { PGTZ: 'UTC' }, /^PGTZ is not supported: set server settings with PGOPTIONS instead/],
       ['an unknown PGSSLMODE', { PGSSLMODE: 'no-verify' }, /^PGSSLMODE must be one of/],
+      [
+        'a misspelled PGSSLMODE',
+        { PGSSLMOD: 'require' },
+        /^PGSSLMOD is not a libpq variable the migrator reads \(did you mean PGSSLMODE\?\): a misspelled setting is refused/,
+      ],
+      ['a PGSSL* variable libpq does not have', { PGSSLVERIFY: '1' }, /^PGSSLVERIFY is not a libpq variable the migrator reads: /],
+      ['a misspelled PGHOST', { PG_HOST: 'elsewhere' }, /^PG_HOST is not a libpq variable the migrator reads \(did you mean PGHOST\?\)/],
       ['two hosts', { DATABASE_URL: '?host=a,b' }, /^DATABASE_URL: host lists several hosts: the migrator connects to one$/],
       [
         'a misspelled MIGRATOR_ variable',
@@ -78,6 +85,63 @@ describe('connection settings', () => {
       const summary = summaryLine(result);
       expect(summary.msg).toMatch(message);
       expect(summary.variable).toBe(Object.keys(settings)[0]);
+    });
+  });
+
+  test("PG* variables other tools set (the postgres image's, pg_upgrade's) and libpq's harmless ones are accepted", async () => {
+    const result = await run({
+      PGDATA: '/var/lib/postgresql/data',
+      PG_MAJOR: '17',
+      PG_VERSION: '17.6-1.pgdg12+1',
+      PGPORTOLD: '5433',
+      PGDATANEW: '/var/lib/postgresql/18/data',
+      PGCTLTIMEOUT: '60',
+      PGSYSCONFDIR: '/etc/postgresql-common',
+      PGLOCALEDIR: '/usr/share/locale',
+    });
+
+    expect(result.code).toBe(0);
+  });
+
+  describe('a password that is not percent-encoded in DATABASE_URL', () => {
+    const everything = (result: { stdout: string; stderr: string }, terminationLog: string) =>
+      `${result.stdout}${result.stderr}${readFileSync(terminationLog, 'utf8')}`;
+
+    test('with ? and #, it is read as libpq reads it (up to the first @ before any /): connected, never printed', async () => {
+      const role = `url_${db.name}`;
+      const password = 'zq7?secretpart#tailpiece';
+      await db.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'; GRANT ALL ON SCHEMA public TO ${role}`);
+      migrations.write('versioned/1_fail.sql', 'SELECT 1/0;\n');
+      const terminationLog = path.join(home, 'termination-log');
+
+      const result = await run({
+        DATABASE_URL: `postgres://${role}:${password}@${db.host}:${db.port}/${db.name}`,
+        MIGRATOR_TERMINATION_LOG: terminationLog,
+        LOG_LEVEL: 'trace',
+      });
+
+      expect(result.code).toBe(1);
+      expect(summaryLine(result).msg).toMatch(/division by zero/);
+      expect(result.lines.some((line) => line.msg === 'connected to database')).toBe(true);
+      for (const part of ['zq7', 'secretpart', 'tailpiece']) expect(everything(result, terminationLog)).not.toContain(part);
+    });
+
+    test.each([
+      ['a /', 'postgres://app:zq7/sekrit@HOST/DB'],
+      ['a / and a ?', 'postgres://app:zq7/sekrit?xyzzy@HOST/DB'],
+      ['an @', 'postgres://app:zq7@sekrit@HOST/DB'],
+      ['a ? and an @', 'postgres://app:zq7?sekrit@xyzzy@HOST/DB'],
+    ])('with %s, it is refused with exit 2, echoing no part of it', async (_label, url) => {
+      const terminationLog = path.join(home, 'termination-log');
+
+      const result = await run({
+        DATABASE_URL: url.replace('HOST', db.host).replace('DB', db.name),
+        MIGRATOR_TERMINATION_LOG: terminationLog,
+      });
+
+      expect(result.code).toBe(2);
+      expect(summaryLine(result).msg).toMatch(/^DATABASE_URL has an @ after its user:password@ part.*percent-encode the password/);
+      for (const part of ['zq7', 'sekrit', 'xyzzy']) expect(everything(result, terminationLog)).not.toContain(part);
     });
   });
 
@@ -159,6 +223,28 @@ describe('connection settings', () => {
       // node-postgres' own lookup would print a deprecation warning here.
       expect(result.stderr).toBe('pw=[REDACTED]\n');
       expect(result.stdout).not.toContain(db.password);
+    });
+
+    test('escapes and wildcards as libpq reads them: \\: and \\\\ in any field, * only unescaped', async () => {
+      const role = `pass_${db.name}`;
+      const password = 'a:b\\c:d';
+      await db.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'; GRANT ALL ON SCHEMA public TO ${role}`);
+      const file = path.join(home, 'pgpass');
+      const escaped = (text: string) => text.replace(/([:\\])/g, '\\$1');
+      writeFileSync(
+        file,
+        [
+          // A literal \* is not a wildcard; a user field with an escaped : is one field.
+          `\\*:*:*:*:wrong-1`,
+          `*:*:*:${role}\\:x:wrong-2`,
+          `*:${db.port}:${db.name}:${escaped(role)}:${escaped(password)}:ignored after the next colon`,
+        ].join('\n'),
+        { mode: 0o600 },
+      );
+
+      const result = await run({ DATABASE_URL: urlWithoutPassword().replace(`//${db.user}@`, `//${role}@`), PGPASSFILE: file }, ['status']);
+
+      expect(result.code).toBe(0);
     });
 
     test('the passfile parameter, and ~/.pgpass by default', async () => {
