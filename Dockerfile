@@ -32,9 +32,10 @@ COPY migrations ./migrations
 ENV NODE_COMPILE_CACHE=/app/.node-compile-cache
 RUN node dist/migrator.js --version
 # The image's migrations cannot change, so their hashes are recorded once here: a start then takes
-# them from the manifest instead of reading every file. A folder mounted over /app/migrations, or
-# files copied in by a derived image, do not match it and are read as without it; a derived image
-# runs this line again after its COPY to get the same.
+# them from the manifest (versioned/.versioned-manifest.json) instead of reading every file. A folder
+# mounted over versioned/ or /app/migrations brings its own manifest or none, and files copied in by a
+# derived image changed after it and are read as without it; a derived image runs this line again
+# after its COPY to get the same.
 RUN MIGRATIONS_DIR=/app/migrations node dist/migrator.js manifest >/dev/null
 USER 1000:1000
 # node runs as PID 1 and handles SIGTERM/SIGINT itself: the running statement is cancelled and

@@ -179,9 +179,11 @@ const manifestCommand: Command = {
   summary: "record the versioned files' hashes, for an image whose files cannot change",
   usage: 'migrator manifest',
   details:
-    `Writes ${MANIFEST_FILE} in the migrations folder: each .sql file's size, time and hash. A start then takes\n` +
-    'the hash of a file whose size and time are unchanged from it instead of reading the file; any other file\n' +
-    '(a mounted folder, a file added or edited later) is read as without it. For an image build, after the files are copied.',
+    `Writes versioned/${MANIFEST_FILE}: each .sql file's size, time and hash. A start (up, check, plan, status) then takes\n` +
+    'the hash of an applied file whose size and time are unchanged, and whose status has not changed since (ctime),\n' +
+    'instead of reading the file; any other file (added, edited, copied later) is read as without it. A folder mounted\n' +
+    'over versioned/ brings its own manifest or none. verify always reads every file. For an image build, as the last\n' +
+    'step after the files are copied and their owner or mode set.',
   options: {},
   positionals: [0, 0],
   printsResult: () => false,

@@ -146,10 +146,12 @@ function stopOnSignals(logger: Logger): AbortSignal {
     if (controller.signal.aborted) process.exit(exitCode);
     logger.warn({ signal }, 'stopping: rolling back the running step');
     controller.abort(signal);
+    // Not unref'd: work that never settles (a promise nothing will resolve) would otherwise let the
+    // event loop drain and the process end with 0, as if the run had succeeded.
     setTimeout(() => {
       logger.error({ signal, exitCode }, 'did not stop in time, leaving without a clean rollback');
       process.exit(exitCode);
-    }, STOP_GRACE_MS).unref();
+    }, STOP_GRACE_MS);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -16,7 +16,7 @@ import { writingRunContext } from './writing-context';
 
 /** Resolves with the file names recorded as applied. */
 export async function baseline(context: MigratorContext, id: number): Promise<string[]> {
-  const files = loadMigrationSet(context.config.migrationsDir);
+  const files = loadMigrationSet(context.config.migrationsDir, { logger: context.logger });
   const last = files.versioned.length;
   if (!Number.isInteger(id) || id < 1 || id > last) {
     throw new ConfigError(`baseline needs a versioned migration id from 1 to ${last} (got ${id})`);
@@ -36,7 +36,7 @@ export async function baseline(context: MigratorContext, id: number): Promise<st
  */
 export async function baselineFrom(context: MigratorContext, toolName: string): Promise<string[]> {
   const tool = toolNamed(toolName);
-  const files = loadMigrationSet(context.config.migrationsDir);
+  const files = loadMigrationSet(context.config.migrationsDir, { logger: context.logger });
   return withDatabase(context.config, { logger: context.logger, signal: context.signal, writes: true }, async (session) => {
     const upTo = lastAppliedId(tool, files, await tool.readHistory(session.client));
     const state = await readState(session.client, files);

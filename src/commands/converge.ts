@@ -37,7 +37,7 @@ export async function converge(context: MigratorContext, dumpFiles: string[] = [
   if (missing) throw new ConfigError(`no dump at ${missing}`);
   const schemainspect = loadSchemaInspect('converge');
   // Read and checked first: a bad file stops the run before any scratch database exists.
-  loadMigrationSet(config.migrationsDir);
+  loadMigrationSet(config.migrationsDir, { logger });
 
   const admin = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
   admin.on('error', (error) => logger.debug({ error: error.message }, 'database connection error'));

@@ -109,7 +109,7 @@ async function findAndWrite(context: MigratorContext, options: GenerateOptions):
   const target = options.check ? undefined : nextMigrationFiles(config.migrationsDir, options.slug ?? '');
   const tools = await loadTools();
   // Read and checked first: a bad file stops the run before any scratch database exists.
-  loadMigrationSet(config.migrationsDir);
+  loadMigrationSet(config.migrationsDir, { logger });
 
   if (options.scratch !== 'docker') return compare(context, { ...options, from }, target, tools);
   const server = await startScratchServer(options.scratchImage ?? DEFAULT_SCRATCH_IMAGE, logger, signal);

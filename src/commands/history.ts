@@ -15,7 +15,7 @@ export async function history({ config, logger, signal }: MigratorContext): Prom
  * and present. Rejects with ValidationError naming the problem; resolves with counts otherwise.
  */
 export async function verify({ config, logger, signal }: MigratorContext): Promise<VerifyReport> {
-  const files = loadMigrationSet(config.migrationsDir, { executeJs: false });
+  const files = loadMigrationSet(config.migrationsDir, { executeJs: false, useManifest: false, logger });
   return withDatabase(config, { logger, signal, writes: false }, async ({ client }) => {
     const applied = await createHistoryStore(client, files.versionedDir).read();
     const { pending, ahead } = compareWithHistory(files.versioned, applied);

@@ -4,7 +4,6 @@
  * rules for dangerous operations. A development and CI command: its packages (libpg-query,
  * squawk-cli) are devDependencies, loaded only here.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { lineAndColumnAtByte } from '../db/sql-error';
 import { findBackwardIncompatible } from '../lint/backward-compat';
@@ -75,10 +74,7 @@ function readGiven(files: string[]): Target[] {
     return {
       label: file,
       path: absolute,
-      sql: decodeSqlText(
-        file,
-        readBytes(file, () => readFileSync(absolute)),
-      ),
+      sql: decodeSqlText(file, readBytes(file, absolute)),
     };
   });
 }

@@ -2,10 +2,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors';
-import { loadMigrationSet } from '../source';
+import { DOWN_FOLDER, loadMigrationSet } from '../source';
 import { POST_DEPLOY_MARKER } from '../source/post-deploy';
 
-export const DOWN_FOLDER = 'down';
+export { DOWN_FOLDER };
 /** The library's history keeps names in varchar(100). */
 const MAX_SLUG_LENGTH = 100;
 const SLUG = /^[a-z0-9]+(?:[_-][a-z0-9]+)*$/;

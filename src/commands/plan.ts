@@ -25,7 +25,7 @@ export interface PlanCommandOptions {
 }
 
 export async function plan({ config, logger, signal }: MigratorContext, options: PlanCommandOptions = {}): Promise<Plan> {
-  const files = loadMigrationSet(config.migrationsDir, { executeJs: false });
+  const files = loadMigrationSet(config.migrationsDir, { executeJs: false, logger });
   return withDatabase(config, { logger, signal, writes: false }, ({ client, mayChangeSchema }) =>
     planOnClient(client, files, { logger, onAhead: config.onAhead, signal, dryRuns: mayChangeSchema, postDeploy: options.postDeploy }),
   );

@@ -24,7 +24,7 @@ export type RollbackTarget = { steps: number } | { to: number };
 /** Resolves with the file names rolled back, newest first. */
 export async function rollback(migrator: MigratorContext, target: RollbackTarget): Promise<string[]> {
   const { config, logger, signal } = migrator;
-  const files = loadMigrationSet(config.migrationsDir);
+  const files = loadMigrationSet(config.migrationsDir, { logger });
   if ('steps' in target && (!Number.isInteger(target.steps) || target.steps < 1))
     throw new ConfigError('--steps needs a whole number of at least 1');
   if ('to' in target && (!Number.isInteger(target.to) || target.to < 0)) throw new ConfigError('--to needs a version id, 0 or more');

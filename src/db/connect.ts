@@ -1,6 +1,8 @@
 /**
  * Waiting for the database: containers start in any order and Kubernetes has no depends_on, so the
- * first connection is retried with capped exponential backoff until the wait timeout.
+ * first connection is retried with capped exponential backoff until the wait timeout. A stop
+ * (SIGTERM, SIGINT) ends the wait at once, a pending attempt included: a server that accepts the
+ * connection and never answers would otherwise hold the run until the attempt's own timeout.
  */
 import type pg from 'pg';
 import { describeConnection, type ConnectionSettings } from '../config';
@@ -28,17 +30,21 @@ export async function connectWithRetry(settings: ConnectionSettings, options: Wa
   let delay = FIRST_DELAY_MS;
   let lastWarning = started;
   for (let attempt = 1; ; attempt++) {
-    InterruptedError.throwIfAborted(signal);
+    throwIfStopped(signal);
     const remaining = timeoutMs - (Date.now() - started);
     const client = createClient(settings, Math.min(settings.connectTimeoutMs ?? MAX_ATTEMPT_MS, Math.max(remaining, 1000)));
+    // Closing the socket makes node-postgres fail the attempt as a dropped connection; the stop is reported below.
+    const closeSocket = () => client.connection.stream.destroy();
+    signal?.addEventListener('abort', closeSocket, { once: true });
     try {
       await client.connect();
+      throwIfStopped(signal); // stopped as it connected: the catch closes the client
       logger.debug({ attempt, target }, 'connected to database');
       return client;
     } catch (error) {
       client.removeAllListeners();
       await client.end().catch(() => undefined);
-      InterruptedError.throwIfAborted(signal);
+      throwIfStopped(signal);
       const code = errorCode(error);
       if (isPermanentConnectError(error)) {
         const hint = isTlsError(error)
@@ -60,6 +66,14 @@ export async function connectWithRetry(settings: ConnectionSettings, options: Wa
       }
       await sleep(Math.min(delay, timeoutMs - elapsed), signal);
       delay = Math.min(delay * 2, MAX_DELAY_MS);
+    } finally {
+      signal?.removeEventListener('abort', closeSocket);
     }
   }
+}
+
+/** Nothing has been sent to the database before a connection exists: a stop here changed nothing. */
+function throwIfStopped(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  throw InterruptedError.from(signal, 'while connecting to the database, nothing was changed');
 }

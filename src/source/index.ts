@@ -5,13 +5,15 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors';
+import { isMigrationFile, type VersionedFile } from '../history';
+import type { Logger } from '../log';
 import { refuseInTransaction } from './file-checks';
+import { listPhaseFolder } from './folder-entries';
 import { readManifest } from './manifest';
-import { readSqlFiles, type SqlFile } from './sql-files';
-import { readFolder } from './sql-text';
-import type { VersionedFile } from '../history';
+import { isSqlName, readSqlFiles, type SqlFile } from './sql-files';
 import { foreignLayoutIn, loadVersionedFiles } from './versioned-files';
 
+export { DOWN_FOLDER } from './folder-entries';
 export { MANIFEST_FILE, writeManifest } from './manifest';
 export type { SqlFile } from './sql-files';
 export type { VersionedFile } from '../history';
@@ -32,6 +34,13 @@ export interface LoadOptions {
   executeJs?: boolean;
   /** Whether a folder without any migration file is accepted (default false: `migrator new` accepts one). */
   allowEmpty?: boolean;
+  /**
+   * Whether versioned/'s manifest may stand in for reading applied files (default true). `verify`
+   * passes false: it hashes every file, whatever a manifest says.
+   */
+  useManifest?: boolean;
+  /** Hears a warning for each note for people (README.md...) left alone in a phase folder. */
+  logger?: Logger;
 }
 
 /**
@@ -42,23 +51,30 @@ export interface LoadOptions {
  */
 export function loadMigrationSet(migrationsDir: string, options: LoadOptions = {}): MigrationSet {
   if (!existsSync(migrationsDir)) throw new ConfigError(`the migrations folder ${migrationsDir} does not exist`, 'MIGRATIONS_DIR');
-  const versionedDir = path.join(migrationsDir, 'versioned');
-  const versionedNames = readFolder(versionedDir, 'versioned');
-  const legacy = readSqlFiles(migrationsDir, 'legacy');
-  const tables = readSqlFiles(migrationsDir, 'tables');
+  // Every folder is sorted out before any file is read: a stray entry stops the run at once.
+  // Alembic's revisions are Python: copied into versioned/, they are named as another tool's.
+  const versionedListing = listPhaseFolder(migrationsDir, 'versioned', isMigrationFile, (files) =>
+    foreignLayoutIn(path.join(migrationsDir, 'versioned'), files),
+  );
+  const legacyListing = listPhaseFolder(migrationsDir, 'legacy', isSqlName);
+  const tablesListing = listPhaseFolder(migrationsDir, 'tables', isSqlName);
+  for (const listing of [legacyListing, tablesListing, versionedListing]) {
+    for (const file of listing?.ignored ?? []) options.logger?.warn({ file }, `${file} is not a migration: left alone`);
+  }
+  const legacy = readSqlFiles('legacy', legacyListing);
+  const tables = readSqlFiles('tables', tablesListing);
   for (const file of legacy) refuseInTransaction(`legacy/${file.name}`, file.sql);
   for (const file of tables) refuseInTransaction(`tables/${file.name}`, file.sql);
-  const versioned = versionedNames
-    ? loadVersionedFiles(versionedDir, versionedNames, options.executeJs ?? true, readManifest(migrationsDir))
+  const versionedDir = versionedListing?.dir;
+  const manifest = versionedDir && (options.useManifest ?? true) ? readManifest(versionedDir) : undefined;
+  const versioned = versionedListing
+    ? loadVersionedFiles(versionedListing.dir, versionedListing.names, options.executeJs ?? true, manifest)
     : [];
   if (!options.allowEmpty && legacy.length + tables.length + versioned.length === 0) {
-    // Alembic's revisions are Python: copied into versioned/, they leave it without a migration.
-    const foreign = versionedNames && foreignLayoutIn(versionedDir, versionedNames);
-    if (foreign) throw foreign;
     throw new ConfigError(
       `the migrations folder ${migrationsDir} holds no migration (no .sql file in legacy/, tables/ or versioned/): check the path or the mount`,
       'MIGRATIONS_DIR',
     );
   }
-  return { legacy, tables, versioned, versionedDir: versionedNames ? versionedDir : undefined };
+  return { legacy, tables, versioned, versionedDir };
 }

@@ -3,7 +3,7 @@
  * stray byte is part of the file's hash, so silently fixing it would make two runs disagree.
  */
 import { isUtf8 } from 'node:buffer';
-import { readdirSync } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { ValidationError } from '../errors';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -45,21 +45,16 @@ function lineOfFirstBadByte(text: string): number {
   return line;
 }
 
-/** The names in a phase's folder (label: e.g. "legacy"), undefined when it does not exist, a clear error when it cannot be read. */
-export function readFolder(dir: string, label: string): string[] | undefined {
-  try {
-    return readdirSync(dir);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    throw new ValidationError(`cannot read the folder ${label}/ (${code ?? (error as Error).message}): ${dir}`, label);
-  }
-}
+/**
+ * Opened without waiting: were the file swapped for a FIFO after its folder was listed
+ * (folder-entries.ts refuses one), the read fails at once instead of waiting for a writer forever.
+ */
+export const READ_WITHOUT_WAITING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
-/** A file read as a migration, with a clear error when it cannot be read. */
-export function readBytes(label: string, read: () => Buffer): Buffer {
+/** A migration file's bytes (label: e.g. "legacy/001_x.sql"), with a clear error when it cannot be read. */
+export function readBytes(label: string, filePath: string): Buffer {
   try {
-    return read();
+    return readFileSync(filePath, { flag: READ_WITHOUT_WAITING });
   } catch (error) {
     throw new ValidationError(`cannot read ${label} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, label);
   }

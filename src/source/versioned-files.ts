@@ -3,11 +3,10 @@
  * read once, with our own checks and messages that name the files: ids unique and consecutive
  * from 1, text valid.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { foreignLayoutError } from '../adopt/layout-hint';
 import { ValidationError } from '../errors';
-import { isMigrationFile, MAX_NAME_LENGTH, migrationHash, parseMigrationFileName, runsInTransaction, type VersionedFile } from '../history';
+import { MAX_NAME_LENGTH, migrationHash, parseMigrationFileName, runsInTransaction, type VersionedFile } from '../history';
 import { MANIFEST_FILE, type ManifestEntry } from './manifest';
 import { isPostDeploy } from './post-deploy';
 import { decodeSqlText, readBytes } from './sql-text';
@@ -17,11 +16,11 @@ export type ManifestLookup = (fileName: string, filePath: string) => ManifestEnt
 
 /**
  * dir must be normalized (as path.join returns it): file paths are joined to it by hand. entries:
- * its names. executeJs: whether .js migrations are run to learn their SQL (read-only commands do
+ * its migration files (folder-entries.ts: regular files, nothing else). executeJs: whether .js migrations are run to learn their SQL (read-only commands do
  * not). manifest: the recorded hashes of files that cannot have changed since (manifest.ts).
  */
 export function loadVersionedFiles(dir: string, entries: string[], executeJs: boolean, manifest?: ManifestLookup): VersionedFile[] {
-  const names = entries.filter(isMigrationFile).sort();
+  const names = [...entries].sort();
   const parsed = hintingForeignLayout(dir, entries, () => {
     const files = names.map((fileName) => {
       const parts = parseMigrationFileName(fileName);
@@ -59,11 +58,7 @@ export function loadVersionedFiles(dir: string, entries: string[], executeJs: bo
     const recorded = manifest?.(fileName, filePath);
     if (recorded) return new UnreadFile(label, { id, name, fileName }, filePath, recorded);
     // Hashing the bytes read avoids encoding a second copy of a possibly very large file.
-    return new ReadFile(
-      label,
-      { id, name, fileName },
-      readBytes(label, () => readFileSync(filePath)),
-    );
+    return new ReadFile(label, { id, name, fileName }, readBytes(label, filePath));
   });
 }
 
@@ -84,7 +79,7 @@ function hintingForeignLayout<T>(dir: string, entries: string[], check: () => T)
 export function foreignLayoutIn(dir: string, entries: string[]): ValidationError | undefined {
   const readText = (fileName: string) => {
     try {
-      return readFileSync(`${dir}${path.sep}${fileName}`, 'utf8');
+      return readBytes(fileName, `${dir}${path.sep}${fileName}`).toString('utf8');
     } catch {
       return '';
     }
@@ -164,10 +159,10 @@ class UnreadFile extends LazySqlFile {
   }
 
   protected readText(): string {
-    const bytes = readBytes(this.label, () => readFileSync(this.#path));
+    const bytes = readBytes(this.label, this.#path);
     if (migrationHash(this.fileName, bytes) !== this.hash) {
       throw new ValidationError(
-        `${this.label} changed after ${MANIFEST_FILE} was written, keeping its size and time: write the manifest again (migrator manifest) or remove it`,
+        `${this.label} changed after versioned/${MANIFEST_FILE} was written, keeping its size and time: write the manifest again (migrator manifest) or remove it`,
         this.label,
       );
     }

@@ -58,9 +58,9 @@ describe('bad input', () => {
     ['a gap in ids', 6, /versioned migration 3 is missing \(next is 4_later\.sql\)/, () => put('versioned/4_later.sql', 'SELECT 1;')],
     ['a duplicate id', 6, /2_again\.sql and 2_customers_display_name\.sql share id 2/, () => put('versioned/2_again.sql', 'SELECT 1;')],
     [
-      'an unreadable file',
+      'a directory named as a migration',
       6,
-      /cannot read versioned\/3_folder\.sql \(EISDIR\)/,
+      /versioned\/3_folder\.sql is a directory, not a regular file, so it was not opened/,
       () => mkdirSync(path.join(migrations.dir, 'versioned', '3_folder.sql')),
     ],
     [
@@ -78,7 +78,7 @@ describe('bad input', () => {
     [
       'a dangling link',
       6,
-      /cannot read legacy\/009_gone\.sql \(ENOENT\)/,
+      /legacy\/009_gone\.sql is a symbolic link that leads nowhere \(ENOENT\)/,
       () => symlinkSync('/no/such/file.sql', path.join(migrations.dir, 'legacy', '009_gone.sql')),
     ],
   ])('%s: exit %i, the file named, the database untouched', async (_case, exitCode, message, breakIt) => {
