@@ -36,7 +36,7 @@ export const EXIT_MEANING: Record<number, string> = {
   [EXIT.success]: 'done (check: the schema is current)',
   [EXIT.migrationFailed]: 'a migration failed',
   [EXIT.usage]: 'usage or configuration error',
-  [EXIT.pendingWork]: 'the schema is not current (check)',
+  [EXIT.pendingWork]: 'the schema is not current',
   [EXIT.databaseUnavailable]: 'the database was unavailable',
   [EXIT.lockTimeout]: 'the migration lock was not obtained in time',
   [EXIT.validationFailed]: 'migration files are invalid or disagree with the history (lint: problems found)',
@@ -54,7 +54,8 @@ export const EXIT_DETAILS: Record<number, string> = {
     'a migration failed (SQL error, `MIGRATOR_LOCK_TIMEOUT` after the last retry, `MIGRATOR_STATEMENT_TIMEOUT`): when found while planning, nothing was changed; when applying, its transaction was rolled back and earlier steps kept (a file without a transaction: the message says what may have stayed); or the database is read-only',
   [EXIT.usage]:
     'usage or configuration error: nothing was attempted (also a migrations folder that does not exist or holds no migration file: a wrong path or an empty mount; `import` into a versioned/ that already holds files, or from a folder without migrations)',
-  [EXIT.pendingWork]: '`check`: the schema is valid but `up` has work to do',
+  [EXIT.pendingWork]:
+    '`check`: the schema is valid but `up` has work to do; `check` and `up`: a pre-deploy migration waits behind a pending post-deploy one, which only `up --post-deploy` applies (`up` applied what it could first; the message names both and that command)',
   [EXIT.databaseUnavailable]:
     "database unreachable within `MIGRATOR_WAIT_TIMEOUT`, refused the login (wrong password, unknown database: no retry), lost during the run, also while waiting for the lock (the running step's transaction is rolled back by the server), or stopped answering: nothing for 10 s on the run's connection and no answer within 10 s on a new one, so given up on at most 21 s after it stopped, whatever the timeouts (the server rolls the running step back once it runs again, unless it was committing at that moment: the message says so; see [A server that stops answering](how-a-run-behaves.md#a-server-that-stops-answering)); `generate --scratch docker`: the scratch container could not be started",
   [EXIT.lockTimeout]: "the migration lock was not obtained within `MIGRATOR_LOCK_WAIT`; the message names the holder's pid",

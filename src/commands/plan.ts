@@ -13,7 +13,7 @@ import { MAY_CHANGE_SCHEMA_SQL } from '../db/session';
 import { withDatabase } from '../db/with-database';
 import { InterruptedError, SchemaNotCurrentError } from '../errors';
 import { createLogger, withFields, type Logger } from '../log';
-import { stepLabel, stuckBehindPostDeploy, type Plan } from '../results';
+import { whyNotCurrent, type Plan } from '../results';
 import { describePlan, planRun, readState, refuseOrWarnAhead } from '../run/pipeline';
 import { sleep } from '../sleep';
 import { loadMigrationSet, type MigrationSet } from '../source';
@@ -97,18 +97,9 @@ async function planOnClient(
   return describePlan(await planRun(context, state, { dryRuns: options.dryRuns, postDeploy: options.postDeploy }), state);
 }
 
+/** Rejects a plan whose schema is not current (results.ts: whyNotCurrent, the rule `up` and `status` share). */
 function throwIfPending(result: Plan): Plan {
-  const stuck = stuckBehindPostDeploy(result.waiting);
-  if (result.steps.length === 0 && stuck) {
-    throw new SchemaNotCurrentError(
-      `the schema is not current: versioned/${stuck.stuck.file} waits behind post-deploy migration versioned/${stuck.behind.file}; migrator up --post-deploy of the release that brought it has not run`,
-      result,
-    );
-  }
-  if (result.steps.length === 0) return result;
-  const first = result.steps[0];
-  throw new SchemaNotCurrentError(
-    `the schema is not current: ${result.steps.length} step(s) pending, first ${stepLabel(first)} (${first.action}); run migrator up`,
-    result,
-  );
+  const reason = whyNotCurrent(result);
+  if (reason !== undefined) throw new SchemaNotCurrentError(reason, result);
+  return result;
 }

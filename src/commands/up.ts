@@ -1,12 +1,14 @@
 /**
  * `up`: read and check the files, then, on one locked connection, read and check the history,
- * plan every phase and apply the plan (src/run/pipeline.ts). Resolves with a report; otherwise
- * rejects with a MigratorError carrying what was applied before the failure and the step that failed.
+ * plan every phase and apply the plan (src/run/pipeline.ts). Resolves with a report when the
+ * schema is then current; otherwise rejects with a MigratorError carrying what was applied before
+ * the failure and the step that failed, or, when a plain up applied all it may and a pre-deploy
+ * migration still waits behind a post-deploy one, with SchemaNotCurrentError (the exit 3 of check).
  */
 import { now } from '../clock';
-import { MigratorError } from '../errors';
+import { MigratorError, SchemaNotCurrentError } from '../errors';
 import { withFields, type Logger } from '../log';
-import { stuckBehindPostDeploy, type MigrationReport, type PartialReport, type PhaseName, type PlannedStep } from '../results';
+import { whyNotCurrent, type MigrationReport, type PartialReport, type PhaseName, type Plan, type PlannedStep } from '../results';
 import { applyRun, describePlan, emptyReport, pendingByPhase, planRun, PHASES, readState, refuseOrWarnAhead } from '../run/pipeline';
 import { loadMigrationSet } from '../source';
 import { withDatabase } from '../db/with-database';
@@ -43,6 +45,18 @@ export async function up(migrator: MigratorContext, options: UpOptions = {}): Pr
       await applyRun(context, state, plan, report);
       report.versioned.waiting = described.waiting.map((step) => step.file);
       if (described.waiting.length > 0) logWaiting(withFields(logger, { phase: 'versioned' }), described.waiting);
+      // What a plain up cannot apply may still leave the schema short of what the release needs.
+      const left: Plan = {
+        steps: [],
+        waiting: described.waiting,
+        versioned: {
+          ...described.versioned,
+          currentVersion: report.versioned.currentVersion,
+          lastApplied: plan.steps.length === 0 ? described.versioned.lastApplied : undefined,
+        },
+      };
+      const notCurrent = whyNotCurrent(left);
+      if (notCurrent !== undefined) throw new SchemaNotCurrentError(notCurrent, left);
       return { ...report, outcome: plan.steps.length > 0 ? 'applied' : 'up-to-date', durationMs: Math.round(now() - started) };
     });
   } catch (error) {
@@ -51,15 +65,8 @@ export async function up(migrator: MigratorContext, options: UpOptions = {}): Pr
   }
 }
 
-/** After a plain up: what waits for `up --post-deploy`, and a warning when a pre-deploy migration is stuck behind. */
+/** After a plain up: what waits for `up --post-deploy`. */
 function logWaiting(logger: Logger, waiting: PlannedStep[]): void {
   const files = waiting.map((step) => step.file);
   logger.info({ waiting: files }, `${waiting.length} migration(s) wait for migrator up --post-deploy: ${files.join(', ')}`);
-  const stuck = stuckBehindPostDeploy(waiting);
-  if (stuck) {
-    logger.warn(
-      { file: stuck.stuck.file, behind: stuck.behind.file },
-      `versioned/${stuck.stuck.file} is not post-deploy but waits behind post-deploy versioned/${stuck.behind.file}: migrator up --post-deploy of the release that brought it has not run, so check reports the schema as not current`,
-    );
-  }
 }
