@@ -14,7 +14,7 @@ import { withDatabase } from '../db/with-database';
 import { InterruptedError, SchemaNotCurrentError } from '../errors';
 import { createLogger, withFields, type Logger } from '../log';
 import { whyNotCurrent, type Plan } from '../results';
-import { describePlan, planRun, readState, refuseOrWarnAhead } from '../run/pipeline';
+import { describePlan, planRun, readState, refuseAheadIfAsked, settleAhead } from '../run/pipeline';
 import { sleep } from '../sleep';
 import { loadMigrationSet, type MigrationSet } from '../source';
 import type { MigratorContext } from './context';
@@ -93,8 +93,9 @@ async function planOnClient(
 ): Promise<Plan> {
   const context = { client, logger: options.logger, signal: options.signal, lockRetries: 0, emit: () => undefined };
   const state = await readState(client, files);
-  refuseOrWarnAhead(state, options.onAhead, withFields(options.logger, { phase: 'versioned' }));
-  return describePlan(await planRun(context, state, { dryRuns: options.dryRuns, postDeploy: options.postDeploy }), state);
+  refuseAheadIfAsked(state, options.onAhead);
+  const planned = await planRun(context, state, { dryRuns: options.dryRuns, postDeploy: options.postDeploy });
+  return describePlan(settleAhead(state, planned, withFields(options.logger, { phase: 'versioned' })), state);
 }
 
 /** Rejects a plan whose schema is not current (results.ts: whyNotCurrent, the rule `up` and `status` share). */

@@ -9,7 +9,17 @@ import { now } from '../clock';
 import { MigratorError, SchemaNotCurrentError } from '../errors';
 import { withFields, type Logger } from '../log';
 import { whyNotCurrent, type MigrationReport, type PartialReport, type PhaseName, type Plan, type PlannedStep } from '../results';
-import { applyRun, describePlan, emptyReport, pendingByPhase, planRun, PHASES, readState, refuseOrWarnAhead } from '../run/pipeline';
+import {
+  applyRun,
+  describePlan,
+  emptyReport,
+  pendingByPhase,
+  planRun,
+  PHASES,
+  readState,
+  refuseAheadIfAsked,
+  settleAhead,
+} from '../run/pipeline';
 import { loadMigrationSet } from '../source';
 import { withDatabase } from '../db/with-database';
 import { runBackup } from './backup';
@@ -34,11 +44,11 @@ export async function up(migrator: MigratorContext, options: UpOptions = {}): Pr
       const context = writingRunContext(migrator, session, logger);
       const state = await readState(client, files);
       report = emptyReport(state);
-      if (refuseOrWarnAhead(state, config.onAhead, withFields(logger, { phase: 'versioned' }))) {
-        return { ...report, outcome: 'ahead', durationMs: Math.round(now() - started) };
-      }
+      refuseAheadIfAsked(state, config.onAhead);
       const phases = PHASES.filter((phase) => options.phases?.includes(phase.name) ?? true);
-      const plan = await planRun(context, state, { phases, postDeploy: options.postDeploy });
+      const planned = await planRun(context, state, { phases, postDeploy: options.postDeploy });
+      const plan = settleAhead(state, planned, withFields(logger, { phase: 'versioned' }));
+      if (state.ahead.length > 0) return { ...report, outcome: 'ahead', durationMs: Math.round(now() - started) };
       const described = describePlan(plan, state);
       emit({ type: 'planned', steps: described.steps, pending: pendingByPhase(plan) });
       if (plan.steps.length > 0 && config.backupCommand) await runBackup(config.backupCommand, config.connection, logger);

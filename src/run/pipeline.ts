@@ -3,8 +3,8 @@
  * connecting (source/); then the history is read and checked against them; then every phase
  * plans its steps inside one planning transaction that is rolled back; only then are the steps
  * applied, one at a time, through the step runner. Every failure found before the apply stage
- * leaves the database exactly as it was. A database ahead of these files (an older image) gets
- * no plan at all, so that image never writes.
+ * leaves the database exactly as it was. A database ahead of these files (an older image) is
+ * planned for, to find work the files have that it lacks, but never written to (settleAhead).
  */
 import type pg from 'pg';
 import type { OnAhead } from '../config';
@@ -16,7 +16,7 @@ import { legacyScripts } from '../phases/legacy';
 import type { HistoryState, Phase, PhaseContext, PhasePlan, Step } from '../phases/phase';
 import { tables } from '../phases/tables';
 import { versioned } from '../phases/versioned';
-import type { AppliedMigration, MigrationReport, PartialReport, PhaseName, Plan } from '../results';
+import { stepLabel, type AppliedMigration, type MigrationReport, type PartialReport, type PhaseName, type Plan } from '../results';
 import type { MigrationSet } from '../source';
 import { checkPendingVersioned } from '../source/file-checks';
 import { applyStep, plannedStep, startPlanning, withLockRetries, type RunContext } from './step-runner';
@@ -47,19 +47,38 @@ export async function readState(client: pg.Client, files: MigrationSet): Promise
   };
 }
 
+/** With MIGRATOR_ON_AHEAD=fail, a database with migrations these files do not have is refused before anything is planned. */
+export function refuseAheadIfAsked(state: RunState, onAhead: OnAhead): void {
+  if (state.ahead.length > 0 && onAhead === 'fail') {
+    throw new ValidationError(`${aheadText(state)}: an older release is running against a newer schema; MIGRATOR_ON_AHEAD=fail`);
+  }
+}
+
 /**
- * When the database has migrations these files do not (a rollback deploy, an old replica): with
- * MIGRATOR_ON_AHEAD=fail a validation error, otherwise a warning. Resolves true when ahead.
+ * A database ahead of these files (a rollback deploy, an old replica) is never written to: its
+ * plan comes back empty, with a warning. But files that also have work the database lacks (a
+ * missing table, a legacy repair, an INVALID index to rebuild) are not an older release: the
+ * last applied versioned file was lost while new work came, and the two disagree (ValidationError
+ * naming both). Declared columns the database lacks do not count: an older release's declarations
+ * still list what a newer release's post-deploy migrations dropped.
  */
-export function refuseOrWarnAhead(state: RunState, onAhead: OnAhead, logger: Logger): boolean {
-  if (state.ahead.length === 0) return false;
+export function settleAhead(state: RunState, plan: RunPlan, logger: Logger): RunPlan {
+  if (state.ahead.length === 0) return plan;
+  const missing = plan.steps.filter(({ step }) => step.kind !== 'column');
+  if (missing.length > 0) {
+    const work = missing.map(({ step }) => `${stepLabel(step)} (${step.action})`).join(', ');
+    throw new ValidationError(
+      `${aheadText(state)}: ${state.ahead.map((row) => `${row.id} ${row.name}`).join(', ')}; yet these files have work it lacks: ${work}. Files and history disagree (a versioned file deleted ` +
+        'while new work arrived?): restore the missing versioned file(s); nothing was applied',
+    );
+  }
+  logger.warn({ ahead: state.ahead }, `${aheadText(state)}: an older release is running against a newer schema, so nothing is changed`);
+  return { steps: [], waiting: [], finishers: [] };
+}
+
+function aheadText(state: RunState): string {
   const newest = state.ahead[state.ahead.length - 1];
-  const message =
-    `the database has ${state.ahead.length} versioned migration(s) newer than these files (up to ${newest.id} ${newest.name}): ` +
-    'an older release is running against a newer schema, so nothing is planned or changed';
-  if (onAhead === 'fail') throw new ValidationError(`${message}; MIGRATOR_ON_AHEAD=fail`);
-  logger.warn({ ahead: state.ahead }, message);
-  return true;
+  return `the database has ${state.ahead.length} versioned migration(s) newer than these files (up to ${newest.id} ${newest.name})`;
 }
 
 interface PlannedRunStep {
@@ -92,13 +111,12 @@ export interface PlanOptions {
   postDeploy?: boolean;
 }
 
-/** Every phase's steps, planned in one transaction that is rolled back; none for a database ahead of the files. */
+/** Every phase's steps, planned in one transaction that is rolled back (for a database ahead of the files too: see settleAhead). */
 export async function planRun(
   context: RunContext,
   state: RunState,
   { phases = PHASES, dryRuns = true, postDeploy = false }: PlanOptions = {},
 ): Promise<RunPlan> {
-  if (state.ahead.length > 0) return { steps: [], waiting: [], finishers: [] };
   // A lock timeout rolls the planning transaction back; planning starts again from the first phase.
   return withLockRetries(context, { stage: 'planning' }, async () => {
     const planning = startPlanning(context);

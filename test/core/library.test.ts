@@ -40,6 +40,23 @@ const SCENARIOS: Array<[string, Prepare]> = [
     },
   ],
   ['a legacy script that commits', async (_db, migrations) => migrations.write('legacy/002_commits.sql', 'SELECT 1;\nCOMMIT;\n')],
+  [
+    'a pre-deploy migration stuck behind a post-deploy one',
+    async (db, migrations) => {
+      await upOnce(db, migrations);
+      migrations.write('versioned/3_drop_old.sql', '-- migrator: post-deploy\nDROP TABLE IF EXISTS old_things;\n');
+      migrations.write('versioned/4_newer.sql', 'CREATE TABLE IF NOT EXISTS newer (id int);\n');
+    },
+  ],
+  [
+    'a database ahead of files that also bring a new table',
+    async (db, migrations) => {
+      migrations.write('versioned/3_newer.sql', 'CREATE TABLE newer (id int);\n');
+      await upOnce(db, migrations);
+      rmSync(path.join(migrations.dir, 'versioned', '3_newer.sql'));
+      migrations.write('tables/030_invoices.sql', 'CREATE TABLE invoices (id int PRIMARY KEY);\n');
+    },
+  ],
 ];
 
 const COMMANDS = ['up', 'plan', 'check', 'verify'] as const;
