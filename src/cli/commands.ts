@@ -84,7 +84,8 @@ const checkCommand: Command = {
   usage: 'migrator check [--wait [--timeout S]]',
   details:
     "For pipelines, readiness probes and gates. Changes nothing, and needs only read rights: run it with the app's role.\n" +
-    '--wait       ask again every 2 s until the schema is current (exit 0), or until the timeout (exit 3)\n' +
+    '--wait       ask again every 2 s until the schema is current (exit 0), or until the timeout (exit 3);\n' +
+    '             a database not up yet is waited for too, up to the timeout when MIGRATOR_WAIT_TIMEOUT is shorter\n' +
     '--timeout S  how long --wait waits, in seconds (default 300)',
   options: { wait: { type: 'boolean' }, timeout: { type: 'string' } },
   positionals: [0, 0],

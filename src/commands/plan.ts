@@ -32,7 +32,10 @@ export async function plan({ config, logger, signal }: MigratorContext, options:
 }
 
 export interface CheckOptions {
-  /** Keep asking until the schema is current, for at most this long (an app waiting on a migration Job). */
+  /**
+   * Keep asking until the schema is current, for at most this long (an app waiting on a migration
+   * Job); the first connection, too, waits this long if MIGRATOR_WAIT_TIMEOUT is shorter.
+   */
   waitMs?: number;
 }
 
@@ -46,8 +49,11 @@ const WAIT_INTERVAL_MS = 2000;
 export async function check(context: MigratorContext, options: CheckOptions = {}): Promise<Plan> {
   const deadline = Date.now() + (options.waitMs ?? 0);
   for (;;) {
+    // A gate started with the database (a pod beside it, a compose stack) waits for the server as
+    // long as for the schema: connecting gets the longer of MIGRATOR_WAIT_TIMEOUT and the time left.
+    const waitTimeoutMs = Math.max(context.config.waitTimeoutMs, deadline - Date.now());
     try {
-      return throwIfPending(await plan(context));
+      return throwIfPending(await plan({ ...context, config: { ...context.config, waitTimeoutMs } }));
     } catch (error) {
       const left = deadline - Date.now();
       if (!(error instanceof SchemaNotCurrentError) || left <= 0) throw error;
