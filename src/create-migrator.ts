@@ -18,6 +18,7 @@ import { rollback, type RollbackTarget } from './commands/rollback';
 import { up, type UpOptions } from './commands/up';
 import { writeManifest } from './source/manifest';
 import type { MigratorConfig } from './config';
+import { ConfigError } from './errors';
 import { createLogger, type Logger } from './log';
 import type {
   AppliedMigration,
@@ -81,25 +82,49 @@ export interface Migrator {
   converge(dumps?: string[]): Promise<ConvergenceReport>;
 }
 
+/**
+ * Never throws: the context is built inside the first method called, so a configuration it cannot
+ * use (not one loadConfig made, a log level pino does not know) rejects that call with a
+ * ConfigError, as docs/library.md promises for every error.
+ */
 export function createMigrator(config: MigratorConfig, options: MigratorOptions = {}): Migrator {
-  const logger = options.logger ?? createLogger({ ...config.log, format: 'json' });
-  const context: MigratorContext = { config, logger, signal: options.signal, emit: options.onEvent ?? logProgress(logger) };
+  let built: MigratorContext | undefined;
+  const context = () => (built ??= migratorContext(config, options));
+  const folder = () => context().config.migrationsDir;
   return {
-    up: (upOptions) => up(context, upOptions),
-    plan: (planOptions) => plan(context, planOptions),
-    status: () => plan(context),
-    check: (checkOptions) => check(context, checkOptions),
-    history: () => history(context),
-    verify: () => verify(context),
-    baseline: (id) => baseline(context, id),
-    baselineFrom: (tool) => baselineFrom(context, tool),
-    importFrom: (tool, folder) => importMigrations(config.migrationsDir, tool, folder),
-    rollback: (target) => rollback(context, target),
-    newMigration: (slug, newOptions) => newMigration(config.migrationsDir, slug, newOptions),
-    renumber: (fileName) => renumber(config.migrationsDir, fileName),
-    manifest: async () => writeManifest(config.migrationsDir),
-    lint: (lintOptions) => lint(config.migrationsDir, lintOptions),
-    generate: (generateOptions) => generate(context, generateOptions),
-    converge: (dumps) => converge(context, dumps),
+    up: async (upOptions) => up(context(), upOptions),
+    plan: async (planOptions) => plan(context(), planOptions),
+    status: async () => plan(context()),
+    check: async (checkOptions) => check(context(), checkOptions),
+    history: async () => history(context()),
+    verify: async () => verify(context()),
+    baseline: async (id) => baseline(context(), id),
+    baselineFrom: async (tool) => baselineFrom(context(), tool),
+    importFrom: async (tool, from) => importMigrations(folder(), tool, from),
+    rollback: async (target) => rollback(context(), target),
+    newMigration: async (slug, newOptions) => newMigration(folder(), slug, newOptions),
+    renumber: async (fileName) => renumber(folder(), fileName),
+    manifest: async () => writeManifest(folder()),
+    lint: async (lintOptions) => lint(folder(), lintOptions),
+    generate: async (generateOptions) => generate(context(), generateOptions),
+    converge: async (dumps) => converge(context(), dumps),
   };
+}
+
+function migratorContext(config: MigratorConfig, options: MigratorOptions): MigratorContext {
+  // Checked for callers without TypeScript, or with a hand-made object.
+  const given = config as Partial<MigratorConfig> | undefined;
+  if (typeof given !== 'object' || given === null) throw new ConfigError('createMigrator needs a configuration: use loadConfig(env)');
+  if (typeof given.migrationsDir !== 'string' || typeof given.connection !== 'object' || given.connection === null) {
+    throw new ConfigError('the configuration lacks migrationsDir or connection: build it with loadConfig(env)');
+  }
+  let logger = options.logger;
+  if (!logger) {
+    try {
+      logger = createLogger({ ...config.log, format: 'json' });
+    } catch (error) {
+      throw new ConfigError(`config.log cannot make a logger: ${(error as Error).message}`, 'LOG_LEVEL');
+    }
+  }
+  return { config, logger, signal: options.signal, emit: options.onEvent ?? logProgress(logger) };
 }

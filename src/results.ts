@@ -63,14 +63,39 @@ export function stepLabel(step: Pick<PlannedStep, 'phase' | 'file' | 'column'>):
 }
 
 /**
- * A pre-deploy migration among the waiting ones is stuck behind a post-deploy one (`up
+ * Pre-deploy migrations among the waiting ones are stuck behind a post-deploy one (`up
  * --post-deploy` of the release that brought that one has not run): the schema the new release
  * needs is not there, whatever a plain `up` does.
  */
-export function stuckBehindPostDeploy(waiting: PlannedStep[]): { stuck: PlannedStep; behind: PlannedStep } | undefined {
-  const stuck = waiting.find((step) => !step.postDeploy);
+export function stuckBehindPostDeploy(waiting: PlannedStep[]): { stuck: PlannedStep[]; behind: PlannedStep } | undefined {
   const behind = waiting.find((step) => step.postDeploy);
-  return stuck && behind ? { stuck, behind } : undefined;
+  const stuck = waiting.filter((step) => !step.postDeploy);
+  return behind && stuck.length > 0 ? { stuck, behind } : undefined;
+}
+
+/**
+ * The one rule of "the schema is current", which `check`, `up`, `plan` and `status` share: a plain
+ * `up` has nothing left to do, and no pre-deploy migration waits behind a post-deploy one (only
+ * post-deploy migrations waiting is the normal state between a rollout and its post-deploy step).
+ * Undefined when current; otherwise why not, and the command that changes it.
+ */
+export function whyNotCurrent(plan: Pick<Plan, 'steps' | 'waiting'>): string | undefined {
+  const reasons: string[] = [];
+  if (plan.steps.length > 0) {
+    const first = plan.steps[0];
+    reasons.push(`${plan.steps.length} step(s) pending, first ${stepLabel(first)} (${first.action}); run migrator up`);
+  }
+  const blocked = stuckBehindPostDeploy(plan.waiting);
+  if (blocked) {
+    const { stuck, behind } = blocked;
+    const names = stuck.map((step) => `versioned/${step.file}`).join(', ');
+    reasons.push(
+      `${names} ${stuck.length === 1 ? 'waits' : 'wait'} behind post-deploy migration versioned/${behind.file}, ` +
+        'since migrator up --post-deploy of the release that brought it has not run; a plain up never applies ' +
+        `${stuck.length === 1 ? 'it' : 'them'}: run migrator up --post-deploy`,
+    );
+  }
+  return reasons.length === 0 ? undefined : `the schema is not current: ${reasons.join('; and ')}`;
 }
 
 /** What a run did, phase by phase: returned by `up` and summarised in the final log line. */

@@ -9,7 +9,7 @@ import { ConfigError, DeclarationsDifferError, LintFindingsError, NeedsReviewErr
 import { DEFAULT_SCRATCH_IMAGE } from '../generate/scratch-server';
 import { MANIFEST_FILE } from '../source/manifest';
 import type { Migrator } from '../create-migrator';
-import { summarize, type ConvergenceReport, type GenerateResult, type LintReport } from '../results';
+import { summarize, whyNotCurrent, type ConvergenceReport, type Plan, type GenerateResult, type LintReport } from '../results';
 import { formatConvergence, formatHistory, formatJson, formatLint, formatPlan, formatStatus } from './output';
 
 export interface CommandContext {
@@ -48,7 +48,8 @@ const up: Command = {
   usage: 'migrator up [--post-deploy] [--dry-run]',
   details:
     'Runs the legacy, table-creation and versioned phases under the migration lock. Stops before the first pending\n' +
-    'post-deploy migration (a versioned file whose header has the line -- migrator: post-deploy).\n' +
+    'post-deploy migration (a versioned file whose header has the line -- migrator: post-deploy); exits 3 (the schema\n' +
+    'is not current) when a pre-deploy migration then still waits behind one, naming both.\n' +
     '--post-deploy  apply post-deploy migrations too: after the rollout, when no pod of the earlier release is left\n' +
     '--dry-run      show what would be done, like `migrator plan`, and change nothing',
   options: { 'dry-run': { type: 'boolean' }, 'post-deploy': { type: 'boolean' } },
@@ -73,7 +74,7 @@ const statusCommand: Command = {
   async run(context) {
     const result = await context.migrator.status();
     context.print(context.values.json ? formatJson(result) : formatStatus(result));
-    return { msg: 'status', outcome: result.steps.length === 0 ? 'up-to-date' : 'pending', pending: result.steps.length };
+    return { msg: 'status', outcome: outcomeOf(result), pending: result.steps.length };
   },
 };
 
@@ -83,7 +84,8 @@ const checkCommand: Command = {
   usage: 'migrator check [--wait [--timeout S]]',
   details:
     "For pipelines, readiness probes and gates. Changes nothing, and needs only read rights: run it with the app's role.\n" +
-    '--wait       ask again every 2 s until the schema is current (exit 0), or until the timeout (exit 3)\n' +
+    '--wait       ask again every 2 s until the schema is current (exit 0), or until the timeout (exit 3);\n' +
+    '             a database not up yet is waited for too, up to the timeout when MIGRATOR_WAIT_TIMEOUT is shorter\n' +
     '--timeout S  how long --wait waits, in seconds (default 300)',
   options: { wait: { type: 'boolean' }, timeout: { type: 'string' } },
   positionals: [0, 0],
@@ -109,7 +111,7 @@ const planCommand: Command = {
   async run(context) {
     const result = await context.migrator.plan({ postDeploy: context.values['post-deploy'] === true });
     context.print(context.values.json ? formatJson(result) : formatPlan(result, Boolean(context.values.sql)));
-    return { msg: 'plan', outcome: result.steps.length === 0 ? 'up-to-date' : 'pending', pending: result.steps.length };
+    return { msg: 'plan', outcome: outcomeOf(result), pending: result.steps.length };
   },
 };
 
@@ -381,6 +383,11 @@ export const COMMANDS: Command[] = [
   convergeCommand,
   generateCommand,
 ];
+
+/** The outcome of plan and status, by the rule check exits with: "pending" whenever the schema is not current. */
+function outcomeOf(plan: Plan): 'up-to-date' | 'pending' {
+  return whyNotCurrent(plan) === undefined ? 'up-to-date' : 'pending';
+}
 
 function wholeNumber(text: string, what: string): number {
   if (!/^\d+$/.test(text)) throw new ConfigError(`${what} must be a whole number (got "${text}")`);

@@ -102,12 +102,12 @@ async function main(): Promise<number> {
     if (!loggerTo) ({ logger, redact } = early(secretsIn(env, cwd)));
     else if (exitCode === EXIT.usage && !resultsOnStdout) logger = loggerTo(STDERR);
     const message = failureMessage(error);
-    if (exitCode !== EXIT.pendingWork) {
-      writeTerminationMessage(terminationLog(env), commandName, exitCode, redact(message));
-    }
-    // "Pending" is check's normal answer, not a failure of the migrator.
+    // "Pending" is check's normal answer, not a failure of the migrator; from up (a schema a plain
+    // up cannot make current) it stops the release, like any failure.
     const pending = exitCode === EXIT.pendingWork;
-    (pending ? logger.warn : logger.error).call(
+    const answer = pending && commandName === 'check';
+    if (!answer) writeTerminationMessage(terminationLog(env), commandName, exitCode, redact(message));
+    (answer ? logger.warn : logger.error).call(
       logger,
       {
         outcome: pending ? 'pending' : 'failed',

@@ -1,6 +1,15 @@
 /** How command results are shown: a short text for people, JSON with --json for machines. */
 import { FRESH_INSTALL } from '../commands/converge';
-import { stepLabel, type AppliedMigration, type ConvergenceReport, type LintReport, type Plan, type PlannedStep } from '../results';
+import {
+  stepLabel,
+  stuckBehindPostDeploy,
+  whyNotCurrent,
+  type AppliedMigration,
+  type ConvergenceReport,
+  type LintReport,
+  type Plan,
+  type PlannedStep,
+} from '../results';
 
 export function formatJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
@@ -27,7 +36,8 @@ export function formatStatus(plan: Plan): string {
   ];
   if (ahead.length > 0) lines.push(`the database is ahead of these files: ${ahead.map((row) => `${row.id} ${row.name}`).join(', ')}`);
   if (plan.waiting.length > 0) lines.push(`waiting for up --post-deploy: ${plan.waiting.map(describeWaiting).join(', ')}`);
-  lines.push(plan.steps.length === 0 ? 'the schema is current' : `up would take ${plan.steps.length} step(s)`);
+  // The words check would exit with.
+  lines.push(whyNotCurrent(plan) ?? 'the schema is current');
   return `${lines.join('\n')}\n`;
 }
 
@@ -38,9 +48,12 @@ export function formatPlan(plan: Plan, withSql: boolean): string {
     const head = `${index + 1}. ${stepLabel(step)}: ${step.action}${step.postDeploy ? ' (post-deploy)' : ''}`;
     return withSql ? `${head}\n${step.sql.trimEnd()}\n` : head;
   };
-  const steps = plan.steps.length === 0 ? 'nothing to do: the schema is current\n' : `${plan.steps.map(show).join('\n')}\n`;
-  if (plan.waiting.length === 0) return steps;
-  return `${steps}\nwaiting for up --post-deploy:\n${plan.waiting.map(show).join('\n')}\n`;
+  // Only post-deploy migrations waiting is current, as check says; a pre-deploy one stuck behind them is not.
+  const stuck = stuckBehindPostDeploy(plan.waiting) !== undefined;
+  const nothing = stuck ? 'nothing a plain up can apply\n' : 'nothing to do: the schema is current\n';
+  const steps = plan.steps.length === 0 ? nothing : `${plan.steps.map(show).join('\n')}\n`;
+  const waiting = plan.waiting.length === 0 ? '' : `\nwaiting for up --post-deploy:\n${plan.waiting.map(show).join('\n')}\n`;
+  return `${steps}${waiting}${stuck ? `\n${whyNotCurrent(plan)}\n` : ''}`;
 }
 
 export function formatHistory(rows: AppliedMigration[]): string {

@@ -13,8 +13,8 @@ import { MAY_CHANGE_SCHEMA_SQL } from '../db/session';
 import { withDatabase } from '../db/with-database';
 import { InterruptedError, SchemaNotCurrentError } from '../errors';
 import { createLogger, withFields, type Logger } from '../log';
-import { stepLabel, stuckBehindPostDeploy, type Plan } from '../results';
-import { describePlan, planRun, readState, refuseOrWarnAhead } from '../run/pipeline';
+import { whyNotCurrent, type Plan } from '../results';
+import { describePlan, planRun, readState, refuseAheadIfAsked, settleAhead } from '../run/pipeline';
 import { sleep } from '../sleep';
 import { loadMigrationSet, type MigrationSet } from '../source';
 import type { MigratorContext } from './context';
@@ -32,7 +32,10 @@ export async function plan({ config, logger, signal }: MigratorContext, options:
 }
 
 export interface CheckOptions {
-  /** Keep asking until the schema is current, for at most this long (an app waiting on a migration Job). */
+  /**
+   * Keep asking until the schema is current, for at most this long (an app waiting on a migration
+   * Job); the first connection, too, waits this long if MIGRATOR_WAIT_TIMEOUT is shorter.
+   */
   waitMs?: number;
 }
 
@@ -46,8 +49,11 @@ const WAIT_INTERVAL_MS = 2000;
 export async function check(context: MigratorContext, options: CheckOptions = {}): Promise<Plan> {
   const deadline = Date.now() + (options.waitMs ?? 0);
   for (;;) {
+    // A gate started with the database (a pod beside it, a compose stack) waits for the server as
+    // long as for the schema: connecting gets the longer of MIGRATOR_WAIT_TIMEOUT and the time left.
+    const waitTimeoutMs = Math.max(context.config.waitTimeoutMs, deadline - Date.now());
     try {
-      return throwIfPending(await plan(context));
+      return throwIfPending(await plan({ ...context, config: { ...context.config, waitTimeoutMs } }));
     } catch (error) {
       const left = deadline - Date.now();
       if (!(error instanceof SchemaNotCurrentError) || left <= 0) throw error;
@@ -93,22 +99,14 @@ async function planOnClient(
 ): Promise<Plan> {
   const context = { client, logger: options.logger, signal: options.signal, lockRetries: 0, emit: () => undefined };
   const state = await readState(client, files);
-  refuseOrWarnAhead(state, options.onAhead, withFields(options.logger, { phase: 'versioned' }));
-  return describePlan(await planRun(context, state, { dryRuns: options.dryRuns, postDeploy: options.postDeploy }), state);
+  refuseAheadIfAsked(state, options.onAhead);
+  const planned = await planRun(context, state, { dryRuns: options.dryRuns, postDeploy: options.postDeploy });
+  return describePlan(settleAhead(state, planned, withFields(options.logger, { phase: 'versioned' })), state);
 }
 
+/** Rejects a plan whose schema is not current (results.ts: whyNotCurrent, the rule `up` and `status` share). */
 function throwIfPending(result: Plan): Plan {
-  const stuck = stuckBehindPostDeploy(result.waiting);
-  if (result.steps.length === 0 && stuck) {
-    throw new SchemaNotCurrentError(
-      `the schema is not current: versioned/${stuck.stuck.file} waits behind post-deploy migration versioned/${stuck.behind.file}; migrator up --post-deploy of the release that brought it has not run`,
-      result,
-    );
-  }
-  if (result.steps.length === 0) return result;
-  const first = result.steps[0];
-  throw new SchemaNotCurrentError(
-    `the schema is not current: ${result.steps.length} step(s) pending, first ${stepLabel(first)} (${first.action}); run migrator up`,
-    result,
-  );
+  const reason = whyNotCurrent(result);
+  if (reason !== undefined) throw new SchemaNotCurrentError(reason, result);
+  return result;
 }

@@ -1,16 +1,28 @@
 /**
  * `up`: read and check the files, then, on one locked connection, read and check the history,
- * plan every phase and apply the plan (src/run/pipeline.ts). Resolves with a report; otherwise
- * rejects with a MigratorError carrying what was applied before the failure and the step that failed.
+ * plan every phase and apply the plan (src/run/pipeline.ts). Resolves with a report when the
+ * schema is then current; otherwise rejects with a MigratorError carrying what was applied before
+ * the failure and the step that failed, or, when a plain up applied all it may and a pre-deploy
+ * migration still waits behind a post-deploy one, with SchemaNotCurrentError (the exit 3 of check).
  */
 import { now } from '../clock';
 import type pg from 'pg';
 import { ensureMigrationLockHeld, LOCK_RELEASED_SQLSTATE } from '../db/lock';
 import { sqlStateOf } from '../db/query-failure';
-import { MigratorError, ValidationError } from '../errors';
+import { MigratorError, SchemaNotCurrentError, ValidationError } from '../errors';
 import { withFields, type Logger } from '../log';
-import { stuckBehindPostDeploy, type MigrationReport, type PartialReport, type PhaseName, type PlannedStep } from '../results';
-import { applyRun, describePlan, emptyReport, pendingByPhase, planRun, PHASES, readState, refuseOrWarnAhead } from '../run/pipeline';
+import { whyNotCurrent, type MigrationReport, type PartialReport, type PhaseName, type Plan, type PlannedStep } from '../results';
+import {
+  applyRun,
+  describePlan,
+  emptyReport,
+  pendingByPhase,
+  planRun,
+  PHASES,
+  readState,
+  refuseAheadIfAsked,
+  settleAhead,
+} from '../run/pipeline';
 import { loadMigrationSet } from '../source';
 import { withDatabase } from '../db/with-database';
 import { runBackup } from './backup';
@@ -35,11 +47,11 @@ export async function up(migrator: MigratorContext, options: UpOptions = {}): Pr
       const context = writingRunContext(migrator, session, logger);
       const state = await readState(client, files);
       report = emptyReport(state);
-      if (refuseOrWarnAhead(state, config.onAhead, withFields(logger, { phase: 'versioned' }))) {
-        return { ...report, outcome: 'ahead', durationMs: Math.round(now() - started) };
-      }
+      refuseAheadIfAsked(state, config.onAhead);
       const phases = PHASES.filter((phase) => options.phases?.includes(phase.name) ?? true);
-      const plan = await planRun(context, state, { phases, postDeploy: options.postDeploy });
+      const planned = await planRun(context, state, { phases, postDeploy: options.postDeploy });
+      const plan = settleAhead(state, planned, withFields(logger, { phase: 'versioned' }));
+      if (state.ahead.length > 0) return { ...report, outcome: 'ahead', durationMs: Math.round(now() - started) };
       if (plan.steps.length > 0) await refuseLockReleasedWhilePlanning(client);
       const described = describePlan(plan, state);
       emit({ type: 'planned', steps: described.steps, pending: pendingByPhase(plan) });
@@ -47,6 +59,18 @@ export async function up(migrator: MigratorContext, options: UpOptions = {}): Pr
       await applyRun(context, state, plan, report);
       report.versioned.waiting = described.waiting.map((step) => step.file);
       if (described.waiting.length > 0) logWaiting(withFields(logger, { phase: 'versioned' }), described.waiting);
+      // What a plain up cannot apply may still leave the schema short of what the release needs.
+      const left: Plan = {
+        steps: [],
+        waiting: described.waiting,
+        versioned: {
+          ...described.versioned,
+          currentVersion: report.versioned.currentVersion,
+          lastApplied: plan.steps.length === 0 ? described.versioned.lastApplied : undefined,
+        },
+      };
+      const notCurrent = whyNotCurrent(left);
+      if (notCurrent !== undefined) throw new SchemaNotCurrentError(notCurrent, left);
       return { ...report, outcome: plan.steps.length > 0 ? 'applied' : 'up-to-date', durationMs: Math.round(now() - started) };
     });
   } catch (error) {
@@ -70,15 +94,8 @@ async function refuseLockReleasedWhilePlanning(client: pg.Client): Promise<void>
   }
 }
 
-/** After a plain up: what waits for `up --post-deploy`, and a warning when a pre-deploy migration is stuck behind. */
+/** After a plain up: what waits for `up --post-deploy`. */
 function logWaiting(logger: Logger, waiting: PlannedStep[]): void {
   const files = waiting.map((step) => step.file);
   logger.info({ waiting: files }, `${waiting.length} migration(s) wait for migrator up --post-deploy: ${files.join(', ')}`);
-  const stuck = stuckBehindPostDeploy(waiting);
-  if (stuck) {
-    logger.warn(
-      { file: stuck.stuck.file, behind: stuck.behind.file },
-      `versioned/${stuck.stuck.file} is not post-deploy but waits behind post-deploy versioned/${stuck.behind.file}: migrator up --post-deploy of the release that brought it has not run, so check reports the schema as not current`,
-    );
-  }
 }

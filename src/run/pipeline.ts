@@ -3,8 +3,9 @@
  * connecting (source/); then the history is read and checked against them; then every phase
  * plans its steps inside one planning transaction that is rolled back; only then are the steps
  * applied, one at a time, through the step runner. Every failure found before the apply stage
- * leaves the database exactly as it was. A database ahead of these files (an older image) gets
- * no plan at all, so that image never writes.
+ * leaves the database exactly as it was. A database ahead of these files (an older image) is
+ * never written to and runs none of this image's scripts: only its declared tables are looked up
+ * in the catalog, to find work the files have that it lacks (settleAhead).
  */
 import type pg from 'pg';
 import type { OnAhead } from '../config';
@@ -16,7 +17,7 @@ import { legacyScripts } from '../phases/legacy';
 import type { HistoryState, Phase, PhaseContext, PhasePlan, Step } from '../phases/phase';
 import { tables } from '../phases/tables';
 import { versioned } from '../phases/versioned';
-import type { AppliedMigration, MigrationReport, PartialReport, PhaseName, Plan } from '../results';
+import { stepLabel, type AppliedMigration, type MigrationReport, type PartialReport, type PhaseName, type Plan } from '../results';
 import type { MigrationSet } from '../source';
 import { checkPendingVersioned } from '../source/file-checks';
 import { applyStep, plannedStep, startPlanning, withLockRetries, type RunContext } from './step-runner';
@@ -47,19 +48,37 @@ export async function readState(client: pg.Client, files: MigrationSet): Promise
   };
 }
 
+/** With MIGRATOR_ON_AHEAD=fail, a database with migrations these files do not have is refused before anything is planned. */
+export function refuseAheadIfAsked(state: RunState, onAhead: OnAhead): void {
+  if (state.ahead.length > 0 && onAhead === 'fail') {
+    throw new ValidationError(`${aheadText(state)}: an older release is running against a newer schema; MIGRATOR_ON_AHEAD=fail`);
+  }
+}
+
 /**
- * When the database has migrations these files do not (a rollback deploy, an old replica): with
- * MIGRATOR_ON_AHEAD=fail a validation error, otherwise a warning. Resolves true when ahead.
+ * A database ahead of these files (a rollback deploy, an old replica) is never written to: its
+ * plan comes back empty, with a warning. But files that also have work the database lacks (a
+ * declared table missing from the catalog: planRun plans nothing else for it) are not an older
+ * release: the last applied versioned file was lost while new work came, and the two disagree
+ * (ValidationError naming both).
  */
-export function refuseOrWarnAhead(state: RunState, onAhead: OnAhead, logger: Logger): boolean {
-  if (state.ahead.length === 0) return false;
+export function settleAhead(state: RunState, plan: RunPlan, logger: Logger): RunPlan {
+  if (state.ahead.length === 0) return plan;
+  const missing = plan.steps;
+  if (missing.length > 0) {
+    const work = missing.map(({ step }) => `${stepLabel(step)} (${step.action})`).join(', ');
+    throw new ValidationError(
+      `${aheadText(state)}: ${state.ahead.map((row) => `${row.id} ${row.name}`).join(', ')}; yet these files have work it lacks: ${work}. Files and history disagree (a versioned file deleted ` +
+        'while new work arrived?): restore the missing versioned file(s); nothing was applied',
+    );
+  }
+  logger.warn({ ahead: state.ahead }, `${aheadText(state)}: an older release is running against a newer schema, so nothing is changed`);
+  return { steps: [], waiting: [], finishers: [] };
+}
+
+function aheadText(state: RunState): string {
   const newest = state.ahead[state.ahead.length - 1];
-  const message =
-    `the database has ${state.ahead.length} versioned migration(s) newer than these files (up to ${newest.id} ${newest.name}): ` +
-    'an older release is running against a newer schema, so nothing is planned or changed';
-  if (onAhead === 'fail') throw new ValidationError(`${message}; MIGRATOR_ON_AHEAD=fail`);
-  logger.warn({ ahead: state.ahead }, message);
-  return true;
+  return `the database has ${state.ahead.length} versioned migration(s) newer than these files (up to ${newest.id} ${newest.name})`;
 }
 
 interface PlannedRunStep {
@@ -92,13 +111,18 @@ export interface PlanOptions {
   postDeploy?: boolean;
 }
 
-/** Every phase's steps, planned in one transaction that is rolled back; none for a database ahead of the files. */
-export async function planRun(
-  context: RunContext,
-  state: RunState,
-  { phases = PHASES, dryRuns = true, postDeploy = false }: PlanOptions = {},
-): Promise<RunPlan> {
-  if (state.ahead.length > 0) return { steps: [], waiting: [], finishers: [] };
+/** Every phase's steps, planned in one transaction that is rolled back (for a database ahead of the files too: see settleAhead). */
+export async function planRun(context: RunContext, state: RunState, options: PlanOptions = {}): Promise<RunPlan> {
+  // An older image's scripts were written for an older schema: against a newer one, a dry run of
+  // them could fail where nothing is to be done. Only a declared table missing from the catalog
+  // tells files that lost a migration while gaining work apart from an older release.
+  const {
+    phases = PHASES,
+    dryRuns = true,
+    postDeploy = false,
+  } = state.ahead.length > 0
+    ? { ...options, phases: (options.phases ?? PHASES).filter((phase) => phase === tables), dryRuns: false }
+    : options;
   // A lock timeout rolls the planning transaction back; planning starts again from the first phase.
   return withLockRetries(context, { stage: 'planning' }, async () => {
     const planning = startPlanning(context);

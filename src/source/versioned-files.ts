@@ -188,6 +188,13 @@ function checkNames(files: Array<{ name: string; fileName: string }>): void {
 }
 
 function checkIds(files: Array<{ id: number; fileName: string }>): void {
+  const zero = files.find((file) => file.id === 0);
+  if (zero) {
+    throw new ValidationError(
+      `versioned/${zero.fileName}: id 0 is reserved for the history table's own migration (postgres-migrations records the table's creation as 0); number versioned migrations from 1`,
+      zero.fileName,
+    );
+  }
   // In id order (a stable sort keeps files of one id in name order), a duplicate is a neighbour.
   const byId = [...files].sort((a, b) => a.id - b.id);
   for (let at = 1; at < byId.length; at++) {

@@ -2,13 +2,14 @@
  * The library object and the CLI agree: for each scenario, `up`, `plan`, `check` and `verify`
  * through createMigrator give the outcome the CLI gives (a method resolves exactly when the CLI
  * exits 0, and otherwise rejects with the error whose exit code the CLI returns), with the same
- * results and the same database afterwards.
+ * results and the same database afterwards. createMigrator itself never throws.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { exitCodeFor } from '../../src/cli/exit-codes';
 import { loadConfig } from '../../src/config';
 import { createMigrator } from '../../src/create-migrator';
+import { ConfigError } from '../../src/errors';
 import { createLogger } from '../../src/log';
 import { runMigrator, summaryLine } from '../support/cli';
 import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
@@ -40,6 +41,23 @@ const SCENARIOS: Array<[string, Prepare]> = [
     },
   ],
   ['a legacy script that commits', async (_db, migrations) => migrations.write('legacy/002_commits.sql', 'SELECT 1;\nCOMMIT;\n')],
+  [
+    'a pre-deploy migration stuck behind a post-deploy one',
+    async (db, migrations) => {
+      await upOnce(db, migrations);
+      migrations.write('versioned/3_drop_old.sql', '-- migrator: post-deploy\nDROP TABLE IF EXISTS old_things;\n');
+      migrations.write('versioned/4_newer.sql', 'CREATE TABLE IF NOT EXISTS newer (id int);\n');
+    },
+  ],
+  [
+    'a database ahead of files that also bring a new table',
+    async (db, migrations) => {
+      migrations.write('versioned/3_newer.sql', 'CREATE TABLE newer (id int);\n');
+      await upOnce(db, migrations);
+      rmSync(path.join(migrations.dir, 'versioned', '3_newer.sql'));
+      migrations.write('tables/030_invoices.sql', 'CREATE TABLE invoices (id int PRIMARY KEY);\n');
+    },
+  ],
 ];
 
 const COMMANDS = ['up', 'plan', 'check', 'verify'] as const;
@@ -81,6 +99,25 @@ describe.each(SCENARIOS)('%s', (_scenario, prepare) => {
       for (const { db, migrations } of [cli, library]) {
         migrations.remove();
         await db.drop();
+      }
+    }
+  });
+});
+
+describe('createMigrator', () => {
+  test('never throws: a configuration it cannot use makes each method reject with ConfigError (exit 2)', async () => {
+    const loaded = loadConfig({ DATABASE_URL: 'postgres://app@localhost/app', MIGRATIONS_DIR: 'migrations' });
+    const unusable: unknown[] = [undefined, {}, { ...loaded, log: { ...loaded.log, level: 'loud' } }];
+    for (const config of unusable) {
+      let migrator: ReturnType<typeof createMigrator> | undefined;
+      expect(() => (migrator = createMigrator(config as never))).not.toThrow();
+      for (const call of [() => migrator?.status(), () => migrator?.up(), () => migrator?.newMigration('x')]) {
+        const error = await Promise.resolve(call()).then(
+          () => undefined,
+          (rejected: unknown) => rejected,
+        );
+        expect(error).toBeInstanceOf(ConfigError);
+        expect(exitCodeFor(error)).toBe(2);
       }
     }
   });

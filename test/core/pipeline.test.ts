@@ -1,8 +1,10 @@
 /**
  * The core's promises, run as users run them: everything is read and validated before anything
- * is written, an older image writes nothing, read-only commands write nothing, and the summary
+ * is written, an older image writes nothing (and files ahead-of-history that also bring new work are refused), read-only commands write nothing, and the summary
  * line tells what a failed run had committed.
  */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { runMigrator, summaryLine } from '../support/cli';
 import { appliedVersions, tableNames, type TestDatabase } from '../support/database';
 import { RELEASE_2_MIGRATIONS, SAMPLE_MIGRATIONS, tempMigrations, type TempMigrations } from '../support/fixtures';
@@ -29,6 +31,30 @@ describe('read, validate, plan, apply', () => {
     expect(result.code).toBe(6);
     expect(summaryLine(result).msg).toMatch(/versioned\/2_customers_display_name\.sql changed after it was applied/);
     expect(await tableNames(db)).not.toContain('invoices');
+    expect(await catalogFingerprintOf(db)).toBe(before);
+  });
+
+  test('the last applied versioned file deleted while a new table file arrives: exit 6 naming both, and nothing written', async () => {
+    expect((await runMigrator(['up'], { env })).code).toBe(0);
+    rmSync(path.join(migrations.dir, 'versioned', '2_customers_display_name.sql'));
+    migrations.write('tables/030_invoices.sql', 'CREATE TABLE invoices (id int PRIMARY KEY);\n');
+    const before = await catalogFingerprintOf(db);
+
+    for (const command of ['up', 'check', 'plan', 'status']) {
+      const result = await runMigrator([command], { env });
+      expect({ command, code: result.code }).toEqual({ command, code: 6 });
+      expect(summaryLine(result).msg).toMatch(
+        /^the database has 1 versioned migration\(s\) newer than these files \(up to 2 customers_display_name\): 2 customers_display_name; yet these files have work it lacks: tables\/030_invoices\.sql \(create table invoices\)\./,
+      );
+    }
+    expect(await tableNames(db)).not.toContain('invoices');
+    expect(await catalogFingerprintOf(db)).toBe(before);
+
+    // Ahead with nothing missing is an older image: a warning, exit 0, nothing written.
+    rmSync(path.join(migrations.dir, 'tables', '030_invoices.sql'));
+    const older = await runMigrator(['up'], { env });
+    expect(older.code).toBe(0);
+    expect(summaryLine(older)).toMatchObject({ outcome: 'ahead', tables: 0, currentVersion: 2 });
     expect(await catalogFingerprintOf(db)).toBe(before);
   });
 

@@ -1,9 +1,14 @@
 /**
  * Post-deploy migrations: a plain up (the init container, the pre-deploy Job) stops before the
- * first pending one; up --post-deploy (after the rollout) applies everything; check is current
- * while only post-deploy migrations wait, and not when a pre-deploy one is stuck behind them.
+ * first pending one; up --post-deploy (after the rollout) applies everything; check, up, status
+ * and plan agree that the schema is current while only post-deploy migrations wait, and not when a
+ * pre-deploy one is stuck behind them (up then exits 3, as check does).
  */
 import { readFileSync } from 'node:fs';
+import { loadConfig } from '../../src/config';
+import { createMigrator } from '../../src/create-migrator';
+import { SchemaNotCurrentError } from '../../src/errors';
+import { createLogger } from '../../src/log';
 import { runMigrator, summaryLine } from '../support/cli';
 import { appliedVersions, type TestDatabase } from '../support/database';
 import type { TempMigrations } from '../support/fixtures';
@@ -81,28 +86,78 @@ END $$;
     expect(all.stdout).toMatch(/versioned\/4_drop_customers_email\.sql: apply version 4 \(post-deploy\)\n$/);
   });
 
-  test('a pre-deploy migration stuck behind a pending post-deploy one: check exits 3 saying up --post-deploy has not run', async () => {
-    expect((await runMigrator(['up'], { env })).code).toBe(0);
-    // The next release, deployed before the earlier release's post-deploy Job ran.
+  test('a pre-deploy migration stuck behind a pending post-deploy one: up applies what it can and exits 3, as check; status and plan say the same', async () => {
+    // The next release, deployed before the earlier release's post-deploy step ran: 3 is pre-deploy,
+    // 4 post-deploy, 5 pre-deploy again.
     migrations.write('versioned/5_customers_tier.sql', 'ALTER TABLE customers ADD COLUMN IF NOT EXISTS tier text;\n');
+    const notCurrent =
+      'the schema is not current: versioned/5_customers_tier.sql waits behind post-deploy migration versioned/4_drop_customers_email.sql, ' +
+      'since migrator up --post-deploy of the release that brought it has not run; a plain up never applies it: run migrator up --post-deploy';
 
     const up = await runMigrator(['up'], { env });
-    const check = await runMigrator(['check'], { env });
 
-    expect(up.code).toBe(0);
+    expect(up.code).toBe(3);
     expect(await applied()).toEqual([1, 2, 3]);
-    expect(up.lines.find((line) => line.level === 'warn' && line.behind)).toMatchObject({
-      file: '5_customers_tier.sql',
-      behind: '4_drop_customers_email.sql',
+    expect(summaryLine(up)).toMatchObject({
+      level: 'error',
+      msg: notCurrent,
+      outcome: 'pending',
+      exitCode: 3,
+      versioned: 1,
+      waiting: 2,
+      currentVersion: 3,
     });
+    // Nothing left that a plain up can do: a second one applies nothing and still exits 3.
+    const again = await runMigrator(['up'], { env });
+    expect(again.code).toBe(3);
+    expect(summaryLine(again)).toMatchObject({ msg: notCurrent, versioned: 0, waiting: 2 });
+
+    const check = await runMigrator(['check'], { env });
+    const status = await runMigrator(['status'], { env });
+    const plan = await runMigrator(['plan'], { env });
+
     expect(check.code).toBe(3);
-    expect(summaryLine(check).msg).toBe(
-      'the schema is not current: versioned/5_customers_tier.sql waits behind post-deploy migration versioned/4_drop_customers_email.sql; migrator up --post-deploy of the release that brought it has not run',
+    expect(summaryLine(check).msg).toBe(notCurrent);
+    expect(status.code).toBe(0);
+    expect(status.stdout).not.toContain('the schema is current');
+    expect(status.stdout.trimEnd().split('\n').at(-1)).toBe(notCurrent);
+    expect(summaryLine(status)).toMatchObject({ outcome: 'pending' });
+    expect(plan.stdout).toBe(
+      'nothing a plain up can apply\n\nwaiting for up --post-deploy:\n' +
+        '1. versioned/4_drop_customers_email.sql: apply version 4 (post-deploy)\n2. versioned/5_customers_tier.sql: apply version 5\n' +
+        `\n${notCurrent}\n`,
     );
+    expect(summaryLine(plan)).toMatchObject({ outcome: 'pending' });
 
     expect((await runMigrator(['up', '--post-deploy'], { env })).code).toBe(0);
     expect(await applied()).toEqual([1, 2, 3, 4, 5]);
     expect((await runMigrator(['check'], { env })).code).toBe(0);
+  });
+
+  test('the library: up rejects with SchemaNotCurrentError carrying what it applied and what waits', async () => {
+    migrations.write('versioned/5_customers_tier.sql', 'ALTER TABLE customers ADD COLUMN IF NOT EXISTS tier text;\n');
+    const migrator = createMigrator(loadConfig(env), { logger: createLogger({ level: 'silent' }) });
+
+    const error = await migrator.up().then(
+      () => undefined,
+      (rejected: unknown) => rejected,
+    );
+
+    expect(error).toBeInstanceOf(SchemaNotCurrentError);
+    const { report, plan, message } = error as SchemaNotCurrentError;
+    expect(message).toMatch(
+      /^the schema is not current: versioned\/5_customers_tier\.sql waits behind post-deploy migration versioned\/4_/,
+    );
+    expect(report?.versioned).toMatchObject({
+      applied: ['3_customers_contact.sql'],
+      waiting: ['4_drop_customers_email.sql', '5_customers_tier.sql'],
+      currentVersion: 3,
+    });
+    expect(plan.steps).toEqual([]);
+    expect(plan.waiting.map((step) => step.file)).toEqual(['4_drop_customers_email.sql', '5_customers_tier.sql']);
+    await expect(migrator.status()).resolves.toMatchObject({ steps: [] });
+    await expect(migrator.check()).rejects.toThrow(message);
+    expect(await applied()).toEqual([1, 2, 3]);
   });
 
   test('migrator new --post-deploy writes a file a plain up leaves for up --post-deploy', async () => {

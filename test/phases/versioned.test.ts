@@ -25,6 +25,11 @@ describe('versioned phase', () => {
     ['a duplicate id', { 'versioned/2_other.sql': 'SELECT 1;' }, /2_customers_display_name\.sql and 2_other\.sql share id 2/],
     ['a gap in ids', { 'versioned/4_skipped.sql': 'SELECT 1;' }, /versioned migration 3 is missing \(next is 4_skipped\.sql\)/],
     [
+      'id 0 next to id 1',
+      { 'versioned/0_x.sql': 'SELECT 1;' },
+      /^versioned\/0_x\.sql: id 0 is reserved for the history table's own migration .*; number versioned migrations from 1$/,
+    ],
+    [
       'a file without an id',
       { 'versioned/add_things.sql': 'SELECT 1;' },
       /versioned\/add_things\.sql: a versioned migration's name must start with its id/,
