@@ -247,7 +247,7 @@ const rollbackCommand: Command = {
   summary: 'run down files newest first and remove their history rows (destructive: needs --yes)',
   usage: 'migrator rollback [--steps N | --to <id>] [--yes]',
   details:
-    '--steps N   roll back the last N applied migrations (default 1)\n--to <id>   roll back every applied migration above <id>\n--yes       do it without asking (a person on a terminal is asked instead)\nRefuses, changing nothing, when a down file (versioned/down/<file name>) is missing.',
+    '--steps N   roll back the last N applied migrations (default 1)\n--to <id>   roll back every applied migration above <id>\n--yes       do it without asking (a person on a terminal is asked instead)\nRefuses, changing nothing, when a down file (versioned/down/<file name>) is missing, is not a regular file\n(a FIFO is never opened) or is a link leading outside the migrations folder.',
   options: { steps: { type: 'string' }, to: { type: 'string' }, yes: { type: 'boolean' } },
   positionals: [0, 0],
   printsResult: () => false,

@@ -2,9 +2,9 @@
  * `rollback`: runs down files (versioned/down/<same file name>) newest first, each through the
  * step runner in a transaction together with the removal of its history row, so that
  * postgres-migrations sees it as pending again. Refuses, changing nothing, when any down file it
- * would need is missing or does not pass the checks every migration file passes.
+ * would need is missing or does not pass the checks every migration file passes (a regular file, or
+ * a link to one inside the migrations folder, opened without waiting).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, ValidationError } from '../errors';
 import { withFields } from '../log';
@@ -13,7 +13,8 @@ import { readState } from '../run/pipeline';
 import { applyStep } from '../run/step-runner';
 import { loadMigrationSet } from '../source';
 import { refuseInTransaction, refuseNoStatement } from '../source/file-checks';
-import { decodeSqlText } from '../source/sql-text';
+import { isRegularFileInFolder } from '../source/folder-entries';
+import { decodeSqlText, readBytes } from '../source/sql-text';
 import { withDatabase } from '../db/with-database';
 import type { MigratorContext } from './context';
 import { writingRunContext } from './writing-context';
@@ -43,11 +44,15 @@ export async function rollback(migrator: MigratorContext, target: RollbackTarget
       );
     }
     const byId = new Map(files.versioned.map((file) => [file.id, file]));
+    const downDir = path.join(files.versionedDir!, DOWN_FOLDER);
+    // Checked as the phase folders' files are: a FIFO is never opened, a link leaving the folder never read.
     const downs = ids.map((id) => {
       const file = byId.get(id)!;
-      return { file, path: path.join(files.versionedDir!, DOWN_FOLDER, file.fileName), label: `versioned/${DOWN_FOLDER}/${file.fileName}` };
+      const label = `versioned/${DOWN_FOLDER}/${file.fileName}`;
+      const exists = isRegularFileInFolder(config.migrationsDir, downDir, file.fileName, label);
+      return { file, path: path.join(downDir, file.fileName), label, exists };
     });
-    const missing = downs.filter((down) => !existsSync(down.path));
+    const missing = downs.filter((down) => !down.exists);
     if (missing.length > 0) {
       throw new ValidationError(
         `no down file for ${missing.map((down) => down.file.fileName).join(', ')} (expected ${missing.map((down) => path.relative(config.migrationsDir, down.path)).join(', ')}): nothing was rolled back`,
@@ -55,7 +60,7 @@ export async function rollback(migrator: MigratorContext, target: RollbackTarget
     }
     // Every down file is read and checked before the first one runs.
     const steps = downs.map(({ file, path: downPath, label }): Step & { id: number } => {
-      const sql = decodeSqlText(label, readFileSync(downPath));
+      const sql = decodeSqlText(label, readBytes(label, downPath));
       refuseNoStatement(label, sql);
       refuseInTransaction(label, sql);
       return {

@@ -10,7 +10,7 @@
  * ConfigMap as links into a hidden ..data/ folder beside them. One that leaves (2_x.sql ->
  * /etc/passwd) would send a file of the machine to the server, and is refused.
  */
-import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { ValidationError } from '../errors';
 
@@ -97,6 +97,33 @@ export function listPhaseFolder(
     );
   }
   return { dir, names, ignored };
+}
+
+/**
+ * Whether the file name exists in dir (a folder inside migrationsDir, e.g. versioned/down/), checked
+ * as listPhaseFolder checks a migration, before it is opened: false when there is no such entry;
+ * ValidationError (exit 6) when it is not a regular file, or a link that leads nowhere or outside
+ * the migrations folder and dir. label names it in messages (e.g. versioned/down/7_x.sql).
+ */
+export function isRegularFileInFolder(migrationsDir: string, dir: string, name: string, label: string): boolean {
+  const filePath = path.join(dir, name);
+  let entry: Stats;
+  try {
+    entry = lstatSync(filePath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    throw new ValidationError(`cannot read ${label} (${code ?? (error as Error).message})`, label);
+  }
+  let kind = kindOf(entry);
+  if (kind === 'symbolic link') kind = followLink(label, filePath, insideEither(migrationsDir, dir));
+  if (kind !== 'regular file') {
+    throw new ValidationError(
+      `${label} is a ${kind}, not a regular file, so it was not opened: it must be a regular file (or a link to one inside the migrations folder)`,
+      label,
+    );
+  }
+  return true;
 }
 
 /** The entries of a phase's folder with their types (from the directory itself: no stat per file). */

@@ -1,12 +1,13 @@
 /** new, baseline, rollback and the backup hook: each one's success and refusal path. */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { assertSchemaCurrent } from '../../src/index';
 import { SchemaNotCurrentError } from '../../src/errors';
 import { runsInTransaction } from '../../src/history';
-import { runMigrator, summaryLine } from '../support/cli';
+import { runMigrator, startMigrator, summaryLine } from '../support/cli';
 import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
 import { fixturePath, SAMPLE_MIGRATIONS, type TempMigrations } from '../support/fixtures';
 import { withFreshDatabase } from '../support/fresh';
@@ -123,6 +124,64 @@ describe('write commands', () => {
         /no down file for 1_orders_customer_index\.sql \(expected versioned\/down\/1_orders_customer_index\.sql\)/,
       );
       expect(await schemaSnapshot(db)).toEqual(before);
+    });
+
+    test('a FIFO as a down file: refused with exit 6 without being opened (no writer ever comes), nothing rolled back', async () => {
+      expect((await runMigrator(['up'], { env })).code).toBe(0);
+      const down = path.join(migrations.dir, 'versioned', 'down', '2_customers_display_name.sql');
+      rmSync(down);
+      execFileSync('mkfifo', [down]);
+      const before = await schemaSnapshot(db);
+
+      const run = startMigrator(['rollback', '--steps', '1', '--yes'], { env });
+      // A hang guard: the blocked read held the run until killed.
+      const guard = setTimeout(() => run.child.kill('SIGKILL'), 20_000);
+      const result = await run.done;
+      clearTimeout(guard);
+
+      expect(result.signal).toBeNull();
+      expect(result.code).toBe(6);
+      expect(summaryLine(result).msg).toMatch(
+        /^versioned\/down\/2_customers_display_name\.sql is a FIFO \(named pipe\), not a regular file, so it was not opened/,
+      );
+      expect(await schemaSnapshot(db)).toEqual(before);
+      expect((await appliedVersions(db)).map((row) => row.id)).toEqual([1, 2]);
+    });
+
+    test('a down file linked to a file outside the migrations folder: refused with exit 6, its SQL never run', async () => {
+      expect((await runMigrator(['up'], { env })).code).toBe(0);
+      const outside = `${migrations.dir}-outside.sql`;
+      writeFileSync(outside, 'DROP TABLE customers CASCADE;\n');
+      const down = path.join(migrations.dir, 'versioned', 'down', '2_customers_display_name.sql');
+      rmSync(down);
+      symlinkSync(outside, down);
+      const before = await schemaSnapshot(db);
+
+      try {
+        const result = await runMigrator(['rollback', '--steps', '1', '--yes'], { env });
+
+        expect(result.code).toBe(6);
+        expect(summaryLine(result).msg).toMatch(
+          /^versioned\/down\/2_customers_display_name\.sql is a symbolic link to .*-outside\.sql, outside the migrations folder: it was not read/,
+        );
+        expect(await schemaSnapshot(db)).toEqual(before);
+        expect((await appliedVersions(db)).map((row) => row.id)).toEqual([1, 2]);
+      } finally {
+        rmSync(outside, { force: true });
+      }
+    });
+
+    test('a down file linked inside the migrations folder is followed', async () => {
+      expect((await runMigrator(['up'], { env })).code).toBe(0);
+      const downDir = path.join(migrations.dir, 'versioned', 'down');
+      mkdirSync(path.join(migrations.dir, 'shared'));
+      renameSync(path.join(downDir, '2_customers_display_name.sql'), path.join(migrations.dir, 'shared', 'drop_display_name.sql'));
+      symlinkSync('../../shared/drop_display_name.sql', path.join(downDir, '2_customers_display_name.sql'));
+
+      const result = await runMigrator(['rollback', '--steps', '1', '--yes'], { env });
+
+      expect(result.code).toBe(0);
+      expect((await appliedVersions(db)).map((row) => row.id)).toEqual([1]);
     });
 
     test('up, rollback to 0, up again: the same schema (over the whole sample history)', async () => {
