@@ -1,7 +1,7 @@
 /** What a migration file may contain, checked before anything runs. */
 import { foreignLayoutError } from '../adopt/layout-hint';
 import { ValidationError } from '../errors';
-import { NO_TRANSACTION_MARKER, type VersionedFile } from '../history';
+import { NO_TRANSACTION_MARKER, type VersionedFile } from '../history/files';
 import { refusesTransaction, splitStatements, transactionControl, type Statement } from './statements';
 
 const NO_OP_HINT = 'for a step that intentionally does nothing, write SELECT 1;';

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors';
-import { isMigrationFile, type VersionedFile } from '../history';
+import { isMigrationFile, type VersionedFile } from '../history/files';
 import type { Logger } from '../log';
 import { refuseInTransaction } from './file-checks';
 import { listPhaseFolder } from './folder-entries';
@@ -16,7 +16,7 @@ import { foreignLayoutIn, loadVersionedFiles } from './versioned-files';
 export { DOWN_FOLDER } from './folder-entries';
 export { MANIFEST_FILE, writeManifest } from './manifest';
 export type { SqlFile } from './sql-files';
-export type { VersionedFile } from '../history';
+export type { VersionedFile } from '../history/files';
 
 export interface MigrationSet {
   legacy: SqlFile[];

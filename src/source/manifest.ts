@@ -22,7 +22,7 @@
 import { fstatSync, openSync, closeSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors';
-import { isMigrationFile, migrationHash, runsInTransaction } from '../history';
+import { isMigrationFile, migrationHash, runsInTransaction } from '../history/files';
 import { listPhaseFolder } from './folder-entries';
 import { READ_WITHOUT_WAITING, readBytes } from './sql-text';
 

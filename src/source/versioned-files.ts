@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { foreignLayoutError } from '../adopt/layout-hint';
 import { ValidationError } from '../errors';
-import { MAX_NAME_LENGTH, migrationHash, parseMigrationFileName, runsInTransaction, type VersionedFile } from '../history';
+import { MAX_NAME_LENGTH, migrationHash, parseMigrationFileName, runsInTransaction, type VersionedFile } from '../history/files';
 import { MANIFEST_FILE, type ManifestEntry } from './manifest';
 import { isPostDeploy } from './post-deploy';
 import { decodeSqlText, readBytes } from './sql-text';
