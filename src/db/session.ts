@@ -1,6 +1,7 @@
 /**
- * Per-run session settings, the read-only check and, for a command that writes, a first try at the
- * migration lock, in one round trip right after connecting: every start pays each round trip.
+ * Per-run session settings, the read-only check, the schema of the migrator's own tables
+ * (own-tables.ts) and, for a command that writes, a first try at the migration lock, in one round
+ * trip right after connecting: every start pays each round trip.
  * The lock taken by a session that then turns out read-only goes when it disconnects.
  *
  * client_connection_check_interval (PostgreSQL 14+) makes the server notice within a second that a
@@ -11,6 +12,7 @@
 import type pg from 'pg';
 import { DatabaseReadOnlyError } from '../errors';
 import { TRY_LOCK_SQL } from './lock';
+import { OWN_SCHEMA_SQL, rememberOwnSchema } from './own-tables';
 import type { Logger } from '../log';
 
 export interface SessionOptions {
@@ -63,6 +65,7 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
     superuser: boolean;
     user: string;
     mayChangeSchema: boolean;
+    ownSchema: string | null;
     locked: boolean | null;
   }>(
     `SELECT pg_is_in_recovery() AS "inRecovery",
@@ -70,6 +73,7 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
             (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
             current_user AS user,
             ${MAY_CHANGE_SCHEMA_SQL} AS "mayChangeSchema",
+            ${OWN_SCHEMA_SQL} AS "ownSchema",
             (SELECT count(set_config(s.name, s.value, false))
                FROM (VALUES ('client_connection_check_interval', $1::text), ('lock_timeout', $2), ('statement_timeout', $3)) AS s(name, value)
                JOIN pg_settings USING (name)
@@ -77,7 +81,9 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
             ${options.requireWritable ? TRY_LOCK_SQL : 'NULL::boolean'} AS locked`,
     [String(CONNECTION_CHECK_INTERVAL_MS), milliseconds(options.lockTimeoutMs), milliseconds(options.statementTimeoutMs)],
   );
-  const { inRecovery, readOnly, superuser, user, mayChangeSchema, locked } = rows[0];
+  const { inRecovery, readOnly, superuser, user, mayChangeSchema, ownSchema, locked } = rows[0];
+  // Decided once, before any script runs: where the migrator's own tables are (own-tables.ts).
+  rememberOwnSchema(client, ownSchema);
   ownSettings.set(
     client,
     settingsSql([

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { MIGRATION_LOCK_GUARD_SQL } from '../db/lock';
+import { HISTORY_TABLE, ownSchema, ownTable } from '../db/own-tables';
 import { runScript } from '../db/script';
 import { sessionResetSql } from '../db/session';
 import { ValidationError } from '../errors';
@@ -15,8 +16,7 @@ import { compareWithHistory, type HistoryComparison } from './compare';
 import type { VersionedFile } from './files';
 import { libraryTableMigration, runLibraryMigration, type LibraryMigration } from './library';
 
-/** The library's history table; its name cannot be configured. */
-export const HISTORY_TABLE = 'migrations';
+export { HISTORY_TABLE };
 
 /** The library's own first row, the migration that created its table: not one of ours. */
 const LIBRARY_OWN_ID = 0;
@@ -76,51 +76,52 @@ const REQUIRED_COLUMNS = ['id', 'name', 'hash'];
 
 /** versionedDir: where the files are; the library reads its own table-creating migration from there (ensureTable). */
 export function createHistoryStore(client: pg.Client, versionedDir: string | undefined): HistoryStore {
+  // Qualified with the session's own schema (db/own-tables.ts), in every query about it.
+  const table = ownTable(client, HISTORY_TABLE);
   // Known once read() has looked, so that applying needs no extra query to learn it.
   let tableExists: boolean | undefined;
   const store: HistoryStore = {
     async read() {
-      const catalog = await readCatalog(client);
+      const catalog = await readCatalog(client, table);
       tableExists = catalog !== undefined;
-      return catalog ? readRows(client, catalog) : [];
+      return catalog ? readRows(client, table, catalog) : [];
     },
 
     async check(files) {
-      const catalog = await readCatalog(client);
+      const catalog = await readCatalog(client, table);
       tableExists = catalog !== undefined;
       if (catalog) {
-        const { count, digest, ...last } = (await client.query<HistoryDigest>(digestSql(catalog))).rows[0];
+        const { count, digest, ...last } = (await client.query<HistoryDigest>(digestSql(table, catalog))).rows[0];
         const applied = files.slice(0, count);
         if (applied.length === count && applied.every((file) => !file.deferred) && digest === digestOf(applied) && last.id === count) {
           return { pending: files.slice(count), ahead: [], currentVersion: count, ...(count > 0 && { lastApplied: last }) };
         }
       }
-      const rows = catalog ? await readRows(client, catalog) : [];
+      const rows = catalog ? await readRows(client, table, catalog) : [];
       return { ...compareWithHistory(files, rows), currentVersion: Math.max(0, ...rows.map((row) => row.id)), lastApplied: rows.at(-1) };
     },
 
     async ensureTable() {
-      tableExists ??= (await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [HISTORY_TABLE])).rows[0]
-        .exists;
+      tableExists ??= (await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [table])).rows[0].exists;
       if (tableExists) return;
       if (versionedDir === undefined) throw new Error('a history table is made only for a versioned/ folder');
-      await applyThroughLibrary(client, await libraryTableMigration());
+      await applyThroughLibrary(client, table, createdAs(await libraryTableMigration(), table));
       tableExists = true;
     },
 
     async apply(file, options) {
       await store.ensureTable();
-      await applyThroughLibrary(client, file, options);
+      await applyThroughLibrary(client, table, file, options);
     },
 
     async record(files) {
       for (const file of files) {
-        await client.query(`INSERT INTO ${HISTORY_TABLE} (id, name, hash) VALUES ($1, $2, $3)`, [file.id, file.name, file.hash]);
+        await client.query(`INSERT INTO ${table} (id, name, hash) VALUES ($1, $2, $3)`, [file.id, file.name, file.hash]);
       }
     },
 
     async remove(id) {
-      await client.query(`DELETE FROM ${HISTORY_TABLE} WHERE id = $1`, [id]);
+      await client.query(`DELETE FROM ${table} WHERE id = $1`, [id]);
     },
   };
   return store;
@@ -130,7 +131,12 @@ export function createHistoryStore(client: pg.Client, versionedDir: string | und
  * The library's runner on a client that runs a file in its transaction one statement at a time
  * and sends the history INSERT with the COMMIT (batched-queries.ts).
  */
-async function applyThroughLibrary(client: pg.Client, migration: LibraryMigration, options: ApplyOptions = {}): Promise<void> {
+async function applyThroughLibrary(
+  client: pg.Client,
+  table: string,
+  migration: LibraryMigration,
+  options: ApplyOptions = {},
+): Promise<void> {
   // The first error of the step: the library's ROLLBACK after it may fail too, and its own
   // message keeps only the text, without PostgreSQL's code and position.
   let databaseError: unknown;
@@ -142,7 +148,7 @@ async function applyThroughLibrary(client: pg.Client, migration: LibraryMigratio
   const sessionReset = sessionResetSql(client);
   const send = async (query: string | pg.QueryConfig) => {
     // A file without a transaction ran alone: the session's own state back before its row is written.
-    if (isHistoryInsert(query)) {
+    if (isHistoryInsert(query, table)) {
       await options.beforeRecord?.();
       // And refused when it released the migration lock, before its row is written.
       await client.query(`${sessionReset};${MIGRATION_LOCK_GUARD_SQL}`);
@@ -154,14 +160,26 @@ async function applyThroughLibrary(client: pg.Client, migration: LibraryMigratio
     runFile: (sql) => remember(runScript(client, sql)),
     escapeLiteral: (value) => client.escapeLiteral(value),
     sessionReset,
+    historyTable: table,
     // A file that released the migration lock is refused before its history row, in its transaction.
     guard: MIGRATION_LOCK_GUARD_SQL,
   });
   try {
-    await runLibraryMigration(HISTORY_TABLE, batched as Pick<pg.Client, 'query'>, migration);
+    await runLibraryMigration(table, batched as Pick<pg.Client, 'query'>, migration);
   } catch (error) {
     throw databaseError ?? error;
   }
+}
+
+/**
+ * The library's migration 0 creating the history table under its qualified name: the library's
+ * file names it unqualified, which would create it wherever the search_path of the moment says.
+ * Its hash stays the library's own, as its row 0 has always recorded it.
+ */
+function createdAs(own: LibraryMigration, table: string): LibraryMigration {
+  const unqualified = `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (`;
+  if (!own.sql.startsWith(unqualified)) throw new Error(`postgres-migrations' migration 0 no longer starts with ${unqualified}`);
+  return { ...own, sql: `CREATE TABLE IF NOT EXISTS ${table} (${own.sql.slice(unqualified.length)}` };
 }
 
 interface HistoryDigest extends AppliedMigration {
@@ -177,12 +195,12 @@ function digestOf(files: VersionedFile[]): string {
 }
 
 /** One row: how many migrations are applied, the digest of all of them, and the last one. */
-const digestSql = (catalog: HistoryTable) => `
+const digestSql = (table: string, catalog: HistoryTable) => `
 SELECT s.count, s.digest, l.*
   FROM (SELECT count(*)::int AS count, md5(coalesce(string_agg(id || ':' || hash, ',' ORDER BY id), '')) AS digest
-          FROM ${HISTORY_TABLE} WHERE id <> ${LIBRARY_OWN_ID}) s
+          FROM ${table} WHERE id <> ${LIBRARY_OWN_ID}) s
   LEFT JOIN LATERAL (SELECT id, name, hash, ${catalog.hasExecutedAt ? 'executed_at' : 'NULL'} AS "executedAt"
-                       FROM ${HISTORY_TABLE} WHERE id <> ${LIBRARY_OWN_ID} ORDER BY id DESC LIMIT 1) l ON true`;
+                       FROM ${table} WHERE id <> ${LIBRARY_OWN_ID} ORDER BY id DESC LIMIT 1) l ON true`;
 
 /**
  * postgres-migrations decides that its table exists by looking for any ordinary table named
@@ -194,21 +212,23 @@ interface HistoryTable {
 }
 
 /** The history table as the catalog shows it; undefined when there is none yet. */
-async function readCatalog(client: pg.Client): Promise<HistoryTable | undefined> {
+async function readCatalog(client: pg.Client, table: string): Promise<HistoryTable | undefined> {
   const { rows } = await client.query<HistoryCatalog>(
     `SELECT to_regclass($1)::text AS visible,
             (SELECT relkind::text FROM pg_class WHERE oid = to_regclass($1)) AS "visibleKind",
             (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
               WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped) AS columns,
             ARRAY(SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                   WHERE c.relname = $1 AND c.relkind = 'r' ORDER BY 1) AS "schemasWithTable"`,
-    [HISTORY_TABLE],
+                   WHERE c.relname = $2 AND c.relkind = 'r' AND c.relpersistence <> 't' ORDER BY 1) AS "schemasWithTable"`,
+    [table, HISTORY_TABLE],
   );
   const catalog = rows[0];
   if (catalog.visible === null) {
     if (catalog.schemasWithTable.length === 0) return undefined;
+    const own = ownSchema(client);
     throw new ValidationError(
-      `a table named "${HISTORY_TABLE}" exists in schema ${catalog.schemasWithTable.join(', ')} but not on the search_path; ` +
+      `a table named "${HISTORY_TABLE}" exists in schema ${catalog.schemasWithTable.join(', ')} but not on the search_path` +
+        `${own === undefined ? '' : ` (the migrator keeps its tables in schema ${own}, where the search_path at connect creates tables)`}; ` +
         `postgres-migrations would take it for its history table. Rename that table, or put its schema on the search_path if it is the history`,
     );
   }
@@ -227,10 +247,10 @@ async function readCatalog(client: pg.Client): Promise<HistoryTable | undefined>
   return { hasExecutedAt: catalog.columns?.includes('executed_at') ?? false };
 }
 
-async function readRows(client: pg.Client, catalog: HistoryTable): Promise<AppliedMigration[]> {
+async function readRows(client: pg.Client, table: string, catalog: HistoryTable): Promise<AppliedMigration[]> {
   const history = await client.query<AppliedMigration>(
     `SELECT id, name, hash, ${catalog.hasExecutedAt ? 'executed_at' : 'NULL'} AS "executedAt"
-       FROM ${HISTORY_TABLE} WHERE id <> ${LIBRARY_OWN_ID} ORDER BY id`,
+       FROM ${table} WHERE id <> ${LIBRARY_OWN_ID} ORDER BY id`,
   );
   return history.rows;
 }

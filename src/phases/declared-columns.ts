@@ -8,9 +8,10 @@
  * The declared shape comes from PostgreSQL itself, not from parsing SQL: the table files run in a
  * scratch schema placed first on the search_path, inside the planning transaction (under a
  * savepoint, rolled back), and their columns are read from the catalog. That is a transaction full
- * of DDL, so `up` caches its result in a small table of ours (DECLARED_COLUMNS_TABLE), keyed by a
- * hash of the table files and the legacy scripts: while they are unchanged, finding that nothing
- * is missing takes two catalog queries. An entry is stored only when a run of `up` succeeded, so
+ * of DDL, so `up` caches its result in a small table of ours (DECLARED_COLUMNS_TABLE, in the
+ * versioned history's schema: db/own-tables.ts), keyed by a hash of the table files and the
+ * legacy scripts: while they are unchanged, finding that nothing is missing takes two catalog
+ * queries. An entry is stored only when a run of `up` succeeded, so
  * it also records that `up` completed with these files: a role that may not change the schema
  * (an app's gate) learns from it that the legacy scripts have run, without dry-running them.
  *
@@ -21,14 +22,14 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { errorCode, errorMessage, isConnectionLost } from '../db/client';
 import { runFileThenReset, ScriptStoppedError, stoppedOutcome } from '../db/script';
+import { DECLARED_COLUMNS_TABLE, ownTable } from '../db/own-tables';
 import { inTransaction } from '../db/transaction';
 import { MigrationFailedError } from '../errors';
 import type { MigrationSet, SqlFile } from '../source';
 import type { Phase, PlanContext, Step } from './phase';
 import { declaredTable, type DeclaredTable } from './tables';
 
-/** Our cache of declared shapes, in the search path's first schema (like the versioned history). */
-export const DECLARED_COLUMNS_TABLE = 'migrator_declared_columns';
+export { DECLARED_COLUMNS_TABLE };
 const SCRATCH_SCHEMA = 'migrator_declared_shape';
 /** Puts the scratch schema first on the search_path, for the planning transaction only. */
 const SCRATCH_FIRST_SQL = `SELECT set_config('search_path', '${SCRATCH_SCHEMA}, ' || current_setting('search_path'), true)`;
@@ -90,10 +91,11 @@ SELECT d.file, t.oid::regclass::text AS relation, d."column", t.oid::regclass::t
  WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attname = d."column" AND a.attnum > 0 AND NOT a.attisdropped)
  ORDER BY d.position`;
 
-const CACHED_MISSING_SQL = `
+/** The cache's entry for these files (`cache`: our table, qualified) and the columns it says existing tables lack. */
+const cachedMissingSql = (cache: string) => `
 SELECT h.hit, m.*
-  FROM (SELECT EXISTS (SELECT 1 FROM ${DECLARED_COLUMNS_TABLE} WHERE tables_hash = $1) AS hit) h
-  LEFT JOIN LATERAL (${missingColumnsSql(`(SELECT columns FROM ${DECLARED_COLUMNS_TABLE} WHERE tables_hash = $1)`)}) m ON h.hit`;
+  FROM (SELECT EXISTS (SELECT 1 FROM ${cache} WHERE tables_hash = $1) AS hit) h
+  LEFT JOIN LATERAL (${missingColumnsSql(`(SELECT columns FROM ${cache} WHERE tables_hash = $1)`)}) m ON h.hit`;
 
 /** The tables the reconciliation covers: those declared without a schema. */
 function reconciledTables(files: SqlFile[]): DeclaredTable[] {
@@ -114,9 +116,10 @@ export async function upRecorded(client: pg.Client, files: Pick<MigrationSet, 'l
 
 /** Declared columns missing from existing tables, from the cache; undefined when the cache has no entry for these files. */
 async function cachedMissingColumns(client: pg.Client, hash: string): Promise<MissingColumn[] | undefined> {
-  const { rows } = await client.query<{ cached: boolean }>('SELECT to_regclass($1) IS NOT NULL AS cached', [DECLARED_COLUMNS_TABLE]);
+  const cache = ownTable(client, DECLARED_COLUMNS_TABLE);
+  const { rows } = await client.query<{ cached: boolean }>('SELECT to_regclass($1) IS NOT NULL AS cached', [cache]);
   if (!rows[0].cached) return undefined;
-  const result = await client.query<MissingColumn & { hit: boolean }>(CACHED_MISSING_SQL, [hash]);
+  const result = await client.query<MissingColumn & { hit: boolean }>(cachedMissingSql(cache), [hash]);
   if (!result.rows[0].hit) return undefined;
   return result.rows.filter((row) => row.column !== null).map(({ hit: _hit, ...column }) => column);
 }
@@ -183,18 +186,19 @@ async function computeDeclaredColumns(context: PlanContext, tables: DeclaredTabl
 }
 
 async function storeDeclaredColumns(client: pg.Client, hash: string, columns: DeclaredColumn[]): Promise<void> {
+  const cache = ownTable(client, DECLARED_COLUMNS_TABLE);
   await inTransaction(client, async () => {
     await client.query(
-      `CREATE TABLE IF NOT EXISTS ${DECLARED_COLUMNS_TABLE} (
+      `CREATE TABLE IF NOT EXISTS ${cache} (
          tables_hash text PRIMARY KEY,
          columns jsonb NOT NULL,
          computed_at timestamptz NOT NULL DEFAULT now()
        )`,
     );
-    await client.query(
-      `INSERT INTO ${DECLARED_COLUMNS_TABLE} (tables_hash, columns) VALUES ($1, $2) ON CONFLICT (tables_hash) DO NOTHING`,
-      [hash, JSON.stringify(columns)],
-    );
+    await client.query(`INSERT INTO ${cache} (tables_hash, columns) VALUES ($1, $2) ON CONFLICT (tables_hash) DO NOTHING`, [
+      hash,
+      JSON.stringify(columns),
+    ]);
   });
 }
 

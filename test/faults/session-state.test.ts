@@ -1,7 +1,9 @@
 /**
  * Each step starts from the migrator's own session state, whatever the script before it set: a
  * search_path, a role, a session authorization. After every script (dry-run or applied) the
- * session is reset and the migrator's own settings given again.
+ * session is reset and the migrator's own settings given again. And the migrator's own tables are
+ * named schema-qualified, so that what a reset cannot undo (a temporary table, which PostgreSQL
+ * looks for before any schema of the search_path) cannot stand in for them.
  */
 import { randomBytes } from 'node:crypto';
 import { runMigrator, summaryLine } from '../support/cli';
@@ -67,5 +69,23 @@ describe('a script that changes its session', () => {
     } finally {
       await db.query(`REVOKE ALL ON accounts FROM ${role}; DROP OWNED BY ${role}; DROP ROLE ${role}`).catch(() => undefined);
     }
+  });
+
+  test('temporary tables named like the history and the declared-columns cache, left by a legacy script, receive none of their rows', async () => {
+    migrations.write(
+      'legacy/001_scratch.sql',
+      `CREATE TEMPORARY TABLE migrations (id integer PRIMARY KEY, name varchar(100) UNIQUE NOT NULL, hash varchar(40) NOT NULL, executed_at timestamp);\n` +
+        `CREATE TEMPORARY TABLE migrator_declared_columns (tables_hash text PRIMARY KEY, columns jsonb NOT NULL, computed_at timestamptz NOT NULL DEFAULT now());\n`,
+    );
+
+    const first = await runMigrator(['up'], { env });
+
+    expect(first.code).toBe(0);
+    expect(await db.query('SELECT id FROM public.migrations ORDER BY id')).toEqual([{ id: 0 }, { id: 1 }]);
+    expect(await db.query('SELECT count(*)::int AS entries FROM public.migrator_declared_columns')).toEqual([{ entries: 1 }]);
+    // The script creates its temporary tables again (so it is applied again), but versioned/1 is not.
+    const second = await runMigrator(['up'], { env });
+    expect(second.code).toBe(0);
+    expect(await db.query('SELECT id FROM public.migrations ORDER BY id')).toEqual([{ id: 0 }, { id: 1 }]);
   });
 });

@@ -15,6 +15,9 @@ import { createDatabase, type TestDatabase } from '../support/database';
 
 type Query = string | pg.QueryConfig;
 
+/** The history table as the store names it: qualified (db/own-tables.ts), which the library must carry as given. */
+const TABLE = '"public"."migrations"';
+
 describe('the postgres-migrations contract', () => {
   let db: TestDatabase;
   let client: pg.Client;
@@ -45,7 +48,7 @@ describe('the postgres-migrations contract', () => {
   };
   const describeSent = () =>
     sent.map((query) =>
-      typeof query === 'string' ? query : { text: query.text, values: query.values, isHistoryInsert: isHistoryInsert(query) },
+      typeof query === 'string' ? query : { text: query.text, values: query.values, isHistoryInsert: isHistoryInsert(query, TABLE) },
     );
 
   test('the pinned version, its internal modules and the functions we call', () => {
@@ -76,12 +79,16 @@ describe('the postgres-migrations contract', () => {
   test('a file: START TRANSACTION, the file, the history INSERT batched-queries.ts recognises, COMMIT', async () => {
     const file = migration(1, 'one', 'CREATE TABLE one (id int);');
 
-    await runLibraryMigration('migrations', recording, file);
+    await runLibraryMigration(TABLE, recording, file);
 
     expect(describeSent()).toEqual([
       'START TRANSACTION',
       file.sql,
-      { text: 'INSERT INTO migrations ("id", "name", "hash") VALUES ($1,$2,$3)', values: [1, 'one', file.hash], isHistoryInsert: true },
+      {
+        text: 'INSERT INTO "public"."migrations" ("id", "name", "hash") VALUES ($1,$2,$3)',
+        values: [1, 'one', file.hash],
+        isHistoryInsert: true,
+      },
       'COMMIT',
     ]);
     expect(await db.query('SELECT id, name, hash FROM migrations WHERE id = 1')).toEqual([{ id: 1, name: 'one', hash: file.hash }]);
@@ -91,18 +98,22 @@ describe('the postgres-migrations contract', () => {
     expect(NO_TRANSACTION_MARKER).toBe('-- postgres-migrations disable-transaction');
     const file = migration(2, 'two', `${NO_TRANSACTION_MARKER}\nCREATE INDEX CONCURRENTLY one_id ON one (id);`);
 
-    await runLibraryMigration('migrations', recording, file);
+    await runLibraryMigration(TABLE, recording, file);
 
     expect(describeSent()).toEqual([
       file.sql,
-      { text: 'INSERT INTO migrations ("id", "name", "hash") VALUES ($1,$2,$3)', values: [2, 'two', file.hash], isHistoryInsert: true },
+      {
+        text: 'INSERT INTO "public"."migrations" ("id", "name", "hash") VALUES ($1,$2,$3)',
+        values: [2, 'two', file.hash],
+        isHistoryInsert: true,
+      },
     ]);
   });
 
   test('a failing file: START TRANSACTION, the file, ROLLBACK, and the error names the file; nothing recorded', async () => {
     const file = migration(3, 'three', 'CREATE TABLE three (id int); SELECT 1/0;');
 
-    await expect(runLibraryMigration('migrations', recording, file)).rejects.toThrow(
+    await expect(runLibraryMigration(TABLE, recording, file)).rejects.toThrow(
       "An error occurred running 'three'. Rolled back this migration. No further migrations were run. Reason: division by zero",
     );
 

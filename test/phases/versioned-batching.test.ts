@@ -24,7 +24,8 @@ describe('versioned files are sent statement by statement, the history row with 
   });
   afterEach(() => jest.restoreAllMocks());
 
-  const historyWrites = () => sent.filter((text) => text.includes('INSERT INTO migrations'));
+  // The history table named qualified with the session's own schema (db/own-tables.ts).
+  const historyWrites = () => sent.filter((text) => text.includes('INSERT INTO "public"."migrations"'));
 
   test("each file statement by statement, its history row with the COMMIT; the history is the library's own", async () => {
     migrations.write('versioned/1_first.sql', 'CREATE TABLE IF NOT EXISTS first (id int);');
@@ -38,7 +39,9 @@ describe('versioned files are sent statement by statement, the history row with 
     expect(report?.versioned.applied).toEqual(['1_first.sql', '2_second.sql', "3_o'brien.sql"]);
     // The library's own table-creating migration 0, then ours: the history row goes with the COMMIT.
     expect(historyWrites()).toHaveLength(4);
-    expect(historyWrites().every((text) => /^RESET SESSION AUTHORIZATION; .*;INSERT INTO migrations .*;COMMIT$/s.test(text))).toBe(true);
+    expect(
+      historyWrites().every((text) => /^RESET SESSION AUTHORIZATION; .*;INSERT INTO "public"\."migrations" .*;COMMIT$/s.test(text)),
+    ).toBe(true);
     expect(sent.filter((text) => text === 'START TRANSACTION')).toHaveLength(4);
     expect(sent.filter((text) => text === 'COMMIT')).toEqual([]);
     // The file's text as is, its trailing comment too.
@@ -80,7 +83,7 @@ describe('versioned files are sent statement by statement, the history row with 
     expect(error).toBeUndefined();
     expect(sent).toContain(concurrently);
     expect(historyWrites()).toHaveLength(3);
-    expect(historyWrites()[2]).toMatch(/^INSERT INTO migrations/);
+    expect(historyWrites()[2]).toMatch(/^INSERT INTO "public"\."migrations"/);
     expect(await db.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'first'`)).toEqual([{ indexname: 'first_id_idx' }]);
   });
 });

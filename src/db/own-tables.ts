@@ -1,0 +1,40 @@
+/**
+ * The migrator's own tables (the versioned history, the declared-columns cache) and the schema
+ * they are in, decided once per session by prepareSession's first query: the schema of the history
+ * table the search_path finds when it exists, else the schema unqualified names are created in
+ * (current_schema()) at connect. Every query of ours about these tables names them qualified with
+ * it, so that nothing a script leaves in the session (a search_path, a temporary table of the same
+ * name, which PostgreSQL looks for first) can move or hide them.
+ */
+import type pg from 'pg';
+
+/** postgres-migrations' history table; its name cannot be configured. */
+export const HISTORY_TABLE = 'migrations';
+/** Our cache of declared shapes (phases/declared-columns.ts). */
+export const DECLARED_COLUMNS_TABLE = 'migrator_declared_columns';
+
+/** The schema of our own tables, as a column of prepareSession's first query (NULL: no schema to create in). */
+export const OWN_SCHEMA_SQL = `coalesce((SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                  WHERE c.oid = to_regclass('${HISTORY_TABLE}')), current_schema())`;
+
+const ownSchemas = new WeakMap<pg.Client, string>();
+
+export function rememberOwnSchema(client: pg.Client, schema: string | null): void {
+  if (schema === null) ownSchemas.delete(client);
+  else ownSchemas.set(client, schema);
+}
+
+/** The schema of our own tables in this session; undefined when it has none (an empty search_path at connect). */
+export function ownSchema(client: pg.Client): string | undefined {
+  return ownSchemas.get(client);
+}
+
+/**
+ * One of our own tables, quoted and qualified with the session's own schema. Unqualified only
+ * when the session has no schema of its own: then, as before, nothing can be created unqualified
+ * either, and the search_path decides where an existing one is read.
+ */
+export function ownTable(client: pg.Client, name: string): string {
+  const schema = ownSchemas.get(client);
+  return schema === undefined ? name : `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(name)}`;
+}
