@@ -39,7 +39,7 @@ describe('read commands started while up builds an index concurrently', () => {
     migrations.write(
       'versioned/1_slow.sql',
       `CREATE FUNCTION slow(v int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN PERFORM pg_sleep(0.001); RETURN v; END $$;\n` +
-        'INSERT INTO items (a) SELECT g FROM generate_series(1, 3000) g;\n',
+        'INSERT INTO items (a) SELECT g FROM generate_series(1, 5000) g;\n',
     );
     expect((await runMigrator(['up'], { env })).code).toBe(0);
     // A repair dry-run by every plan: with nothing to do it still takes a lock on items (SHARE) that
