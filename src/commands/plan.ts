@@ -9,7 +9,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import type { OnAhead } from '../config';
 import type { AppConnection } from '../db/app-connection';
-import { migrationRunning, releaseMigrationLock, TRY_SHARED_LOCK_SQL } from '../db/lock';
+import { migrationRunning, releaseSharedMigrationLock, TRY_SHARED_LOCK_SQL } from '../db/lock';
 import { MAY_CHANGE_SCHEMA_SQL } from '../db/session';
 import { withDatabase } from '../db/with-database';
 import { InterruptedError, MigrationRunningError, SchemaNotCurrentError } from '../errors';
@@ -108,10 +108,17 @@ export async function assertSchemaCurrent(db: AppConnection, options: AssertSche
     );
     locked = rows[0].locked;
     if (!locked) throw await migrationRunning(client);
-    return throwIfPending(await planOnClient(client, files, { logger, onAhead: 'warn', dryRuns: rows[0].may }));
+    const planned = await planOnClient(client, files, { logger, onAhead: 'warn', dryRuns: rows[0].may });
+    locked = false;
+    unreleased = await releaseSharedMigrationLock(client).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    if (unreleased) throw unreleased;
+    return throwIfPending(planned);
   } finally {
     if (locked)
-      unreleased = await releaseMigrationLock(client, true).then(
+      unreleased = await releaseSharedMigrationLock(client).then(
         () => undefined,
         (error: Error) => error,
       );

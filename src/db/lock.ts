@@ -15,7 +15,7 @@
  */
 import type pg from 'pg';
 import { now } from '../clock';
-import { InterruptedError, LockTimeoutError, MigrationFailedError, MigrationRunningError } from '../errors';
+import { InterruptedError, LockTimeoutError, MigrationFailedError, MigrationRunningError, ValidationError } from '../errors';
 import type { Logger } from '../log';
 import type { PhaseName } from '../results';
 import { sleep } from '../sleep';
@@ -135,8 +135,25 @@ export function lockReleasedFailure(error: unknown, label: string, phase: PhaseN
   );
 }
 
-export async function releaseMigrationLock(client: pg.Client, shared = false): Promise<void> {
-  await client.query(`SELECT ${shared ? 'pg_advisory_unlock_shared' : 'pg_advisory_unlock'}(${KEY_SQL})`);
+export async function releaseMigrationLock(client: pg.Client): Promise<void> {
+  await client.query(`SELECT pg_advisory_unlock(${KEY_SQL})`);
+}
+
+/**
+ * Releases a read command's shared lock once it has planned; raises when it was no longer held, as
+ * `up` does (advisory locks outlive the rolled-back planning transaction): a script dry-run while
+ * planning released it, so a writer may have started meanwhile.
+ */
+export async function releaseSharedMigrationLock(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ held: boolean }>(`SELECT pg_advisory_unlock_shared(${KEY_SQL}) AS held`);
+  if (!rows[0].held) throw lockReleasedWhilePlanning();
+}
+
+/** What a run that planned under the lock says when a script dry-run meanwhile released it. */
+export function lockReleasedWhilePlanning(): ValidationError {
+  return new ValidationError(
+    "a script dry-run while planning released the migration lock (pg_advisory_unlock_all(), or pg_advisory_unlock with the migrator's key), so nothing was changed: a migration must never release the lock",
+  );
 }
 
 /** Who holds the lock: a writer first (read commands hold it in shared mode, briefly). */

@@ -1,6 +1,7 @@
 /**
  * Per-run session settings, the read-only check and, for a command that writes, a first try at the
- * migration lock (in shared mode for a read command that plans), in one round trip right after connecting: every start pays each round trip.
+ * migration lock (in shared mode for a read command that plans), in one round trip right after
+ * connecting: every start pays each round trip.
  * The lock taken by a session that then turns out read-only goes when it disconnects.
  *
  * client_connection_check_interval (PostgreSQL 14+) makes the server notice within a second that a

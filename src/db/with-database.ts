@@ -10,7 +10,7 @@ import { watchAnswers, type AnswerWatch } from './answer-watch';
 import { CANCEL_DEADLINE_MS, cancelBackend } from './cancel';
 import { backendPid, errorCode, errorMessage, isConnectionLost, ServerNotAnsweringError } from './client';
 import { connectWithRetry } from './connect';
-import { acquireMigrationLock, migrationRunning, releaseMigrationLock } from './lock';
+import { acquireMigrationLock, migrationRunning, releaseMigrationLock, releaseSharedMigrationLock } from './lock';
 import { watchLockWaits, type LockWatcher } from './lock-watch';
 import { ownQueryFailure, sqlStateOf } from './query-failure';
 import { prepareSession } from './session';
@@ -84,11 +84,10 @@ export async function withDatabase<T>(
       doing = 'waiting for a running migration to end, so nothing was changed';
       await acquireMigrationLock(client, { waitMs: config.lockWaitMs, logger, signal, tried: session.locked, shared });
       doing = 'reading the database';
-      try {
-        return await work({ client, mayChangeSchema: session.mayChangeSchema });
-      } finally {
-        await releaseMigrationLock(client, true).catch(() => undefined);
-      }
+      const result = await work({ client, mayChangeSchema: session.mayChangeSchema });
+      // On failure the session's end releases the lock; after a plan, releasing it also checks it was still held.
+      await releaseSharedMigrationLock(client);
+      return result;
     }
 
     doing = 'waiting for the migration lock, so nothing was changed';

@@ -73,4 +73,14 @@ describe('read commands started while up builds an index concurrently', () => {
     expect(planned.stderr).toContain('another migrator holds the lock, waiting for it');
     expect((await runMigrator(['check'], { env })).code).toBe(0);
   }, 120_000);
+
+  test('a script that releases the lock while a read command dry-runs it is found after planning: exit 6, as with up', async () => {
+    migrations.write('tables/010_items.sql', 'CREATE TABLE items (id int);\n');
+    migrations.write('legacy/001_unlock.sql', 'SELECT pg_advisory_unlock_all();\n');
+    for (const command of ['plan', 'check', 'up']) {
+      const result = await runMigrator([command], { env });
+      expect({ command, code: result.code }).toEqual({ command, code: 6 });
+      expect(result.stdout + result.stderr).toContain('a script dry-run while planning released the migration lock');
+    }
+  }, 60_000);
 });
