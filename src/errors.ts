@@ -85,6 +85,19 @@ export class LockTimeoutError extends MigratorError {
   }
 }
 
+/**
+ * `check` (and assertSchemaCurrent) found the migration lock held by a runner: a migration is
+ * running, so the schema is not known to be current yet. Nothing was planned (exit 3, like pending work).
+ */
+export class MigrationRunningError extends MigratorError {
+  constructor(
+    message: string,
+    readonly holderPid?: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Files and recorded history disagree: edited or removed migrations, bad ids, a foreign history table. */
 export class ValidationError extends MigratorError {
   constructor(

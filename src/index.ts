@@ -41,6 +41,7 @@ export {
   LintFindingsError,
   DeclarationsDifferError,
   SchemaNotCurrentError,
+  MigrationRunningError,
   SchemasDifferError,
   BackupFailedError,
   NeedsReviewError,

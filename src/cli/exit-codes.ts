@@ -11,6 +11,7 @@ import {
   InterruptedError,
   LockTimeoutError,
   MigrationFailedError,
+  MigrationRunningError,
   NeedsReviewError,
   SchemaNotCurrentError,
   SchemasDifferError,
@@ -56,7 +57,7 @@ export const EXIT_DETAILS: Record<number, string> = {
   [EXIT.usage]:
     'usage or configuration error: nothing was attempted (also a migrations folder that does not exist or holds no migration file: a wrong path or an empty mount; `import` into a versioned/ that already holds files, or from a folder without migrations)',
   [EXIT.pendingWork]:
-    '`check`: the schema is valid but `up` has work to do; `check` and `up`: a pre-deploy migration waits behind a pending post-deploy one, which only `up --post-deploy` applies (`up` applied what it could first; the message names both and that command)',
+    '`check`: the schema is valid but `up` has work to do; `check` and `up`: a pre-deploy migration waits behind a pending post-deploy one, which only `up --post-deploy` applies (`up` applied what it could first; the message names both and that command); `check`: a migration is running (another runner holds the migration lock: the message names its pid), so nothing was planned; `check --wait` keeps asking',
   [EXIT.databaseUnavailable]:
     "database unreachable within `MIGRATOR_WAIT_TIMEOUT`, refused the login (wrong password, unknown database: no retry), lost during the run, also while waiting for the lock (the running step's transaction is rolled back by the server), or stopped answering: nothing for 10 s on the run's connection and no answer within 10 s on a new one, so given up on at most 21 s after it stopped, whatever the timeouts (the server rolls the running step back once it runs again, unless it was committing at that moment: the message says so; see [A server that stops answering](how-a-run-behaves.md#a-server-that-stops-answering)); `generate --scratch docker`: the scratch container could not be started",
   [EXIT.lockTimeout]: "the migration lock was not obtained within `MIGRATOR_LOCK_WAIT`; the message names the holder's pid",
@@ -81,7 +82,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof DatabaseUnavailableError) return EXIT.databaseUnavailable;
   if (error instanceof LockTimeoutError) return EXIT.lockTimeout;
   if (error instanceof ValidationError) return EXIT.validationFailed;
-  if (error instanceof SchemaNotCurrentError) return EXIT.pendingWork;
+  if (error instanceof SchemaNotCurrentError || error instanceof MigrationRunningError) return EXIT.pendingWork;
   if (error instanceof BackupFailedError) return EXIT.backupFailed;
   if (error instanceof SchemasDifferError) return EXIT.schemasDiffer;
   if (error instanceof NeedsReviewError) return EXIT.needsReview;

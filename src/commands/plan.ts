@@ -9,9 +9,10 @@ import path from 'node:path';
 import type pg from 'pg';
 import type { OnAhead } from '../config';
 import type { AppConnection } from '../db/app-connection';
+import { migrationRunning, releaseSharedMigrationLock, TRY_SHARED_LOCK_SQL } from '../db/lock';
 import { MAY_CHANGE_SCHEMA_SQL } from '../db/session';
 import { withDatabase } from '../db/with-database';
-import { InterruptedError, SchemaNotCurrentError } from '../errors';
+import { InterruptedError, MigrationRunningError, SchemaNotCurrentError } from '../errors';
 import { createLogger, withFields, type Logger } from '../log';
 import { whyNotCurrent, type Plan } from '../results';
 import { describePlan, planRun, readState, refuseAheadIfAsked, settleAhead } from '../run/pipeline';
@@ -24,9 +25,22 @@ export interface PlanCommandOptions {
   postDeploy?: boolean;
 }
 
-export async function plan({ config, logger, signal }: MigratorContext, options: PlanCommandOptions = {}): Promise<Plan> {
+export async function plan(context: MigratorContext, options: PlanCommandOptions = {}): Promise<Plan> {
+  return planWhenSettled(context, options, 'wait');
+}
+
+/**
+ * Plans under the migration lock in shared mode: never while a migration runs (its concurrent index
+ * build and the planning transaction's snapshot and dry runs would wait for each other). `plan` and
+ * `status` wait for it to end; `check` answers at once that it runs (MigrationRunningError).
+ */
+async function planWhenSettled(
+  { config, logger, signal }: MigratorContext,
+  options: PlanCommandOptions,
+  whileMigrating: 'wait' | 'refuse',
+): Promise<Plan> {
   const files = loadMigrationSet(config.migrationsDir, { executeJs: false, logger });
-  return withDatabase(config, { logger, signal, writes: false }, ({ client, mayChangeSchema }) =>
+  return withDatabase(config, { logger, signal, writes: false, whileMigrating }, ({ client, mayChangeSchema }) =>
     planOnClient(client, files, { logger, onAhead: config.onAhead, signal, dryRuns: mayChangeSchema, postDeploy: options.postDeploy }),
   );
 }
@@ -44,7 +58,7 @@ const WAIT_INTERVAL_MS = 2000;
 
 /**
  * Resolves with the (empty) plan when the schema is current; rejects with SchemaNotCurrentError
- * otherwise, after waiting for it up to `waitMs`.
+ * otherwise (MigrationRunningError while a migration runs), after waiting for it up to `waitMs`.
  */
 export async function check(context: MigratorContext, options: CheckOptions = {}): Promise<Plan> {
   const deadline = Date.now() + (options.waitMs ?? 0);
@@ -53,11 +67,13 @@ export async function check(context: MigratorContext, options: CheckOptions = {}
     // long as for the schema: connecting gets the longer of MIGRATOR_WAIT_TIMEOUT and the time left.
     const waitTimeoutMs = Math.max(context.config.waitTimeoutMs, deadline - Date.now());
     try {
-      return throwIfPending(await plan({ ...context, config: { ...context.config, waitTimeoutMs } }));
+      return throwIfPending(await planWhenSettled({ ...context, config: { ...context.config, waitTimeoutMs } }, {}, 'refuse'));
     } catch (error) {
       const left = deadline - Date.now();
-      if (!(error instanceof SchemaNotCurrentError) || left <= 0) throw error;
-      context.logger.info({ pending: error.plan.steps.length, waitMs: left }, `waiting for the schema: ${error.message}`);
+      const notYet = error instanceof SchemaNotCurrentError || error instanceof MigrationRunningError;
+      if (!notYet || left <= 0) throw error;
+      const pending = error instanceof SchemaNotCurrentError ? { pending: error.plan.steps.length } : { holderPid: error.holderPid };
+      context.logger.info({ ...pending, waitMs: left }, `waiting for the schema: ${error.message}`);
       await sleep(Math.min(WAIT_INTERVAL_MS, left), context.signal);
       InterruptedError.throwIfAborted(context.signal);
     }
@@ -73,7 +89,8 @@ export interface AssertSchemaOptions {
 /**
  * For apps that refuse to start on a stale schema: `check` on a connection of the app's own pool,
  * with the app's own role (read rights are enough). Resolves with the (empty) plan when nothing
- * is pending; rejects with SchemaNotCurrentError otherwise.
+ * is pending; rejects with SchemaNotCurrentError otherwise, or MigrationRunningError while a
+ * migration runs.
  */
 export async function assertSchemaCurrent(db: AppConnection, options: AssertSchemaOptions = {}): Promise<Plan> {
   const files = loadMigrationSet(path.resolve(options.migrationsDir ?? 'migrations'), { executeJs: false });
@@ -81,13 +98,31 @@ export async function assertSchemaCurrent(db: AppConnection, options: AssertSche
   const pooled = 'totalCount' in db;
   // AppConnection describes a node-postgres Pool or Client without pg's types; it is one of those.
   const client = (pooled ? await (db as pg.Pool).connect() : db) as pg.Client;
+  // The lock in shared mode, as `check` takes it (db/with-database.ts); released before the
+  // connection goes back to the pool, and a connection that cannot release it is not given back.
+  let locked = false;
+  let unreleased: Error | undefined;
   try {
-    const { rows } = await client.query<{ may: boolean }>(
-      `SELECT ${MAY_CHANGE_SCHEMA_SQL} AND current_setting('transaction_read_only') = 'off' AS may`,
+    const { rows } = await client.query<{ may: boolean; locked: boolean }>(
+      `SELECT ${MAY_CHANGE_SCHEMA_SQL} AND current_setting('transaction_read_only') = 'off' AS may, ${TRY_SHARED_LOCK_SQL} AS locked`,
     );
-    return throwIfPending(await planOnClient(client, files, { logger, onAhead: 'warn', dryRuns: rows[0].may }));
+    locked = rows[0].locked;
+    if (!locked) throw await migrationRunning(client);
+    const planned = await planOnClient(client, files, { logger, onAhead: 'warn', dryRuns: rows[0].may });
+    locked = false;
+    unreleased = await releaseSharedMigrationLock(client).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    if (unreleased) throw unreleased;
+    return throwIfPending(planned);
   } finally {
-    if (pooled) (client as pg.PoolClient).release();
+    if (locked)
+      unreleased = await releaseSharedMigrationLock(client).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+    if (pooled) (client as pg.PoolClient).release(unreleased);
   }
 }
 

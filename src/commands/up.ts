@@ -7,9 +7,9 @@
  */
 import { now } from '../clock';
 import type pg from 'pg';
-import { ensureMigrationLockHeld, LOCK_RELEASED_SQLSTATE } from '../db/lock';
+import { ensureMigrationLockHeld, LOCK_RELEASED_SQLSTATE, lockReleasedWhilePlanning } from '../db/lock';
 import { sqlStateOf } from '../db/query-failure';
-import { MigratorError, SchemaNotCurrentError, ValidationError } from '../errors';
+import { MigratorError, SchemaNotCurrentError } from '../errors';
 import { withFields, type Logger } from '../log';
 import { whyNotCurrent, type MigrationReport, type PartialReport, type PhaseName, type Plan, type PlannedStep } from '../results';
 import {
@@ -88,9 +88,7 @@ async function refuseLockReleasedWhilePlanning(client: pg.Client): Promise<void>
     await ensureMigrationLockHeld(client);
   } catch (error) {
     if (sqlStateOf(error) !== LOCK_RELEASED_SQLSTATE) throw error;
-    throw new ValidationError(
-      "a script dry-run while planning released the migration lock (pg_advisory_unlock_all(), or pg_advisory_unlock with the migrator's key), so nothing was changed: a migration must never release the lock",
-    );
+    throw lockReleasedWhilePlanning();
   }
 }
 

@@ -7,10 +7,15 @@
  * sleeps between tries on its own side, rather than waiting inside pg_advisory_lock: a statement
  * that waits holds a snapshot all along, and the holder's CREATE INDEX CONCURRENTLY waits for every
  * older snapshot to go, so the two would wait for each other until PostgreSQL killed one of them.
+ *
+ * Read commands (plan, status, check) take the same lock in shared mode while they plan: their
+ * planning transaction holds a snapshot and dry-runs scripts that may lock a table a concurrent
+ * build works on, so they never plan while a writer holds the lock, and a writer waits (polling) for
+ * their short plans to end. Shared holders do not wait for each other.
  */
 import type pg from 'pg';
 import { now } from '../clock';
-import { InterruptedError, LockTimeoutError, MigrationFailedError } from '../errors';
+import { InterruptedError, LockTimeoutError, MigrationFailedError, MigrationRunningError, ValidationError } from '../errors';
 import type { Logger } from '../log';
 import type { PhaseName } from '../results';
 import { sleep } from '../sleep';
@@ -20,6 +25,9 @@ const KEY_SQL = `${MIGRATION_LOCK_KEY[0]}, ${MIGRATION_LOCK_KEY[1]}`;
 
 /** A first try at the lock, as an SQL expression: the session's first query asks it along (session.ts). */
 export const TRY_LOCK_SQL = `pg_try_advisory_lock(${KEY_SQL})`;
+
+/** A read command's first try at the lock in shared mode: it fails only while a writer holds the lock. */
+export const TRY_SHARED_LOCK_SQL = `pg_try_advisory_lock_shared(${KEY_SQL})`;
 
 /** The pause before the second try, growing by POLL_GROWTH after each try up to POLL_MAX_MS. */
 const POLL_FIRST_MS = 50;
@@ -40,12 +48,14 @@ export interface LockWaitOptions {
   signal?: AbortSignal;
   /** The outcome of a first try already made (session.ts), so that a free lock costs no round trip. */
   tried?: boolean;
+  /** Take the lock in shared mode (read commands): it waits only for a writer. */
+  shared?: boolean;
 }
 
 /** Takes the lock, waiting up to waitMs for a runner that holds it. */
 export async function acquireMigrationLock(client: pg.Client, options: LockWaitOptions): Promise<void> {
-  const { waitMs, logger, signal } = options;
-  if (options.tried ?? (await tryMigrationLock(client))) return;
+  const { waitMs, logger, signal, shared = false } = options;
+  if (options.tried ?? (await tryMigrationLock(client, shared))) return;
 
   const holder = await findLockHolder(client);
   logger.info({ holderPid: holder?.pid, lockWaitMs: waitMs }, 'another migrator holds the lock, waiting for it');
@@ -55,7 +65,7 @@ export async function acquireMigrationLock(client: pg.Client, options: LockWaitO
     // Jitter, so that replicas started together do not poll in lockstep.
     await sleep(Math.min(left, pauseMs * (0.5 + Math.random() / 2)), signal);
     if (signal?.aborted) throw InterruptedError.from(signal, 'while waiting for the migration lock, so nothing was changed');
-    if (await tryMigrationLock(client)) {
+    if (await tryMigrationLock(client, shared)) {
       logger.debug({}, 'acquired migration lock after waiting');
       return;
     }
@@ -72,8 +82,21 @@ export async function acquireMigrationLock(client: pg.Client, options: LockWaitO
   );
 }
 
-async function tryMigrationLock(client: pg.Client): Promise<boolean> {
-  return (await client.query<{ locked: boolean }>(`SELECT ${TRY_LOCK_SQL} AS locked`)).rows[0].locked;
+async function tryMigrationLock(client: pg.Client, shared: boolean): Promise<boolean> {
+  return (await client.query<{ locked: boolean }>(`SELECT ${shared ? TRY_SHARED_LOCK_SQL : TRY_LOCK_SQL} AS locked`)).rows[0].locked;
+}
+
+/** What `check` answers when a first try at the shared lock failed: a writer holds the lock. */
+export async function migrationRunning(client: pg.Client): Promise<MigrationRunningError> {
+  const holder = await findLockHolder(client);
+  return new MigrationRunningError(
+    'the schema is not known to be current: a migration is running' +
+      (holder
+        ? ` (pid ${holder.pid}, application "${holder.applicationName}"${holder.clientAddr ? `, from ${holder.clientAddr}` : ''})`
+        : '') +
+      '; check again once it ends',
+    holder?.pid,
+  );
 }
 
 /** What the lock guard raises: an SQLSTATE of our own, which no PostgreSQL error uses. */
@@ -116,6 +139,24 @@ export async function releaseMigrationLock(client: pg.Client): Promise<void> {
   await client.query(`SELECT pg_advisory_unlock(${KEY_SQL})`);
 }
 
+/**
+ * Releases a read command's shared lock once it has planned; raises when it was no longer held, as
+ * `up` does (advisory locks outlive the rolled-back planning transaction): a script dry-run while
+ * planning released it, so a writer may have started meanwhile.
+ */
+export async function releaseSharedMigrationLock(client: pg.Client): Promise<void> {
+  const { rows } = await client.query<{ held: boolean }>(`SELECT pg_advisory_unlock_shared(${KEY_SQL}) AS held`);
+  if (!rows[0].held) throw lockReleasedWhilePlanning();
+}
+
+/** What a run that planned under the lock says when a script dry-run meanwhile released it. */
+export function lockReleasedWhilePlanning(): ValidationError {
+  return new ValidationError(
+    "a script dry-run while planning released the migration lock (pg_advisory_unlock_all(), or pg_advisory_unlock with the migrator's key), so nothing was changed: a migration must never release the lock",
+  );
+}
+
+/** Who holds the lock: a writer first (read commands hold it in shared mode, briefly). */
 export async function findLockHolder(client: pg.Client): Promise<LockHolder | undefined> {
   const { rows } = await client.query<LockHolder>(
     `SELECT l.pid, a.application_name AS "applicationName", host(a.client_addr) AS "clientAddr"
@@ -123,6 +164,7 @@ export async function findLockHolder(client: pg.Client): Promise<LockHolder | un
       WHERE l.locktype = 'advisory' AND l.granted
         AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      ORDER BY l.mode = 'ExclusiveLock' DESC
       LIMIT 1`,
     [MIGRATION_LOCK_KEY[0], MIGRATION_LOCK_KEY[1]],
   );

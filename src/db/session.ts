@@ -1,7 +1,8 @@
 /**
  * Per-run session settings, the read-only check, the schema of the migrator's own tables
- * (own-tables.ts) and, for a command that writes, a first try at the migration lock, in one round
- * trip right after connecting: every start pays each round trip.
+ * (own-tables.ts) and, for a command that writes, a first try at the migration lock (in shared
+ * mode for a read command that plans), in one round trip right after connecting: every start pays
+ * each round trip.
  * The lock taken by a session that then turns out read-only goes when it disconnects.
  *
  * client_connection_check_interval (PostgreSQL 14+) makes the server notice within a second that a
@@ -11,7 +12,7 @@
  */
 import type pg from 'pg';
 import { DatabaseReadOnlyError } from '../errors';
-import { TRY_LOCK_SQL } from './lock';
+import { TRY_LOCK_SQL, TRY_SHARED_LOCK_SQL } from './lock';
 import { OWN_SCHEMA_SQL, rememberOwnSchema } from './own-tables';
 import type { Logger } from '../log';
 
@@ -22,6 +23,8 @@ export interface SessionOptions {
   statementTimeoutMs?: number;
   /** Refuse a standby or read-only session, and try the migration lock (commands that write). */
   requireWritable: boolean;
+  /** Try the migration lock in shared mode (read commands that plan; ignored with requireWritable). */
+  sharedLock?: boolean;
 }
 
 export interface PreparedSession {
@@ -78,7 +81,7 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
                FROM (VALUES ('client_connection_check_interval', $1::text), ('lock_timeout', $2), ('statement_timeout', $3)) AS s(name, value)
                JOIN pg_settings USING (name)
               WHERE s.value IS NOT NULL) AS applied,
-            ${options.requireWritable ? TRY_LOCK_SQL : 'NULL::boolean'} AS locked`,
+            ${options.requireWritable ? TRY_LOCK_SQL : options.sharedLock ? TRY_SHARED_LOCK_SQL : 'NULL::boolean'} AS locked`,
     [String(CONNECTION_CHECK_INTERVAL_MS), milliseconds(options.lockTimeoutMs), milliseconds(options.statementTimeoutMs)],
   );
   const { inRecovery, readOnly, superuser, user, mayChangeSchema, ownSchema, locked } = rows[0];

@@ -1,6 +1,7 @@
 /**
  * The life of one connection for any command: connect (waiting for the database), prepare the
- * session, take the migration lock when the command writes, run the work, release, disconnect.
+ * session, take the migration lock when the command writes (in shared mode when it only plans),
+ * run the work, release, disconnect.
  * Aborting the signal cancels whatever statement is running on the server.
  */
 import type pg from 'pg';
@@ -9,7 +10,7 @@ import { watchAnswers, type AnswerWatch } from './answer-watch';
 import { CANCEL_DEADLINE_MS, cancelBackend } from './cancel';
 import { backendPid, errorCode, errorMessage, isConnectionLost, ServerNotAnsweringError } from './client';
 import { connectWithRetry } from './connect';
-import { acquireMigrationLock, releaseMigrationLock } from './lock';
+import { acquireMigrationLock, migrationRunning, releaseMigrationLock, releaseSharedMigrationLock } from './lock';
 import { watchLockWaits, type LockWatcher } from './lock-watch';
 import { ownQueryFailure, sqlStateOf } from './query-failure';
 import { prepareSession } from './session';
@@ -31,6 +32,13 @@ export interface SessionOptions {
   signal?: AbortSignal;
   /** Writing commands hold the migration lock and need a writable session. */
   writes: boolean;
+  /**
+   * Read commands that plan hold the lock in shared mode, so that their planning transaction (a
+   * snapshot, dry runs that lock tables) never meets a running migration's concurrent index build:
+   * while a writer holds the lock they 'wait' for it (as a writer waits: MIGRATOR_LOCK_WAIT, exit 5)
+   * or 'refuse' (MigrationRunningError) without planning.
+   */
+  whileMigrating?: 'wait' | 'refuse';
 }
 
 export async function withDatabase<T>(
@@ -66,9 +74,21 @@ export async function withDatabase<T>(
     client.on('error', (error) => logger.debug({ error: error.message }, 'database connection error'));
     signal?.addEventListener('abort', cancel, { once: true });
     InterruptedError.throwIfAborted(signal);
-    const session = await prepareSession(client, { ...config, requireWritable: options.writes }, logger);
+    const { whileMigrating } = options;
+    const shared = !options.writes && whileMigrating !== undefined;
+    const session = await prepareSession(client, { ...config, requireWritable: options.writes, sharedLock: shared }, logger);
     doing = 'reading the database';
-    if (!options.writes) return await work({ client, mayChangeSchema: session.mayChangeSchema });
+    if (!options.writes) {
+      if (!shared) return await work({ client, mayChangeSchema: session.mayChangeSchema });
+      if (session.locked === false && whileMigrating === 'refuse') throw await migrationRunning(client);
+      doing = 'waiting for a running migration to end, so nothing was changed';
+      await acquireMigrationLock(client, { waitMs: config.lockWaitMs, logger, signal, tried: session.locked, shared });
+      doing = 'reading the database';
+      const result = await work({ client, mayChangeSchema: session.mayChangeSchema });
+      // On failure the session's end releases the lock; after a plan, releasing it also checks it was still held.
+      await releaseSharedMigrationLock(client);
+      return result;
+    }
 
     doing = 'waiting for the migration lock, so nothing was changed';
     await acquireMigrationLock(client, { waitMs: config.lockWaitMs, logger, signal, tried: session.locked });

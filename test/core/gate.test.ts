@@ -7,7 +7,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { ConfigError, SchemaNotCurrentError } from '../../src/errors';
+import { MIGRATION_LOCK_KEY } from '../../src/db/lock-key';
+import { ConfigError, MigrationRunningError, SchemaNotCurrentError } from '../../src/errors';
 import { assertSchemaCurrent } from '../../src/index';
 import { createLogger } from '../../src/log';
 import { runMigrator, startMigrator, summaryLine } from '../support/cli';
@@ -91,6 +92,42 @@ describe('the gate', () => {
       migrations.write('versioned/3_more.sql', 'SELECT 1;\n');
       await expect(assertSchemaCurrent(pool, { migrationsDir: migrations.dir, logger })).rejects.toThrow(SchemaNotCurrentError);
     } finally {
+      await pool.end();
+    }
+  });
+
+  test("while a migration holds the lock, the read-only role's check and assertSchemaCurrent answer that it runs, and hold no lock after", async () => {
+    expect((await runMigrator(['up'], { env })).code).toBe(0);
+    const writer = await db.connect();
+    const pool = new pg.Pool({ connectionString: readOnly.DATABASE_URL, max: 1 });
+    const logger = createLogger({ level: 'silent' });
+    const migrationLocks = async () =>
+      (
+        await db.query<{ mode: string }>(
+          `SELECT l.mode FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2 AND a.usename = $3`,
+          [MIGRATION_LOCK_KEY[0], MIGRATION_LOCK_KEY[1], `ro_${db.name}`],
+        )
+      ).map((row) => row.mode);
+    try {
+      const { rows } = await writer.query<{ pid: number }>(
+        `SELECT pg_backend_pid() AS pid, pg_advisory_lock(${MIGRATION_LOCK_KEY[0]}, ${MIGRATION_LOCK_KEY[1]})`,
+      );
+      const checked = await runMigrator(['check'], { env: readOnly });
+      expect(checked.code).toBe(3);
+      expect(summaryLine(checked)).toMatchObject({ outcome: 'pending', exitCode: 3, errorType: 'MigrationRunningError' });
+      expect(checked.stdout + checked.stderr).toContain(`a migration is running (pid ${rows[0].pid}`);
+
+      await expect(assertSchemaCurrent(pool, { migrationsDir: migrations.dir, logger })).rejects.toThrow(MigrationRunningError);
+      expect(await migrationLocks()).toEqual([]);
+      await writer.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY[0]}, ${MIGRATION_LOCK_KEY[1]})`);
+
+      // Free again: the shared lock is taken for the plan and released before the connection goes back to the pool.
+      await expect(assertSchemaCurrent(pool, { migrationsDir: migrations.dir, logger })).resolves.toMatchObject({ steps: [] });
+      expect(await migrationLocks()).toEqual([]);
+      expect((await runMigrator(['check'], { env: readOnly })).code).toBe(0);
+    } finally {
+      await writer.end();
       await pool.end();
     }
   });
