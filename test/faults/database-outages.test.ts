@@ -7,7 +7,7 @@ import { MIGRATION_LOCK_KEY } from '../../src/db/lock-key';
 import { runMigrator, startMigrator, summaryLine, waitForLine } from '../support/cli';
 import { fixturePath, tempMigrations } from '../support/fixtures';
 import { connectOwn, freePort, ownUrl, query, startPostgres } from '../support/own-postgres';
-import { waitUntil } from '../support/wait';
+import { statementRunning, waitUntil } from '../support/wait';
 
 describe('database outages', () => {
   let container: StartedPostgreSqlContainer | undefined;
@@ -44,7 +44,11 @@ describe('database outages', () => {
     try {
       const env = { DATABASE_URL: url, MIGRATIONS_DIR: migrations.dir, MIGRATOR_WAIT_TIMEOUT: '60' };
       const run = startMigrator(['up'], { env });
-      await waitForLine(run.child, (line) => line.file === '2_customers_display_name.sql');
+      // Restarted once 3_slow.sql is in its pg_sleep, so that the restart meets that file mid-way.
+      await waitUntil(
+        statementRunning((sql, values) => query(port, sql, values), 'pg_sleep((SELECT'),
+        '3_slow.sql is sleeping',
+      );
       await container.restart();
 
       const result = await run.done;
