@@ -7,6 +7,7 @@
 import { baseline, baselineFrom } from './commands/baseline';
 import type { MigratorContext } from './commands/context';
 import { converge } from './commands/converge';
+import { fleet, type FleetAction, type FleetOptions } from './commands/fleet';
 import { generate, type GenerateOptions } from './commands/generate';
 import { history, verify } from './commands/history';
 import { importMigrations, type ImportedMigration } from './commands/import';
@@ -23,6 +24,7 @@ import { createLogger, type Logger } from './log';
 import type {
   AppliedMigration,
   ConvergenceReport,
+  FleetReport,
   GenerateResult,
   LintReport,
   MigrationReport,
@@ -80,6 +82,11 @@ export interface Migrator {
   generate(options: GenerateOptions): Promise<GenerateResult>;
   /** Checks that databases from earlier releases (dumps) end at a fresh install's schema. */
   converge(dumps?: string[]): Promise<ConvergenceReport>;
+  /**
+   * `up`, `check`, `plan` or `status` on every target (a tenant's schema or database); rejects with
+   * FleetFailedError, carrying every target's result, when one failed (for check: is not current).
+   */
+  fleet(action: FleetAction, options: FleetOptions): Promise<FleetReport>;
 }
 
 /**
@@ -108,6 +115,7 @@ export function createMigrator(config: MigratorConfig, options: MigratorOptions 
     lint: async (lintOptions) => lint(folder(), lintOptions),
     generate: async (generateOptions) => generate(context(), generateOptions),
     converge: async (dumps) => converge(context(), dumps),
+    fleet: async (action, fleetOptions) => fleet(context(), action, fleetOptions),
   };
 }
 

@@ -3,7 +3,7 @@
  * Library code throws these; only the CLI turns them into exit codes (src/cli/exit-codes.ts).
  */
 
-import type { ConvergenceReport, GenerateResult, LintReport, PartialReport, PhaseName, Plan } from './results';
+import type { ConvergenceReport, FleetReport, GenerateResult, LintReport, PartialReport, PhaseName, Plan } from './results';
 
 export abstract class MigratorError extends Error {
   override readonly name: string = this.constructor.name;
@@ -154,6 +154,19 @@ export class NeedsReviewError extends MigratorError {
   constructor(
     message: string,
     readonly result: GenerateResult,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * `fleet`: at least one target failed (or, for `fleet check`, is not current), or targets never
+ * started; the report says which, with each target's own error (whose class gives the exit code).
+ */
+export class FleetFailedError extends MigratorError {
+  constructor(
+    message: string,
+    readonly fleet: FleetReport,
   ) {
     super(message);
   }

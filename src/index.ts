@@ -12,11 +12,14 @@ export type { GenerateOptions } from './commands/generate';
 export type { ImportedMigration } from './commands/import';
 export { loadConfig, DEFAULTS, type MigratorConfig, type ConnectionSettings, type Env } from './config';
 export { createLogger, withFields, type Logger, type LoggerOptions } from './log';
-export { MIGRATION_LOCK_KEY } from './db/lock-key';
+export { MIGRATION_LOCK_KEY, schemaLockKey } from './db/lock-key';
+export type { FleetAction, FleetOptions } from './commands/fleet';
+export type { Shard, Target, TargetKind } from './fleet/targets';
 export type {
   AppliedMigration,
   ConvergenceReport,
   ConvergenceResult,
+  FleetReport,
   GenerateResult,
   LintFinding,
   LintReport,
@@ -28,6 +31,7 @@ export type {
   PlannedStep,
   SchemaDifference,
   StepKind,
+  TargetResult,
   VerifyReport,
 } from './results';
 export {
@@ -46,5 +50,6 @@ export {
   BackupFailedError,
   NeedsReviewError,
   InterruptedError,
+  FleetFailedError,
   type SqlFailure,
 } from './errors';

@@ -213,3 +213,37 @@ export interface GenerateResult {
   file?: string;
   downFile?: string;
 }
+
+/** What `fleet` did to one target. */
+export interface TargetResult {
+  /** `schema:NAME` or `database:NAME`. */
+  target: string;
+  /**
+   * "applied" / "up-to-date" / "ahead" as for `up`; "pending" when the target is not current
+   * (`fleet check`, `fleet status`, `fleet plan`: up has work there); "failed" when its run failed.
+   */
+  outcome: 'applied' | 'up-to-date' | 'ahead' | 'pending' | 'failed';
+  /** Highest applied id before the run, and after it (for a failure: what was committed). */
+  versionBefore?: number;
+  versionAfter?: number;
+  /** Steps up would take there (`fleet plan`, `fleet status`, `fleet check`). */
+  pending?: number;
+  /** `fleet plan`: the target's plan, when it has steps. */
+  plan?: Plan;
+  durationMs: number;
+  /** Why it failed or is not current. */
+  error?: Error;
+}
+
+/** What a `fleet` command did to every target of its shard. */
+export interface FleetReport {
+  action: 'up' | 'check' | 'plan' | 'status';
+  /** Targets in this shard (all of them without --shard). */
+  targets: number;
+  /** Per target that ran, in the targets' order. */
+  results: TargetResult[];
+  /** Targets that never started, after a failing canary, too many failures or a stop. */
+  notStarted: string[];
+  stopped?: 'canary' | 'max-failures' | 'interrupted';
+  durationMs: number;
+}

@@ -3,13 +3,27 @@
  * functions do the work; these only translate arguments and results.
  */
 import type { ParseArgsConfig } from 'node:util';
+import { FLEET_ACTIONS, FLEET_DEFAULTS, type FleetAction } from '../commands/fleet';
 import type { RollbackTarget } from '../commands/rollback';
 import type { MigratorConfig } from '../config';
-import { ConfigError, DeclarationsDifferError, LintFindingsError, NeedsReviewError, SchemasDifferError } from '../errors';
+import { ConfigError, DeclarationsDifferError, FleetFailedError, LintFindingsError, NeedsReviewError, SchemasDifferError } from '../errors';
+import { parseShard, type Target } from '../fleet/targets';
+import type { Logger } from '../log';
 import { DEFAULT_SCRATCH_IMAGE } from '../generate/scratch-server';
 import { MANIFEST_FILE } from '../source/manifest';
 import type { Migrator } from '../create-migrator';
-import { summarize, whyNotCurrent, type ConvergenceReport, type Plan, type GenerateResult, type LintReport } from '../results';
+import {
+  summarize,
+  whyNotCurrent,
+  type ConvergenceReport,
+  type FleetReport,
+  type Plan,
+  type GenerateResult,
+  type LintReport,
+  type TargetResult,
+} from '../results';
+import { exitCodeFor } from './exit-codes';
+import { fleetStatus, fleetSummary, formatFleetPlan, formatFleetStatus, targetFields, targetMessage } from './fleet-output';
 import { formatConvergence, formatHistory, formatJson, formatLint, formatPlan, formatStatus } from './output';
 
 export interface CommandContext {
@@ -20,6 +34,10 @@ export interface CommandContext {
   /** Writes a command's result to stdout. */
   print(text: string): void;
   interactive: boolean;
+  /** The command's log lines (fleet logs a line per target). */
+  logger: Logger;
+  /** On a terminal with pretty logs: shows a live line below the log lines (undefined clears it). */
+  showLive?(text: string | undefined): void;
 }
 
 /** The fields of the final log line; `msg` is its message. */
@@ -32,8 +50,8 @@ export interface Command {
   details: string;
   options: NonNullable<ParseArgsConfig['options']>;
   positionals: [min: number, max: number];
-  /** Whether, with these options, the command prints a result on stdout (its log lines then go to stderr). */
-  printsResult(values: CommandContext['values']): boolean;
+  /** Whether, with these options and arguments, the command prints a result on stdout (its log lines then go to stderr). */
+  printsResult(values: CommandContext['values'], positionals: string[]): boolean;
   run(context: CommandContext): Promise<CommandResult>;
 }
 
@@ -81,20 +99,29 @@ const statusCommand: Command = {
 const checkCommand: Command = {
   name: 'check',
   summary: 'exit 0 when the schema is current, 3 when up has work to do, 6 when validation fails',
-  usage: 'migrator check [--wait [--timeout S]]',
+  usage: 'migrator check [--wait [--timeout S]] [--schema NAME | --database NAME]',
   details:
     "For pipelines, readiness probes and gates. Changes nothing, and needs only read rights: run it with the app's role.\n" +
-    '--wait       ask again every 2 s until the schema is current (exit 0), or until the timeout (exit 3);\n' +
-    '             a database not up yet is waited for too, up to the timeout when MIGRATOR_WAIT_TIMEOUT is shorter\n' +
-    '--timeout S  how long --wait waits, in seconds (default 300)',
-  options: { wait: { type: 'boolean' }, timeout: { type: 'string' } },
+    '--wait           ask again every 2 s until the schema is current (exit 0), or until the timeout (exit 3);\n' +
+    '                 a database not up yet is waited for too, up to the timeout when MIGRATOR_WAIT_TIMEOUT is shorter\n' +
+    '--timeout S      how long --wait waits, in seconds (default 300)\n' +
+    "--schema NAME    one tenant's schema of this database, as `fleet` migrates it (its history, tables and lock)\n" +
+    "--database NAME  one tenant's database on this server, with the same credentials",
+  options: { wait: { type: 'boolean' }, timeout: { type: 'string' }, schema: { type: 'string' }, database: { type: 'string' } },
   positionals: [0, 0],
   printsResult: () => false,
   async run(context) {
-    const { wait, timeout } = context.values;
+    const { wait, timeout, schema, database } = context.values;
     if (timeout !== undefined && !wait) throw new ConfigError('--timeout needs --wait', '--timeout');
+    if (schema !== undefined && database !== undefined) throw new ConfigError('give --schema or --database, not both', '--schema');
     const seconds = timeout === undefined ? DEFAULT_CHECK_WAIT_SECONDS : wholeNumber(String(timeout), '--timeout');
-    const result = await context.migrator.check(wait ? { waitMs: seconds * 1000 } : {});
+    const target: Target | undefined =
+      schema !== undefined
+        ? { kind: 'schema', name: String(schema) }
+        : database !== undefined
+          ? { kind: 'database', name: String(database) }
+          : undefined;
+    const result = await context.migrator.check({ ...(wait && { waitMs: seconds * 1000 }), ...(target && { target }) });
     return { msg: 'the schema is current', outcome: 'up-to-date', currentVersion: result.versioned.currentVersion };
   },
 };
@@ -366,6 +393,93 @@ const generateCommand: Command = {
   },
 };
 
+const fleetCommand: Command = {
+  name: 'fleet',
+  summary: "run up, check, plan or status on every tenant: a schema of DATABASE_URL's database or a database on its server",
+  usage:
+    'migrator fleet up|check|plan|status (--targets-sql QUERY | --targets-file FILE) [--parallel N] [--canary K] [--max-failures F] [--shard I/N] [--post-deploy] [--sql] [--json]',
+  details:
+    'The same pipeline per target, each with its own history, declared tables and lock; the files are read and checked once,\n' +
+    'before any target is touched. One log line per target, then a summary (docs/fleet.md). Exit 0 when every target\n' +
+    'succeeded (check: is current); otherwise the code of its targets that a retry is least likely to fix.\n' +
+    "--targets-sql QUERY  a query on DATABASE_URL's database (read-only) returning one column, named schema or database\n" +
+    '--targets-file FILE  one schema:NAME or database:NAME per line (# comments)\n' +
+    `--parallel N         targets at once, each on a connection of its own (default ${FLEET_DEFAULTS.parallel})\n` +
+    '--canary K           run the first K targets alone first; a failure among them starts no other\n' +
+    '--max-failures F     failures tolerated before no new target starts; running ones finish (default 0)\n' +
+    '--shard I/N          only the targets whose stable hash falls in shard I of N (an Indexed Job: $(JOB_COMPLETION_INDEX)/N)\n' +
+    '--post-deploy        up and plan: post-deploy migrations too\n' +
+    '--sql, --json        plan: with the SQL; status and plan: as JSON',
+  options: {
+    'targets-sql': { type: 'string' },
+    'targets-file': { type: 'string' },
+    parallel: { type: 'string' },
+    canary: { type: 'string' },
+    'max-failures': { type: 'string' },
+    shard: { type: 'string' },
+    'post-deploy': { type: 'boolean' },
+    sql: { type: 'boolean' },
+    ...json,
+  },
+  positionals: [1, 1],
+  printsResult: (_values, positionals) => positionals[0] === 'status' || positionals[0] === 'plan',
+  async run(context) {
+    const action = context.positionals[0];
+    if (!(FLEET_ACTIONS as readonly string[]).includes(action)) {
+      throw new ConfigError(`fleet needs one of ${FLEET_ACTIONS.join(', ')} (got "${action}")`, 'fleet');
+    }
+    const { values } = context;
+    const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+    const count = (name: string, least: number) => {
+      const given = text(name);
+      if (given === undefined) return undefined;
+      const value = wholeNumber(given, `--${name}`);
+      if (value < least) throw new ConfigError(`--${name} must be at least ${least} (got ${value})`, `--${name}`);
+      return value;
+    };
+    if (values['post-deploy'] && (action === 'check' || action === 'status')) {
+      throw new ConfigError(`--post-deploy is for fleet up and fleet plan`, '--post-deploy');
+    }
+    const shard = text('shard');
+    let failed = 0;
+    const onTarget = (result: TargetResult, done: number, total: number) => {
+      const exitCode = result.error ? exitCodeFor(result.error) : undefined;
+      const fields = targetFields(result, exitCode);
+      if (result.outcome === 'failed') {
+        failed++;
+        context.logger.error(fields, targetMessage(result));
+      } else if (result.outcome === 'pending' && action === 'check') context.logger.warn(fields, targetMessage(result));
+      else context.logger.info(fields, targetMessage(result));
+      context.showLive?.(`targets ${done}/${total}, ${failed} failed`);
+    };
+    const show = (report: FleetReport) => {
+      if (action === 'status') {
+        const status = fleetStatus(report);
+        context.print(values.json ? formatJson(status) : formatFleetStatus(status));
+      } else if (action === 'plan') context.print(values.json ? formatJson(report.results) : formatFleetPlan(report, values.sql === true));
+    };
+    const report = await context.migrator
+      .fleet(action as FleetAction, {
+        targetsSql: text('targets-sql'),
+        targetsFile: text('targets-file'),
+        parallel: count('parallel', 1),
+        canary: count('canary', 0),
+        maxFailures: count('max-failures', 0),
+        shard: shard === undefined ? undefined : parseShard(shard),
+        postDeploy: values['post-deploy'] === true,
+        onTarget,
+      })
+      .catch((error: unknown) => {
+        context.showLive?.(undefined);
+        if (error instanceof FleetFailedError) show(error.fleet);
+        throw error;
+      });
+    context.showLive?.(undefined);
+    show(report);
+    return { msg: `fleet ${action} finished`, outcome: 'ok', ...fleetSummary(report) };
+  },
+};
+
 export const COMMANDS: Command[] = [
   up,
   statusCommand,
@@ -382,6 +496,7 @@ export const COMMANDS: Command[] = [
   lintCommand,
   convergeCommand,
   generateCommand,
+  fleetCommand,
 ];
 
 /** The outcome of plan and status, by the rule check exits with: "pending" whenever the schema is not current. */

@@ -8,6 +8,7 @@ import {
   DatabaseQueryError,
   DatabaseReadOnlyError,
   DatabaseUnavailableError,
+  FleetFailedError,
   InterruptedError,
   LockTimeoutError,
   MigrationFailedError,
@@ -51,11 +52,12 @@ export const EXIT_MEANING: Record<number, string> = {
 
 /** What each code means in full, for docs/exit-codes.md (Markdown). */
 export const EXIT_DETAILS: Record<number, string> = {
-  [EXIT.success]: 'success, or nothing to do',
+  [EXIT.success]:
+    'success, or nothing to do; `fleet`: every target succeeded (otherwise the code of its targets that a retry is least likely to fix, in this order: 2, 6, 1, 7, 3, 5, 4; see [fleet.md](fleet.md#exit-codes))',
   [EXIT.migrationFailed]:
     "a migration failed (SQL error, `MIGRATOR_LOCK_TIMEOUT` after the last retry, `MIGRATOR_STATEMENT_TIMEOUT`): when found while planning, nothing was changed; when applying, its transaction was rolled back and earlier steps kept (a file without a transaction: the message says what may have stayed); or the database is read-only; or a query of the migrator's own (taking the lock, reading or writing the history) failed with a database error no other code covers: one line with its message and SQLSTATE (`pgCode`), never a stack trace (a deadlock or serialization failure with another session is rolled back by PostgreSQL, and the message says to run again); also a step that released the migration lock (`pg_advisory_unlock_all()`): found before it commits or is recorded, its transaction rolled back; also any other unexpected error",
   [EXIT.usage]:
-    'usage or configuration error: nothing was attempted (also a migrations folder that does not exist or holds no migration file: a wrong path or an empty mount; `import` into a versioned/ that already holds files, or from a folder without migrations)',
+    'usage or configuration error: nothing was attempted (also `fleet`: a targets list with a duplicate, an unknown kind or a name longer than 63 bytes, a `--targets-sql` that fails or does not return one column named `schema` or `database`, a schema target that does not exist; a migrations folder that does not exist or holds no migration file: a wrong path or an empty mount; `import` into a versioned/ that already holds files, or from a folder without migrations)',
   [EXIT.pendingWork]:
     '`check`: the schema is valid but `up` has work to do; `check` and `up`: a pre-deploy migration waits behind a pending post-deploy one, which only `up --post-deploy` applies (`up` applied what it could first; the message names both and that command); `check`: a migration is running (another runner holds the migration lock: the message names its pid), so nothing was planned; `check --wait` keeps asking',
   [EXIT.databaseUnavailable]:
@@ -74,7 +76,28 @@ export const EXIT_DETAILS: Record<number, string> = {
     "interrupted by SIGTERM (`docker stop`, a pod's termination): the running statement was cancelled, its transaction rolled back (the message says so, or, for a file without a transaction, that what it did stays), the lock released; when the server does not answer the cancel request within 5 s, the connection is closed instead and the message says that the server rolls back once it runs again",
 };
 
+/**
+ * `fleet`: of the codes its targets failed with, the one a retry is least likely to fix, so that a
+ * Kubernetes podFailurePolicy can fail an index at once on it (usage, validation, a migration's
+ * failure) and retry only what may pass later (a lock not obtained, a database unavailable).
+ */
+const FLEET_PRECEDENCE: number[] = [
+  EXIT.usage,
+  EXIT.validationFailed,
+  EXIT.migrationFailed,
+  EXIT.backupFailed,
+  EXIT.pendingWork,
+  EXIT.lockTimeout,
+  EXIT.databaseUnavailable,
+];
+
+function fleetExitCode(error: FleetFailedError): number {
+  const codes = new Set(error.fleet.results.flatMap((result) => (result.error ? [exitCodeFor(result.error)] : [])));
+  return FLEET_PRECEDENCE.find((code) => codes.has(code)) ?? [...codes][0] ?? EXIT.migrationFailed;
+}
+
 export function exitCodeFor(error: unknown): number {
+  if (error instanceof FleetFailedError) return fleetExitCode(error);
   if (error instanceof ConfigError) return EXIT.usage;
   if (error instanceof MigrationFailedError || error instanceof DatabaseReadOnlyError || error instanceof DatabaseQueryError) {
     return EXIT.migrationFailed;

@@ -14,6 +14,8 @@ const REDRAW_MS = 1000;
 export interface LiveProgress {
   /** Writes a log line, keeping the live line below it. */
   write(line: string): void;
+  /** Shows a line of the command's own (fleet: `targets 312/1000, 2 failed`) as the live line; undefined clears it. */
+  status(text: string | undefined): void;
   /** Turns progress events into the live line, and the rest into log lines through `logEvent`. */
   onEvent(logEvent: (event: MigratorEvent) => void): (event: MigratorEvent) => void;
 }
@@ -32,6 +34,16 @@ export function liveProgress(fd: number): LiveProgress {
       clear();
       writeAll(fd, line);
       draw();
+    },
+    status(text) {
+      clear();
+      running = text === undefined ? undefined : { text, started: running?.started ?? Date.now() };
+      draw();
+      if (running) timer ??= setInterval(draw, REDRAW_MS).unref();
+      else {
+        clearInterval(timer);
+        timer = undefined;
+      }
     },
     onEvent: (logEvent) => (event) => {
       if (event.type === 'applying') {

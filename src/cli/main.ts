@@ -6,7 +6,7 @@
 import { isatty } from 'node:tty';
 import { colorAllowed, loadConfig, publicTextOf, secretsIn, secretsOf, terminationLog, type Env } from '../config';
 import { sqlStateOf } from '../db/query-failure';
-import { MigratorError, MigrationFailedError } from '../errors';
+import { FleetFailedError, MigratorError, MigrationFailedError } from '../errors';
 import { createMigrator } from '../create-migrator';
 import { logProgress } from '../run/progress-log';
 import { liveProgress, progressFor } from './live-progress';
@@ -18,6 +18,7 @@ import { writeAll } from '../write-fd';
 import { parseInvocation } from './args';
 import { environment } from './env';
 import { EXIT, exitCodeFor } from './exit-codes';
+import { fleetSummary } from './fleet-output';
 import { formatJson } from './output';
 import { writeTerminationMessage } from './termination-message';
 
@@ -65,7 +66,7 @@ async function main(): Promise<number> {
     commandName = command.name;
     // A command that prints its result keeps stdout for it: its log lines go to stderr. Whether
     // they are pretty and coloured is up to the stream they go to.
-    const logFd = command.printsResult(invocation.values) ? STDERR : STDOUT;
+    const logFd = command.printsResult(invocation.values, invocation.positionals) ? STDERR : STDOUT;
     const config = loadConfig(env, { cwd, logsToTerminal: isatty(logFd) });
     const masking = { secrets: secretsOf(config), publicText: publicTextOf(config.connection) };
     // Pretty logs on a terminal get the running step as a live line below them.
@@ -91,6 +92,8 @@ async function main(): Promise<number> {
       print: (text) => writeAll(STDOUT, redactResult(text)),
       // Not process.stdin: that would open the stream (for a file or /dev/null, loading fs streams) on every start.
       interactive: isatty(0),
+      logger,
+      showLive: live?.status,
     });
     logger.info({ command: command.name, ...fields, peakRssMb: peakRssMb(), exitCode: EXIT.success }, msg);
     return EXIT.success;
@@ -171,6 +174,8 @@ function errorFields(error: unknown): Record<string, unknown> {
   const fields: Record<string, unknown> = { errorType: error.name };
   if (error instanceof MigrationFailedError) {
     Object.assign(fields, { phase: error.phase, file: error.file, ...error.failure });
+  } else if (error instanceof FleetFailedError) {
+    Object.assign(fields, fleetSummary(error.fleet));
   } else if (!(error instanceof MigratorError)) {
     const sqlState = sqlStateOf(error);
     if (sqlState) fields.pgCode = sqlState;

@@ -2,6 +2,7 @@
 import type { MigratorConfig } from '../config';
 import type { Logger } from '../log';
 import type { MigratorEvent } from '../results';
+import type { MigrationSet } from '../source';
 
 export interface MigratorContext {
   config: MigratorConfig;
@@ -9,4 +10,6 @@ export interface MigratorContext {
   /** Aborting cancels the running statement (rolled back), releases the lock and rejects. */
   signal?: AbortSignal;
   emit(event: MigratorEvent): void;
+  /** The files, when they were read and checked already: `fleet` reads them once for every target. */
+  files?: MigrationSet;
 }

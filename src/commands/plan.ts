@@ -9,9 +9,10 @@ import path from 'node:path';
 import type pg from 'pg';
 import type { OnAhead } from '../config';
 import type { AppConnection } from '../db/app-connection';
-import { migrationRunning, releaseSharedMigrationLock, TRY_SHARED_LOCK_SQL } from '../db/lock';
+import { migrationRunning, releaseSharedMigrationLock, tryLockSql } from '../db/lock';
 import { MAY_CHANGE_SCHEMA_SQL } from '../db/session';
 import { withDatabase } from '../db/with-database';
+import { targetConfig, type Target } from '../fleet/targets';
 import { InterruptedError, MigrationRunningError, SchemaNotCurrentError } from '../errors';
 import { createLogger, withFields, type Logger } from '../log';
 import { whyNotCurrent, type Plan } from '../results';
@@ -35,11 +36,11 @@ export async function plan(context: MigratorContext, options: PlanCommandOptions
  * `status` wait for it to end; `check` answers at once that it runs (MigrationRunningError).
  */
 async function planWhenSettled(
-  { config, logger, signal }: MigratorContext,
+  { config, logger, signal, files: read }: MigratorContext,
   options: PlanCommandOptions,
   whileMigrating: 'wait' | 'refuse',
 ): Promise<Plan> {
-  const files = loadMigrationSet(config.migrationsDir, { executeJs: false, logger });
+  const files = read ?? loadMigrationSet(config.migrationsDir, { executeJs: false, logger });
   return withDatabase(config, { logger, signal, writes: false, whileMigrating }, ({ client, mayChangeSchema }) =>
     planOnClient(client, files, { logger, onAhead: config.onAhead, signal, dryRuns: mayChangeSchema, postDeploy: options.postDeploy }),
   );
@@ -51,6 +52,8 @@ export interface CheckOptions {
    * Job); the first connection, too, waits this long if MIGRATOR_WAIT_TIMEOUT is shorter.
    */
   waitMs?: number;
+  /** One tenant only, as `fleet` runs it (`check --schema NAME`, `check --database NAME`). */
+  target?: Target;
 }
 
 /** How often `check --wait` asks again. */
@@ -60,7 +63,8 @@ const WAIT_INTERVAL_MS = 2000;
  * Resolves with the (empty) plan when the schema is current; rejects with SchemaNotCurrentError
  * otherwise (MigrationRunningError while a migration runs), after waiting for it up to `waitMs`.
  */
-export async function check(context: MigratorContext, options: CheckOptions = {}): Promise<Plan> {
+export async function check(migrator: MigratorContext, options: CheckOptions = {}): Promise<Plan> {
+  const context = options.target ? { ...migrator, config: targetConfig(migrator.config, options.target) } : migrator;
   const deadline = Date.now() + (options.waitMs ?? 0);
   for (;;) {
     // A gate started with the database (a pod beside it, a compose stack) waits for the server as
@@ -104,7 +108,7 @@ export async function assertSchemaCurrent(db: AppConnection, options: AssertSche
   let unreleased: Error | undefined;
   try {
     const { rows } = await client.query<{ may: boolean; locked: boolean }>(
-      `SELECT ${MAY_CHANGE_SCHEMA_SQL} AND current_setting('transaction_read_only') = 'off' AS may, ${TRY_SHARED_LOCK_SQL} AS locked`,
+      `SELECT ${MAY_CHANGE_SCHEMA_SQL} AND current_setting('transaction_read_only') = 'off' AS may, ${tryLockSql(client, true)} AS locked`,
     );
     locked = rows[0].locked;
     if (!locked) throw await migrationRunning(client);

@@ -41,7 +41,7 @@ export async function up(migrator: MigratorContext, options: UpOptions = {}): Pr
   const started = now();
   let report: PartialReport = emptyReport();
   try {
-    const files = loadMigrationSet(config.migrationsDir, { logger });
+    const files = migrator.files ?? loadMigrationSet(config.migrationsDir, { logger });
     return await withDatabase(config, { logger, signal, writes: true }, async (session) => {
       const { client } = session;
       const context = writingRunContext(migrator, session, logger);

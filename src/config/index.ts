@@ -37,6 +37,12 @@ export interface MigratorConfig {
   connection: ConnectionSettings;
   /** Absolute path of the folder holding legacy/, tables/ and versioned/. */
   migrationsDir: string;
+  /**
+   * A run confined to one schema, a tenant's (`fleet`, `check --schema`): the search_path is that
+   * schema alone, so the history, the declared tables and every unqualified name of a script are
+   * in it, and the migration lock is its own. Undefined: the search_path of the connection decides.
+   */
+  schema?: string;
   /** How long to keep retrying the first connection. */
   waitTimeoutMs: number;
   /** How long to wait for another runner's lock. */

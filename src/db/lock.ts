@@ -21,13 +21,29 @@ import type { PhaseName } from '../results';
 import { sleep } from '../sleep';
 import { MIGRATION_LOCK_KEY } from './lock-key';
 
-const KEY_SQL = `${MIGRATION_LOCK_KEY[0]}, ${MIGRATION_LOCK_KEY[1]}`;
+type LockKey = readonly [number, number];
 
-/** A first try at the lock, as an SQL expression: the session's first query asks it along (session.ts). */
-export const TRY_LOCK_SQL = `pg_try_advisory_lock(${KEY_SQL})`;
+/** The key of each session's lock (lock-key.ts): the database's, unless session.ts gave it a schema's. */
+const sessionKeys = new WeakMap<pg.Client, LockKey>();
 
-/** A read command's first try at the lock in shared mode: it fails only while a writer holds the lock. */
-export const TRY_SHARED_LOCK_SQL = `pg_try_advisory_lock_shared(${KEY_SQL})`;
+/** Which lock this session takes, guards and releases from now on; session.ts decides it before its first query. */
+export function useLockKey(client: pg.Client, key: LockKey): void {
+  sessionKeys.set(client, key);
+}
+
+function lockKeyOf(client: pg.Client): LockKey {
+  return sessionKeys.get(client) ?? MIGRATION_LOCK_KEY;
+}
+
+const keySql = (client: pg.Client) => lockKeyOf(client).join(', ');
+
+/**
+ * A first try at the lock, as an SQL expression: the session's first query asks it along
+ * (session.ts). In shared mode (read commands) it fails only while a writer holds the lock.
+ */
+export function tryLockSql(client: pg.Client, shared: boolean): string {
+  return `pg_try_advisory_lock${shared ? '_shared' : ''}(${keySql(client)})`;
+}
 
 /** The pause before the second try, growing by POLL_GROWTH after each try up to POLL_MAX_MS. */
 const POLL_FIRST_MS = 50;
@@ -83,7 +99,7 @@ export async function acquireMigrationLock(client: pg.Client, options: LockWaitO
 }
 
 async function tryMigrationLock(client: pg.Client, shared: boolean): Promise<boolean> {
-  return (await client.query<{ locked: boolean }>(`SELECT ${shared ? TRY_SHARED_LOCK_SQL : TRY_LOCK_SQL} AS locked`)).rows[0].locked;
+  return (await client.query<{ locked: boolean }>(`SELECT ${tryLockSql(client, shared)} AS locked`)).rows[0].locked;
 }
 
 /** What `check` answers when a first try at the shared lock failed: a writer holds the lock. */
@@ -107,16 +123,19 @@ export const LOCK_RELEASED_SQLSTATE = 'MGL01';
  * pg_advisory_unlock_all() (or pg_advisory_unlock with our key) let other runners in. Run inside a
  * step's transaction before it commits, so that the step is rolled back instead of recorded.
  */
-export const MIGRATION_LOCK_GUARD_SQL = `DO $guard$ BEGIN
+export function lockGuardSql(client: pg.Client): string {
+  const [classid, objid] = lockKeyOf(client);
+  return `DO $guard$ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
-                    AND classid = ${MIGRATION_LOCK_KEY[0]} AND objid = ${MIGRATION_LOCK_KEY[1]} AND objsubid = 2) THEN
+                    AND classid = ${classid >>> 0} AND objid = ${objid >>> 0} AND objsubid = 2) THEN
     RAISE EXCEPTION 'the migration lock was released' USING ERRCODE = '${LOCK_RELEASED_SQLSTATE}';
   END IF;
 END $guard$`;
+}
 
 /** Raises (LOCK_RELEASED_SQLSTATE) when the session no longer holds the migration lock; one round trip. */
 export async function ensureMigrationLockHeld(client: pg.Client): Promise<void> {
-  await client.query(MIGRATION_LOCK_GUARD_SQL);
+  await client.query(lockGuardSql(client));
 }
 
 /** The failure of a step during which the migration lock was found released (by the guard). */
@@ -136,7 +155,7 @@ export function lockReleasedFailure(error: unknown, label: string, phase: PhaseN
 }
 
 export async function releaseMigrationLock(client: pg.Client): Promise<void> {
-  await client.query(`SELECT pg_advisory_unlock(${KEY_SQL})`);
+  await client.query(`SELECT pg_advisory_unlock(${keySql(client)})`);
 }
 
 /**
@@ -145,7 +164,7 @@ export async function releaseMigrationLock(client: pg.Client): Promise<void> {
  * planning released it, so a writer may have started meanwhile.
  */
 export async function releaseSharedMigrationLock(client: pg.Client): Promise<void> {
-  const { rows } = await client.query<{ held: boolean }>(`SELECT pg_advisory_unlock_shared(${KEY_SQL}) AS held`);
+  const { rows } = await client.query<{ held: boolean }>(`SELECT pg_advisory_unlock_shared(${keySql(client)}) AS held`);
   if (!rows[0].held) throw lockReleasedWhilePlanning();
 }
 
@@ -166,7 +185,7 @@ export async function findLockHolder(client: pg.Client): Promise<LockHolder | un
         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
       ORDER BY l.mode = 'ExclusiveLock' DESC
       LIMIT 1`,
-    [MIGRATION_LOCK_KEY[0], MIGRATION_LOCK_KEY[1]],
+    lockKeyOf(client).map((part) => part >>> 0),
   );
   return rows[0];
 }

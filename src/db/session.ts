@@ -11,8 +11,9 @@
  * skipped, so older servers work too.
  */
 import type pg from 'pg';
-import { DatabaseReadOnlyError } from '../errors';
-import { TRY_LOCK_SQL, TRY_SHARED_LOCK_SQL } from './lock';
+import { ConfigError, DatabaseReadOnlyError } from '../errors';
+import { tryLockSql, useLockKey } from './lock';
+import { MIGRATION_LOCK_KEY, schemaLockKey } from './lock-key';
 import { OWN_SCHEMA_SQL, rememberOwnSchema } from './own-tables';
 import type { Logger } from '../log';
 
@@ -25,6 +26,11 @@ export interface SessionOptions {
   requireWritable: boolean;
   /** Try the migration lock in shared mode (read commands that plan; ignored with requireWritable). */
   sharedLock?: boolean;
+  /**
+   * A run confined to this schema (a tenant's): the search_path is it alone, the migrator's own
+   * tables are in it, and the lock is its own (lock-key.ts). It must exist.
+   */
+  schema?: string;
 }
 
 export interface PreparedSession {
@@ -45,7 +51,7 @@ const ownSettings = new WeakMap<pg.Client, string>();
 /** Applies the settings that are given, and that the server knows, for the session (not only the transaction). */
 function settingsSql(values: Array<[string, string | null]>): string {
   const given = values.filter((entry): entry is [string, string] => entry[1] !== null);
-  const rows = given.map(([name, value]) => `('${name}', '${value}')`).join(', ');
+  const rows = given.map(([name, value]) => `('${name}', '${value.replaceAll("'", "''")}')`).join(', ');
   return `SELECT count(set_config(s.name, s.value, false)) FROM (VALUES ${rows}) AS s(name, value) JOIN pg_settings USING (name)`;
 }
 
@@ -62,6 +68,12 @@ export function sessionResetSql(client: pg.Client): string {
 }
 
 export async function prepareSession(client: pg.Client, options: SessionOptions, logger: Logger): Promise<PreparedSession> {
+  const { schema } = options;
+  useLockKey(client, schema === undefined ? MIGRATION_LOCK_KEY : schemaLockKey(schema));
+  const searchPath = schema === undefined ? null : client.escapeIdentifier(schema);
+  // A schema's own run asks about that schema by name: in this query current_schema() may still be the one at connect.
+  const schemaOid = `(SELECT oid FROM pg_namespace WHERE nspname = $5::text)`;
+  const lockTry = options.requireWritable || options.sharedLock ? tryLockSql(client, !options.requireWritable) : 'NULL::boolean';
   const { rows } = await client.query<{
     inRecovery: boolean;
     readOnly: boolean;
@@ -69,22 +81,36 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
     user: string;
     mayChangeSchema: boolean;
     ownSchema: string | null;
+    schemaExists: boolean;
     locked: boolean | null;
   }>(
     `SELECT pg_is_in_recovery() AS "inRecovery",
             current_setting('transaction_read_only') = 'on' AS "readOnly",
             (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
             current_user AS user,
-            ${MAY_CHANGE_SCHEMA_SQL} AS "mayChangeSchema",
-            ${OWN_SCHEMA_SQL} AS "ownSchema",
+            ${schema === undefined ? MAY_CHANGE_SCHEMA_SQL : `coalesce(has_schema_privilege(${schemaOid}, 'CREATE'), false)`} AS "mayChangeSchema",
+            ${schema === undefined ? OWN_SCHEMA_SQL : '$5::text'} AS "ownSchema",
+            ($5::text IS NULL OR ${schemaOid} IS NOT NULL) AS "schemaExists",
             (SELECT count(set_config(s.name, s.value, false))
-               FROM (VALUES ('client_connection_check_interval', $1::text), ('lock_timeout', $2), ('statement_timeout', $3)) AS s(name, value)
+               FROM (VALUES ('client_connection_check_interval', $1::text), ('lock_timeout', $2), ('statement_timeout', $3), ('search_path', $4)) AS s(name, value)
                JOIN pg_settings USING (name)
               WHERE s.value IS NOT NULL) AS applied,
-            ${options.requireWritable ? TRY_LOCK_SQL : options.sharedLock ? TRY_SHARED_LOCK_SQL : 'NULL::boolean'} AS locked`,
-    [String(CONNECTION_CHECK_INTERVAL_MS), milliseconds(options.lockTimeoutMs), milliseconds(options.statementTimeoutMs)],
+            ${lockTry} AS locked`,
+    [
+      String(CONNECTION_CHECK_INTERVAL_MS),
+      milliseconds(options.lockTimeoutMs),
+      milliseconds(options.statementTimeoutMs),
+      searchPath,
+      schema ?? null,
+    ],
   );
-  const { inRecovery, readOnly, superuser, user, mayChangeSchema, ownSchema, locked } = rows[0];
+  const { inRecovery, readOnly, superuser, user, mayChangeSchema, ownSchema, schemaExists, locked } = rows[0];
+  if (!schemaExists) {
+    throw new ConfigError(
+      `schema ${searchPath} does not exist in this database: create it (CREATE SCHEMA) before migrating it`,
+      '--schema',
+    );
+  }
   // Decided once, before any script runs: where the migrator's own tables are (own-tables.ts).
   rememberOwnSchema(client, ownSchema);
   ownSettings.set(
@@ -93,6 +119,7 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
       ['client_connection_check_interval', String(CONNECTION_CHECK_INTERVAL_MS)],
       ['lock_timeout', milliseconds(options.lockTimeoutMs)],
       ['statement_timeout', milliseconds(options.statementTimeoutMs)],
+      ['search_path', searchPath],
     ]),
   );
   if (superuser && options.requireWritable) {

@@ -9,4 +9,4 @@ export {
   runsInTransaction,
   type VersionedFile,
 } from './files';
-export { createHistoryStore, HISTORY_TABLE, type HistoryStore } from './store';
+export { createHistoryStore, digestOf, HISTORY_TABLE, historyDigestSql, type HistoryStore } from './store';

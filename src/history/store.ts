@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { MIGRATION_LOCK_GUARD_SQL } from '../db/lock';
+import { lockGuardSql } from '../db/lock';
 import { HISTORY_TABLE, ownSchema, ownTable } from '../db/own-tables';
 import { runScript } from '../db/script';
 import { sessionResetSql } from '../db/session';
@@ -146,12 +146,13 @@ async function applyThroughLibrary(
       throw error;
     });
   const sessionReset = sessionResetSql(client);
+  const guard = lockGuardSql(client);
   const send = async (query: string | pg.QueryConfig) => {
     // A file without a transaction ran alone: the session's own state back before its row is written.
     if (isHistoryInsert(query, table)) {
       await options.beforeRecord?.();
       // And refused when it released the migration lock, before its row is written.
-      await client.query(`${sessionReset};${MIGRATION_LOCK_GUARD_SQL}`);
+      await client.query(`${sessionReset};${guard}`);
     }
     return client.query(query);
   };
@@ -162,7 +163,7 @@ async function applyThroughLibrary(
     sessionReset,
     historyTable: table,
     // A file that released the migration lock is refused before its history row, in its transaction.
-    guard: MIGRATION_LOCK_GUARD_SQL,
+    guard,
   });
   try {
     await runLibraryMigration(table, batched as Pick<pg.Client, 'query'>, migration);
@@ -187,18 +188,22 @@ interface HistoryDigest extends AppliedMigration {
   digest: string;
 }
 
-/** What the server digests of the history: id:hash of every row, in id order. */
-function digestOf(files: VersionedFile[]): string {
+/** What the server digests of the history: id:hash of every row, in id order (HISTORY_DIGEST_SQL). */
+export function digestOf(files: VersionedFile[]): string {
   return createHash('md5')
     .update(files.map((file) => `${file.id}:${file.hash}`).join(','))
     .digest('hex');
 }
 
+/** How many migrations the history `table` records, the digest of all of them (digestOf), and the highest id. */
+export const historyDigestSql = (table: string) =>
+  `SELECT count(*)::int AS count, md5(coalesce(string_agg(id || ':' || hash, ',' ORDER BY id), '')) AS digest, coalesce(max(id), 0) AS version
+     FROM ${table} WHERE id <> ${LIBRARY_OWN_ID}`;
+
 /** One row: how many migrations are applied, the digest of all of them, and the last one. */
 const digestSql = (table: string, catalog: HistoryTable) => `
 SELECT s.count, s.digest, l.*
-  FROM (SELECT count(*)::int AS count, md5(coalesce(string_agg(id || ':' || hash, ',' ORDER BY id), '')) AS digest
-          FROM ${table} WHERE id <> ${LIBRARY_OWN_ID}) s
+  FROM (${historyDigestSql(table)}) s
   LEFT JOIN LATERAL (SELECT id, name, hash, ${catalog.hasExecutedAt ? 'executed_at' : 'NULL'} AS "executedAt"
                        FROM ${table} WHERE id <> ${LIBRARY_OWN_ID} ORDER BY id DESC LIMIT 1) l ON true`;
 

@@ -20,7 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { errorCode, errorMessage, isConnectionLost } from '../db/client';
+import { backendPid, errorCode, errorMessage, isConnectionLost } from '../db/client';
 import { runFileThenReset, ScriptStoppedError, stoppedOutcome } from '../db/script';
 import { DECLARED_COLUMNS_TABLE, ownTable } from '../db/own-tables';
 import { inTransaction } from '../db/transaction';
@@ -30,9 +30,13 @@ import type { Phase, PlanContext, Step } from './phase';
 import { declaredTable, type DeclaredTable } from './tables';
 
 export { DECLARED_COLUMNS_TABLE };
-const SCRATCH_SCHEMA = 'migrator_declared_shape';
+/**
+ * The scratch schema, named after the session's backend: runs on tenants of one database (`fleet`)
+ * plan side by side, and two planning transactions creating one name would wait for each other.
+ */
+const scratchSchema = (client: pg.Client) => `migrator_declared_shape_${backendPid(client) ?? 0}`;
 /** Puts the scratch schema first on the search_path, for the planning transaction only. */
-const SCRATCH_FIRST_SQL = `SELECT set_config('search_path', '${SCRATCH_SCHEMA}, ' || current_setting('search_path'), true)`;
+const scratchFirstSql = (scratch: string) => `SELECT set_config('search_path', '${scratch}, ' || current_setting('search_path'), true)`;
 /** Part of the cache key: change it when what is cached or what the key covers changes. */
 const CACHE_FORMAT = 'declared-columns-v2';
 
@@ -109,6 +113,15 @@ function recordKey(legacy: SqlFile[], tables: DeclaredTable[]): string {
   return hash.digest('hex');
 }
 
+/**
+ * The key of the record `up` leaves when it completed with these legacy scripts and table files;
+ * undefined when there are none (then nothing is recorded).
+ */
+export function shapeRecordKey(files: Pick<MigrationSet, 'legacy' | 'tables'>): string | undefined {
+  const tables = reconciledTables(files.tables);
+  return tables.length === 0 && files.legacy.length === 0 ? undefined : recordKey(files.legacy, tables);
+}
+
 /** Whether a run of `up` completed with exactly these legacy scripts and table files. */
 export async function upRecorded(client: pg.Client, files: Pick<MigrationSet, 'legacy' | 'tables'>): Promise<boolean> {
   return (await cachedMissingColumns(client, recordKey(files.legacy, reconciledTables(files.tables)))) !== undefined;
@@ -130,6 +143,7 @@ const QUERY_CANCELED = '57014';
 /** Runs the table files in a scratch schema, under a savepoint that is rolled back, and reads their columns. */
 async function computeDeclaredColumns(context: PlanContext, tables: DeclaredTable[]): Promise<DeclaredColumn[]> {
   const { client, logger, signal } = context;
+  const scratch = scratchSchema(client);
   const shape: Step = {
     phase: 'legacy',
     kind: 'column',
@@ -143,7 +157,7 @@ async function computeDeclaredColumns(context: PlanContext, tables: DeclaredTabl
   // dropped first (and that is rolled back with the rest).
   await context.dryRun(
     shape,
-    `SAVEPOINT declared_shape; DROP SCHEMA IF EXISTS ${SCRATCH_SCHEMA} CASCADE; CREATE SCHEMA ${SCRATCH_SCHEMA}; ${SCRATCH_FIRST_SQL}`,
+    `SAVEPOINT declared_shape; DROP SCHEMA IF EXISTS ${scratch} CASCADE; CREATE SCHEMA ${scratch}; ${scratchFirstSql(scratch)}`,
   );
   try {
     const declared: DeclaredTable[] = [];
@@ -151,7 +165,7 @@ async function computeDeclaredColumns(context: PlanContext, tables: DeclaredTabl
       await client.query('SAVEPOINT declared_table');
       try {
         // After the file, the session's own state, and the scratch schema first again.
-        await runFileThenReset(client, table.file.sql, `${SCRATCH_FIRST_SQL}; RELEASE SAVEPOINT declared_table`);
+        await runFileThenReset(client, table.file.sql, `${scratchFirstSql(scratch)}; RELEASE SAVEPOINT declared_table`);
         declared.push(table);
       } catch (error) {
         if (error instanceof ScriptStoppedError && error.stop !== 'run-again') {
@@ -175,7 +189,7 @@ async function computeDeclaredColumns(context: PlanContext, tables: DeclaredTabl
       }
     }
     const { rows } = await client.query<DeclaredColumn>(DECLARED_COLUMNS_SQL, [
-      SCRATCH_SCHEMA,
+      scratch,
       declared.map((table) => table.table),
       declared.map((table) => table.file.name),
     ]);
