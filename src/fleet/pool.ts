@@ -52,7 +52,8 @@ export async function runPool<T, R>(
   const canary = Math.min(options.canary, targets.length);
   if (canary > 0) {
     await stage(0, canary);
-    if (stopped === undefined && failures > 0) stopped = 'canary';
+    // A failing canary stops the run whatever the failure budget says.
+    if (failures > 0 && stopped !== 'interrupted') stopped = 'canary';
   }
   if (stopped === undefined) await stage(canary, targets.length);
   if (options.signal?.aborted) stopped = 'interrupted';
