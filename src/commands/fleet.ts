@@ -67,6 +67,8 @@ export async function fleet(context: MigratorContext, action: FleetAction, optio
     },
     `fleet ${action}: ${targets.length} target(s)`,
   );
+  // A shard may well be empty; a whole fleet of none is more often a query that matches nothing.
+  if (targets.length === 0 && options.shard === undefined) logger.warn({ action }, 'fleet: no target listed, so nothing was done');
 
   // Each worker's connection to DATABASE_URL's database for the quick look at schema targets.
   const probes: Array<Promise<pg.Client | undefined> | undefined> = [];

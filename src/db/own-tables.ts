@@ -18,10 +18,19 @@ export const OWN_SCHEMA_SQL = `coalesce((SELECT n.nspname::text FROM pg_class c 
                                   WHERE c.oid = to_regclass('${HISTORY_TABLE}')), current_schema())`;
 
 const ownSchemas = new WeakMap<pg.Client, string>();
+/** Sessions confined to one schema (a tenant's): tables of ours in other schemas are other tenants'. */
+const confined = new WeakSet<pg.Client>();
 
-export function rememberOwnSchema(client: pg.Client, schema: string | null): void {
+export function rememberOwnSchema(client: pg.Client, schema: string | null, options: { confined?: boolean } = {}): void {
   if (schema === null) ownSchemas.delete(client);
   else ownSchemas.set(client, schema);
+  if (options.confined) confined.add(client);
+  else confined.delete(client);
+}
+
+/** Whether the session works in one schema only (SessionOptions.schema): a tenant of `fleet`, `check --schema`. */
+export function isConfined(client: pg.Client): boolean {
+  return confined.has(client);
 }
 
 /** The schema of our own tables in this session; undefined when it has none (an empty search_path at connect). */

@@ -112,7 +112,7 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
     );
   }
   // Decided once, before any script runs: where the migrator's own tables are (own-tables.ts).
-  rememberOwnSchema(client, ownSchema);
+  rememberOwnSchema(client, ownSchema, { confined: schema !== undefined });
   ownSettings.set(
     client,
     settingsSql([

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { lockGuardSql } from '../db/lock';
-import { HISTORY_TABLE, ownSchema, ownTable } from '../db/own-tables';
+import { HISTORY_TABLE, isConfined, ownSchema, ownTable } from '../db/own-tables';
 import { runScript } from '../db/script';
 import { sessionResetSql } from '../db/session';
 import { ValidationError } from '../errors';
@@ -229,7 +229,8 @@ async function readCatalog(client: pg.Client, table: string): Promise<HistoryTab
   );
   const catalog = rows[0];
   if (catalog.visible === null) {
-    if (catalog.schemasWithTable.length === 0) return undefined;
+    // In a run confined to a tenant's schema, the others' history tables are theirs.
+    if (catalog.schemasWithTable.length === 0 || isConfined(client)) return undefined;
     const own = ownSchema(client);
     throw new ValidationError(
       `a table named "${HISTORY_TABLE}" exists in schema ${catalog.schemasWithTable.join(', ')} but not on the search_path` +

@@ -4,7 +4,11 @@ import { runPool } from '../../src/fleet/pool';
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Runs targets 0..count-1; those in `failing` fail; records the most running at once. */
-async function run(count: number, options: { parallel: number; canary?: number; maxFailures?: number; signal?: AbortSignal }, failing: number[] = []) {
+async function run(
+  count: number,
+  options: { parallel: number; canary?: number; maxFailures?: number; signal?: AbortSignal },
+  failing: number[] = [],
+) {
   let running = 0;
   let most = 0;
   const started: number[] = [];

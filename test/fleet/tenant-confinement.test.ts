@@ -1,0 +1,108 @@
+/**
+ * A tenant's run stays in its schema: its own history and tables (also when other tenants already
+ * have theirs), its own lock, and a fast path that never hides work the full pipeline would do.
+ */
+import { schemaLockKey } from '../../src/db/lock-key';
+import { runMigrator } from '../support/cli';
+import { withFreshDatabase, type Fresh } from '../support/fresh';
+
+const TENANTS = "SELECT nspname AS schema FROM pg_namespace WHERE nspname LIKE 'tenant\\_%'";
+
+describe('fleet tenants of one database', () => {
+  let fresh: Fresh;
+  withFreshDatabase('basic', (given) => (fresh = given));
+
+  const fleet = (...args: string[]) =>
+    runMigrator(['fleet', ...args, '--targets-sql', TENANTS], { env: { ...fresh.env, LOG_LEVEL: 'info' } });
+  const targetLines = (lines: Array<Record<string, unknown>>) =>
+    Object.fromEntries(lines.filter((line) => line.target !== undefined && line.outcome !== undefined).map((line) => [line.target, line]));
+  const versionOf = async (schema: string) =>
+    (await fresh.db.query<{ version: number }>(`SELECT max(id)::int AS version FROM "${schema}".migrations`))[0].version;
+
+  test('a tenant added after the others were migrated gets its own history and tables; nothing goes to public', async () => {
+    await fresh.db.query('CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b');
+    expect((await fleet('up')).code).toBe(0);
+    await fresh.db.query('CREATE SCHEMA tenant_c');
+
+    const run = await fleet('up');
+
+    expect(run.code).toBe(0);
+    const lines = targetLines(run.lines);
+    expect(lines['schema:tenant_c']).toMatchObject({ outcome: 'applied', versionBefore: 0, versionAfter: 2 });
+    expect(lines['schema:tenant_a']).toMatchObject({ outcome: 'up-to-date', versionAfter: 2 });
+    const tables = await fresh.db.query<{ schema: string; table: string }>(
+      `SELECT table_schema AS schema, table_name AS table FROM information_schema.tables
+        WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`,
+    );
+    for (const schema of ['tenant_a', 'tenant_b', 'tenant_c']) {
+      expect(tables.filter((row) => row.schema === schema).map((row) => row.table)).toEqual(
+        expect.arrayContaining(['customers', 'orders', 'migrations']),
+      );
+    }
+    expect(tables.filter((row) => !row.schema.startsWith('tenant_'))).toEqual([]);
+  });
+
+  test("a tenant's lock is its own: one held elsewhere delays that tenant only, and the database-wide lock none", async () => {
+    await fresh.db.query('CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b');
+    const holder = await fresh.db.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1, $2)', [...schemaLockKey('tenant_a')]);
+      await holder.query('SELECT pg_advisory_lock($1, $2)', [0x6d696772, 0x61746f72]);
+
+      const run = await runMigrator(['fleet', 'up', '--targets-sql', TENANTS, '--max-failures', '1'], {
+        env: { ...fresh.env, LOG_LEVEL: 'info', MIGRATOR_LOCK_WAIT: '1' },
+      });
+
+      expect(run.code).toBe(5);
+      const lines = targetLines(run.lines);
+      expect(lines['schema:tenant_a']).toMatchObject({ outcome: 'failed', exitCode: 5, errorType: 'LockTimeoutError' });
+      expect(lines['schema:tenant_b']).toMatchObject({ outcome: 'applied', versionAfter: 2 });
+      expect(await fresh.db.query(`SELECT to_regclass('tenant_a.migrations') AS history`)).toEqual([{ history: null }]);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  test('the fast path never hides work: a table or a column dropped by hand is made again', async () => {
+    await fresh.db.query('CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b');
+    expect((await fleet('up')).code).toBe(0);
+    await fresh.db.query('DROP TABLE tenant_a.orders; ALTER TABLE tenant_b.customers DROP COLUMN created_at');
+
+    const check = await fleet('check');
+    expect(check.code).toBe(3);
+    const run = await fleet('up');
+
+    expect(run.code).toBe(0);
+    const lines = targetLines(run.lines);
+    expect(lines['schema:tenant_a']).toMatchObject({ outcome: 'applied' });
+    expect(lines['schema:tenant_b']).toMatchObject({ outcome: 'applied' });
+    expect(await fresh.db.query(`SELECT to_regclass('tenant_a.orders')::text AS orders`)).toEqual([{ orders: 'tenant_a.orders' }]);
+    expect(
+      await fresh.db.query(
+        `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = 'tenant_b' AND column_name = 'created_at'`,
+      ),
+    ).toEqual([{ n: 1 }]);
+    expect((await fleet('check')).code).toBe(0);
+  });
+
+  test('check --schema gates one tenant; a schema that does not exist is a usage error', async () => {
+    await fresh.db.query('CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b');
+    expect((await fleet('up')).code).toBe(0);
+    fresh.migrations.write('versioned/3_customers_note.sql', 'ALTER TABLE customers ADD COLUMN IF NOT EXISTS note text;\n');
+    const file = `${fresh.migrations.dir}/../tenants-${fresh.db.name}.txt`;
+    fresh.migrations.write(`../tenants-${fresh.db.name}.txt`, 'schema:tenant_b\n');
+    expect((await runMigrator(['fleet', 'up', '--targets-file', file], { env: fresh.env })).code).toBe(0);
+
+    const check = (schema: string) => runMigrator(['check', '--schema', schema], { env: fresh.env });
+    expect((await check('tenant_a')).code).toBe(3);
+    expect((await check('tenant_b')).code).toBe(0);
+    const missing = await check('tenant_zz');
+    expect(missing.code).toBe(2);
+    // A usage error's line goes to stderr.
+    expect(missing.stderr).toContain(
+      JSON.stringify('schema "tenant_zz" does not exist in this database: create it (CREATE SCHEMA)').slice(1, -1),
+    );
+    expect(await versionOf('tenant_a')).toBe(2);
+    expect(await versionOf('tenant_b')).toBe(3);
+  });
+});
