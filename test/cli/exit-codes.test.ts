@@ -6,7 +6,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { usage } from '../../src/cli/args';
-import { EXIT, EXIT_DETAILS, EXIT_MEANING } from '../../src/cli/exit-codes';
+import { EXIT, EXIT_DETAILS, EXIT_MEANING, exitCodeFor } from '../../src/cli/exit-codes';
+import {
+  ConfigError,
+  DatabaseUnavailableError,
+  FleetFailedError,
+  LockTimeoutError,
+  MigrationFailedError,
+  SchemaNotCurrentError,
+  ValidationError,
+} from '../../src/errors';
+import type { TargetResult } from '../../src/results';
 
 const codes = Object.values(EXIT);
 
@@ -33,5 +43,34 @@ describe('exit codes', () => {
       });
       expect({ code, inPage: page.includes(`| ${code} |`) }).toEqual({ code, inPage: true });
     }
+  });
+
+  describe("fleet: the targets' code a retry is least likely to fix", () => {
+    const failed = (...errors: Error[]) =>
+      new FleetFailedError('failed', {
+        action: 'up',
+        targets: errors.length + 1,
+        results: [
+          { target: 'schema:ok', outcome: 'up-to-date', durationMs: 1 },
+          ...errors.map((error, index): TargetResult => ({ target: `schema:t${index}`, outcome: 'failed', durationMs: 1, error })),
+        ],
+        notStarted: [],
+        durationMs: 2,
+      });
+    const unavailable = new DatabaseUnavailableError('down');
+    const lock = new LockTimeoutError('held');
+    const migration = new MigrationFailedError('x', 'versioned', '1_x.sql', {});
+    const notCurrent = new SchemaNotCurrentError('behind', { steps: [], waiting: [], versioned: { currentVersion: 0, ahead: [] } });
+
+    test.each([
+      ['unavailable alone', [unavailable], EXIT.databaseUnavailable],
+      ['a lock timeout over unavailable', [unavailable, lock], EXIT.lockTimeout],
+      ['not current over a lock timeout', [lock, notCurrent], EXIT.pendingWork],
+      ['a migration failure over the retryable ones', [unavailable, migration, lock], EXIT.migrationFailed],
+      ['validation over a migration failure', [migration, new ValidationError('bad')], EXIT.validationFailed],
+      ['a usage error over everything', [migration, new ConfigError('no such schema'), unavailable], EXIT.usage],
+    ])('%s', (_, errors, code) => {
+      expect(exitCodeFor(failed(...errors))).toBe(code);
+    });
   });
 });
