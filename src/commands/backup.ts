@@ -13,12 +13,19 @@ import type { Logger } from '../log';
 import { createRedactor, lineRedactor } from '../redact';
 import { now } from '../clock';
 
-export async function runBackup(command: string, connection: ConnectionSettings, logger: Logger): Promise<void> {
+/**
+ * `schema`: a tenant's run (`fleet`): given to the command as MIGRATOR_TARGET_SCHEMA, so that it
+ * may back up that schema alone (`pg_dump -n "$MIGRATOR_TARGET_SCHEMA"`).
+ */
+export async function runBackup(command: string, connection: ConnectionSettings, logger: Logger, schema?: string): Promise<void> {
   const started = now();
   logger.info({ backupCommand: command }, 'running the backup command before changing anything');
   const redact = createRedactor([connection.password], { publicText: publicTextOf(connection) });
   const outcome = await new Promise<{ code: number | null; error?: Error }>((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { env: toolEnvironment(connection, 'backup'), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', command], {
+      env: { ...toolEnvironment(connection, 'backup'), ...(schema !== undefined && { MIGRATOR_TARGET_SCHEMA: schema }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     // One per stream, so that a line of one is never cut by a line of the other.
     for (const stream of [child.stdout, child.stderr]) {
       const output = lineRedactor(redact, (text) => writeAll(2, text));

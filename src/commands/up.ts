@@ -55,7 +55,7 @@ export async function up(migrator: MigratorContext, options: UpOptions = {}): Pr
       if (plan.steps.length > 0) await refuseLockReleasedWhilePlanning(client);
       const described = describePlan(plan, state);
       emit({ type: 'planned', steps: described.steps, pending: pendingByPhase(plan) });
-      if (plan.steps.length > 0 && config.backupCommand) await runBackup(config.backupCommand, config.connection, logger);
+      if (plan.steps.length > 0 && config.backupCommand) await runBackup(config.backupCommand, config.connection, logger, config.schema);
       await applyRun(context, state, plan, report);
       report.versioned.waiting = described.waiting.map((step) => step.file);
       if (described.waiting.length > 0) logWaiting(withFields(logger, { phase: 'versioned' }), described.waiting);

@@ -2,6 +2,8 @@
  * A tenant's run stays in its schema: its own history and tables (also when other tenants already
  * have theirs), its own lock, and a fast path that never hides work the full pipeline would do.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { schemaLockKey } from '../../src/db/lock-key';
 import { runMigrator } from '../support/cli';
 import { withFreshDatabase, type Fresh } from '../support/fresh';
@@ -104,5 +106,17 @@ describe('fleet tenants of one database', () => {
     );
     expect(await versionOf('tenant_a')).toBe(2);
     expect(await versionOf('tenant_b')).toBe(3);
+  });
+
+  test('the backup command runs before each tenant that has work, told which schema', async () => {
+    await fresh.db.query('CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b');
+    const log = path.join(fresh.migrations.dir, 'backups.log');
+    const env = { ...fresh.env, MIGRATOR_BACKUP_COMMAND: `echo "$PGDATABASE $MIGRATOR_TARGET_SCHEMA" >> '${log}'` };
+    const run = () => runMigrator(['fleet', 'up', '--targets-sql', TENANTS], { env });
+
+    expect((await run()).code).toBe(0);
+    expect(readFileSync(log, 'utf8').trim().split('\n').sort()).toEqual([`${fresh.db.name} tenant_a`, `${fresh.db.name} tenant_b`]);
+    expect((await run()).code).toBe(0);
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(2);
   });
 });
