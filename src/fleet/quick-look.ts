@@ -4,13 +4,15 @@
  * Current means: its history records exactly these versioned files (ids and hashes, none pending,
  * none newer), `up` completed there with exactly these legacy scripts and table files (the record
  * the declared-columns phase leaves, which an app's gate trusts too), every declared table exists,
- * no declared column is missing and no index in its schema is INVALID. Anything else, including any
+ * no declared column is missing and no index a versioned file builds CONCURRENTLY is INVALID there
+ * (the versioned phase would rebuild it). Anything else, including any
  * error (no history table yet), is "not known": the target gets the full pipeline, which decides.
  */
 import type pg from 'pg';
 import { DECLARED_COLUMNS_TABLE, HISTORY_TABLE } from '../db/own-tables';
 import { digestOf, historyDigestSql } from '../history';
 import { shapeRecordKey } from '../phases/declared-columns';
+import { indexesBuiltBy } from '../phases/concurrent-indexes';
 import { declaredTable } from '../phases/tables';
 import type { MigrationSet } from '../source';
 
@@ -29,6 +31,8 @@ export interface Expected {
   /** Declared tables: schema (null: the target's) and name. */
   tableSchemas: Array<string | null>;
   tableNames: string[];
+  /** Indexes versioned files without a transaction build CONCURRENTLY: an INVALID one is work. */
+  concurrentIndexes: string[];
   /** A .js file a read-only command did not run has no hash: such a fleet always takes the full run. */
   comparable: boolean;
 }
@@ -41,6 +45,9 @@ export function expectedOf(files: MigrationSet): Expected {
     recordKey: shapeRecordKey(files),
     tableSchemas: declared.map((table) => table.schema ?? null),
     tableNames: declared.map((table) => table.table),
+    concurrentIndexes: files.versioned
+      .filter((file) => !file.deferred && !file.inTransaction)
+      .flatMap((file) => indexesBuiltBy(file.sql).map((built) => built.index)),
     comparable: files.versioned.every((file) => !file.deferred),
   };
 }
@@ -60,8 +67,9 @@ SELECT h.count, h.digest, h.version,
            WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attname = d."column" AND a.attnum > 0 AND NOT a.attisdropped))::int`
            : '0'
        } AS "missingColumns",
-       EXISTS (SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-                WHERE NOT i.indisvalid AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $4)) AS "invalidIndexes"
+       EXISTS (SELECT 1 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
+                WHERE c.relname = ANY ($5::text[]) AND NOT i.indisvalid
+                  AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $4)) AS "invalidIndexes"
   FROM (${historyDigestSql(own(HISTORY_TABLE))}) h`;
 };
 
@@ -85,6 +93,7 @@ export async function quickLook(client: pg.Client, schema: string, expected: Exp
       expected.tableSchemas,
       expected.tableNames,
       schema,
+      expected.concurrentIndexes,
     ]));
   } catch {
     return undefined;

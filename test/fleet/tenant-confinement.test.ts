@@ -119,4 +119,35 @@ describe('fleet tenants of one database', () => {
     expect((await run()).code).toBe(0);
     expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(2);
   });
+
+  test('the fast path sees an INVALID index a versioned file builds CONCURRENTLY, so up rebuilds it', async () => {
+    await fresh.db.query('CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b');
+    fresh.migrations.write(
+      'versioned/3_customers_email_lower.sql',
+      '-- postgres-migrations disable-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS customers_email_lower_idx ON customers (lower(email));\n',
+    );
+    expect((await fleet('up')).code).toBe(0);
+    // An interrupted or failed build leaves its index INVALID: here, a duplicate made it fail.
+    await fresh.db.query(
+      "DROP INDEX tenant_a.customers_email_lower_idx; INSERT INTO tenant_a.customers (email) VALUES ('A@x.test'), ('a@x.test')",
+    );
+    await expect(
+      fresh.db.query('CREATE UNIQUE INDEX CONCURRENTLY customers_email_lower_idx ON tenant_a.customers (lower(email))'),
+    ).rejects.toThrow(/could not create unique index/);
+    await fresh.db.query("DELETE FROM tenant_a.customers WHERE email = 'A@x.test'");
+
+    const check = await fleet('check');
+    expect(check.code).toBe(3);
+    expect(targetLines(check.lines)['schema:tenant_b']).toMatchObject({ outcome: 'up-to-date' });
+    const run = await fleet('up');
+
+    expect(run.code).toBe(0);
+    expect(targetLines(run.lines)['schema:tenant_a']).toMatchObject({ outcome: 'applied' });
+    expect(
+      await fresh.db.query(
+        `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+          WHERE c.relname = 'customers_email_lower_idx' AND c.relnamespace = 'tenant_a'::regnamespace`,
+      ),
+    ).toEqual([{ valid: true }]);
+  });
 });
