@@ -456,7 +456,11 @@ const fleetCommand: Command = {
       if (action === 'status') {
         const status = fleetStatus(report);
         context.print(values.json ? formatJson(status) : formatFleetStatus(status));
-      } else if (action === 'plan') context.print(values.json ? formatJson(report.results) : formatFleetPlan(report, values.sql === true));
+      } else if (action === 'plan') {
+        // An Error serializes as {}: its message stands in for it.
+        const results = report.results.map(({ error, ...result }) => ({ ...result, ...(error && { error: error.message }) }));
+        context.print(values.json ? formatJson(results) : formatFleetPlan(report, values.sql === true));
+      }
     };
     const report = await context.migrator
       .fleet(action as FleetAction, {
