@@ -22,6 +22,17 @@ export class ConfigError extends MigratorError {
   }
 }
 
+/** A command line the CLI cannot read (unknown command or option, wrong arguments): shown as plain text with the usage. */
+export class UsageError extends ConfigError {
+  constructor(
+    message: string,
+    /** The usage text of the command (or of the CLI) to show with it. */
+    readonly usage: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Where in a migration file PostgreSQL reported the error, plus its own diagnostics. */
 export interface SqlFailure {
   pgCode?: string;

@@ -1,6 +1,7 @@
 /** Command-line parsing: `migrator [command] [options]`, with usage text for each command. */
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../errors';
+import { closestName } from '../config/did-you-mean';
+import { UsageError } from '../errors';
 import { COMMANDS, type Command } from './commands';
 import { EXIT_MEANING } from './exit-codes';
 
@@ -40,13 +41,18 @@ export function parseInvocation(argv: string[]): Invocation {
   if (argv[0] === 'help') {
     if (argv.length === 1) return { kind: 'help', text: usage() };
     const about = COMMANDS.find((command) => command.name === argv[1]);
-    if (!about || argv.length > 2)
-      throw new ConfigError(`help takes one command name, one of ${COMMANDS.map((command) => command.name).join(', ')}\n\n${usage()}`);
+    if (!about || argv.length > 2) {
+      throw new UsageError(`help takes one command name, one of ${COMMANDS.map((command) => command.name).join(', ')}`, usage());
+    }
     return { kind: 'help', text: commandUsage(about) };
   }
   const named = COMMANDS.find((command) => command.name === argv[0]);
   if (!named && argv[0] !== undefined && !argv[0].startsWith('-')) {
-    throw new ConfigError(`unknown command "${argv[0]}"\n\n${usage()}`);
+    const closest = closestName(
+      argv[0],
+      COMMANDS.map((command) => command.name),
+    );
+    throw new UsageError(`unknown command "${argv[0]}"${closest ? ` (did you mean "${closest}"?)` : ''}`, usage());
   }
   if (!named && (argv[0] === '-h' || argv[0] === '--help')) return { kind: 'help', text: usage() };
   if (!named && (argv[0] === '-v' || argv[0] === '--version')) return { kind: 'version' };
@@ -60,12 +66,28 @@ export function parseInvocation(argv: string[]): Invocation {
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
-    throw new ConfigError(`${(error as Error).message}\n\n${commandUsage(command)}`);
+    throw new UsageError(argumentProblem(error as Error & { code?: string }, command), commandUsage(command));
   }
   if (parsed.values.help) return { kind: 'help', text: commandUsage(command) };
   const [min, max] = command.positionals;
   if (parsed.positionals.length < min || parsed.positionals.length > max) {
-    throw new ConfigError(`wrong number of arguments for ${command.name}\n\n${commandUsage(command)}`);
+    throw new UsageError(`wrong number of arguments for ${command.name}`, commandUsage(command));
   }
   return { kind: 'run', command, values: parsed.values, positionals: parsed.positionals };
+}
+
+/** parseArgs' complaint in our words: which option, and the one meant when it is a typo of one. */
+function argumentProblem(error: Error & { code?: string }, command: Command): string {
+  const option = /'(-{1,2}[^' ]+)/.exec(error.message)?.[1];
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
+    const known = [...Object.keys(command.options), 'help'].map((name) => `--${name}`);
+    const closest = closestName(option, known);
+    return `unknown option ${option} for ${command.name}${closest ? ` (did you mean ${closest}?)` : ''}`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+    return command.options[option.replace(/^-+/, '')]?.type === 'string'
+      ? `option ${option} needs a value`
+      : `option ${option} takes no value`;
+  }
+  return error.message;
 }

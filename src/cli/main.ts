@@ -6,7 +6,7 @@
 import { isatty } from 'node:tty';
 import { colorAllowed, loadConfig, publicTextOf, secretsIn, secretsOf, terminationLog, type Env } from '../config';
 import { sqlStateOf } from '../db/query-failure';
-import { FleetFailedError, MigratorError, MigrationFailedError } from '../errors';
+import { FleetFailedError, MigratorError, MigrationFailedError, UsageError } from '../errors';
 import { createMigrator } from '../create-migrator';
 import { logProgress } from '../run/progress-log';
 import { liveProgress, progressFor } from './live-progress';
@@ -105,6 +105,12 @@ async function main(): Promise<number> {
     if (!loggerTo) ({ logger, redact } = early(secretsIn(env, cwd)));
     else if (exitCode === EXIT.usage && !resultsOnStdout) logger = loggerTo(STDERR);
     const message = failureMessage(error);
+    // A command line we cannot read is answered for the person who typed it: plain text and the usage.
+    if (error instanceof UsageError) {
+      writeTerminationMessage(terminationLog(env), commandName, exitCode, redact(message));
+      writeAll(STDERR, `migrator: ${redact(message)}\n\n${error.usage}\n`);
+      return exitCode;
+    }
     // "Pending" is check's normal answer, not a failure of the migrator; from up (a schema a plain
     // up cannot make current) it stops the release, like any failure.
     const pending = exitCode === EXIT.pendingWork;

@@ -152,9 +152,18 @@ describe('migrator up', () => {
     expect(await tableNames(db)).toEqual([]);
   });
 
-  test('an unknown command or flag exits 2', async () => {
-    expect((await runMigrator(['upp'], { env: db.env })).code).toBe(2);
-    expect((await runMigrator(['up', '--dry'], { env: db.env })).code).toBe(2);
+  test('an unknown command or flag exits 2 with plain text on stderr: what is wrong, what was meant, the usage', async () => {
+    const command = await runMigrator(['stauts'], { env: db.env });
+    expect(command.code).toBe(2);
+    expect(command.stdout).toBe('');
+    expect(command.stderr).toMatch(/^migrator: unknown command "stauts" \(did you mean "status"\?\)\n\nUsage: migrator \[command\]/);
+
+    const flag = await runMigrator(['up', '--dryrun'], { env: db.env });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/^migrator: unknown option --dryrun for up \(did you mean --dry-run\?\)\n\nUsage: migrator up /);
+    expect((await runMigrator(['check', '--timeout'], { env: db.env })).stderr).toMatch(/^migrator: option --timeout needs a value\n/);
+    expect((await runMigrator(['up', '--zzz'], { env: db.env })).stderr).toMatch(/^migrator: unknown option --zzz for up\n/);
+    expect(await tableNames(db)).toEqual([]);
   });
 
   test('--help and --version exit 0', async () => {
