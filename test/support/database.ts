@@ -40,10 +40,11 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-export async function createDatabase(): Promise<TestDatabase> {
+/** A new database: empty, or a copy of `template` (a database nobody is connected to), which is far quicker than building it again. */
+export async function createDatabase(template?: string): Promise<TestDatabase> {
   const { host, port, user, password } = server();
   const name = `t_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
+  await adminQuery(`CREATE DATABASE ${name}${template === undefined ? '' : ` TEMPLATE ${template}`}`);
   const url = `postgres://${user}:${encodeURIComponent(password)}@${host}:${port}/${name}`;
   const connect = async () => {
     const client = new pg.Client({ host, port, user, password, database: name });
