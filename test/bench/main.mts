@@ -12,6 +12,8 @@
  * - large: a 50 MB migration applied; its peak RSS above the no-op's, as a multiple of its size.
  * - image (container.mts): the image's size against its base's; the no-op in a container against
  *   the same run outside one (needs a Linux Docker engine: the containers use the host network).
+ * - fleet (fleet.mts): `fleet up --parallel 8` on 100 and 1,000 schema tenants all up to date, and
+ *   on 1,000 with one new migration each; written into its own part of docs/performance.md.
  *
  * The migrator's rows are the bundle with Node's compile cache written beforehand, as the image
  * runs it (the targets apply to it), in the no-op with and without the versioned files' manifest
@@ -22,7 +24,9 @@
  * Environment: BENCH_DATABASE_URL (use that server instead of a container; the role must be able to
  * create databases), BENCH_NOOP_ROUNDS, BENCH_NOOP_LARGE_COUNT, BENCH_APPLY_ROUNDS, BENCH_APPLY_COUNT,
  * BENCH_APPLY_LARGE_ROUNDS, BENCH_APPLY_LARGE_COUNT, BENCH_LARGE_ROUNDS, BENCH_LARGE_MB,
- * BENCH_CONTAINER_ROUNDS, BENCH_CONTAINER=0 (skip the image), BENCH_DOCS=0 (leave
+ * BENCH_CONTAINER_ROUNDS, BENCH_CONTAINER=0 (skip the image), BENCH_FLEET=0 (skip the fleet) or
+ * BENCH_FLEET=only (the fleet alone), BENCH_FLEET_TENANTS, BENCH_FLEET_ROUNDS,
+ * BENCH_FLEET_APPLY_ROUNDS, BENCH_DOCS=0 (leave
  * docs/performance.md alone), BENCH_PSQL, and BENCH_COMPARE_CLI: another build's CLI script (e.g. an
  * older commit's dist/migrator.js), timed as more rows (with its own compile cache) for a
  * before/after in the same run.
@@ -33,6 +37,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BASE_IMAGE, dockerContext, outsideSubject, prepareImage, type ImageUnderTest } from './container.mts';
 import { interleave, nodeSubject, runOnce, stats, type Context, type Run, type Stats, type Subject } from './measure.mts';
+import { fleetSection } from './fleet.mts';
 import { writeSets, type MigrationSet, type NoopShape, type Sets } from './migration-sets.mts';
 import { startServer, type BenchServer } from './postgres.mts';
 import { formatGrowth, formatScenario, verdict } from './table.mts';
@@ -54,6 +59,10 @@ const LARGE_ROUNDS = count('BENCH_LARGE_ROUNDS', 3);
 const LARGE_MB = count('BENCH_LARGE_MB', 50);
 const CONTAINER_ROUNDS = count('BENCH_CONTAINER_ROUNDS', 20);
 const WITH_CONTAINER = process.env.BENCH_CONTAINER !== '0';
+const FLEET = process.env.BENCH_FLEET === '0' ? 'skip' : process.env.BENCH_FLEET === 'only' ? 'only' : 'with';
+const FLEET_TENANTS = count('BENCH_FLEET_TENANTS', 1000);
+const FLEET_ROUNDS = count('BENCH_FLEET_ROUNDS', 5);
+const FLEET_APPLY_ROUNDS = count('BENCH_FLEET_APPLY_ROUNDS', 3);
 const WRITE_DOCS = process.env.BENCH_DOCS !== '0';
 const PSQL = process.env.BENCH_PSQL ?? debianPsql() ?? 'psql';
 
@@ -77,6 +86,8 @@ const BUNDLE = path.resolve('dist/migrator.js');
 const DOCS = path.resolve('docs/performance.md');
 /** docs/performance.md: everything after this line is the last run's results. */
 const DOCS_MARKER = '<!-- Written by npm run bench (test/bench/main.mts): everything below this line is replaced by each run. -->';
+/** docs/performance.md: the fleet's results, between these two lines. */
+const FLEET_MARKERS = ['<!-- Fleet results: written by npm run bench (test/bench/fleet.mts) from here -->', '<!-- to here. -->'] as const;
 const PG_ONE_QUERY = path.join(here, 'subjects/pg-one-query.cjs');
 const LIBRARY_MIGRATE = path.join(here, 'subjects/library-migrate.cjs');
 const ONE_ROUND_TRIP = path.join(here, 'subjects/one-round-trip-runner.cjs');
@@ -418,58 +429,92 @@ async function runScenarios(server: BenchServer, sets: Sets, base: Context, psql
         env: { ...base.env, NODE_COMPILE_CACHE: caches.compare },
       });
     }
-    const smallSet = sets.noop(NOOP_SMALL);
-    const noopSmall = await noopScenario(server, smallSet, NOOP_SMALL, base, caches, true);
-    const largeSet = sets.noop(NOOP_LARGE);
-    const noopLarge = await noopScenario(server, largeSet, NOOP_LARGE, base, caches, false);
-    largeSet.remove();
-    const apply = [];
-    for (const [applyCount, rounds, small] of [
-      [APPLY_COUNT, APPLY_ROUNDS, true],
-      [APPLY_LARGE_COUNT, APPLY_LARGE_ROUNDS, false],
-    ] as const) {
-      const set = sets.apply(applyCount);
-      apply.push(await applyScenario(server, set, base, caches, rounds, small));
-      set.remove();
+    if (FLEET !== 'only') await mainScenarios(server, sets, base, psql, caches, loadBefore);
+    if (FLEET !== 'skip') {
+      const fleetLoadBefore = os.loadavg()[0];
+      const fleet = await fleetSection(server, sets, base, {
+        tenants: FLEET_TENANTS,
+        smallTenants: Math.max(1, Math.round(FLEET_TENANTS / 10)),
+        parallel: 8,
+        upRounds: FLEET_ROUNDS,
+        applyRounds: FLEET_APPLY_ROUNDS,
+        psql: PSQL,
+        cli: CLI,
+        bundle: BUNDLE,
+        compileCache: caches.bundle,
+        connectionEnv,
+        progress,
+      });
+      const results = `${machineLine(server, psql, fleetLoadBefore)}\n\n${fleet}\n`;
+      process.stdout.write(results);
+      if (WRITE_DOCS) writeDocs(FLEET_MARKERS, results);
     }
-    const bigSet = sets.large(LARGE_MB * 1e6);
-    const large = await largeScenario(server, bigSet, base, caches, noopSmall);
-    bigSet.remove();
-    const container = WITH_CONTAINER
-      ? await containerScenario(server, smallSet, base, caches)
-      : 'Image scenario skipped (BENCH_CONTAINER=0).';
-    const cpus = os.cpus();
-    const results = [
-      `Machine: ${os.availableParallelism()} cores (${cpus[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ` +
-        `PostgreSQL ${server.version} (${server.origin}), ${psql}; ` +
-        `load average ${loadBefore.toFixed(2)} at the start of the run, ${os.loadavg()[0].toFixed(2)} at its end.` +
-        (process.env.BENCH_COMPARE_CLI ? ' The `BENCH_COMPARE_CLI` rows are another build, for a before/after in this run.' : ''),
-      '',
-      noopSmall.table,
-      '',
-      noopLarge.table,
-      '',
-      growthTable(noopSmall, noopLarge),
-      '',
-      ...apply.flatMap((table) => [table, '']),
-      large,
-      '',
-      container,
-      '',
-    ].join('\n');
-    process.stdout.write(results);
-    if (WRITE_DOCS) writeDocs(results);
   } finally {
     await server.stop();
   }
 }
 
-/** Replaces what follows the marker line in docs/performance.md with this run's results. */
-function writeDocs(results: string): void {
+/** The machine, the software and the commit measured, for the top of each part of the report. */
+function machineLine(server: BenchServer, psql: string, loadBefore: number): string {
+  const cpus = os.cpus();
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).stdout.trim() !== '';
+  return (
+    `Machine: ${os.availableParallelism()} cores (${cpus[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ` +
+    `PostgreSQL ${server.version} (${server.origin}), ${psql}; commit ${commit}${dirty ? ' with uncommitted changes' : ''}; ` +
+    `load average ${loadBefore.toFixed(2)} at the start of the run, ${os.loadavg()[0].toFixed(2)} at its end.`
+  );
+}
+
+/** The single-database scenarios and their report. */
+async function mainScenarios(server: BenchServer, sets: Sets, base: Context, psql: string, caches: CompileCaches, loadBefore: number) {
+  const smallSet = sets.noop(NOOP_SMALL);
+  const noopSmall = await noopScenario(server, smallSet, NOOP_SMALL, base, caches, true);
+  const largeSet = sets.noop(NOOP_LARGE);
+  const noopLarge = await noopScenario(server, largeSet, NOOP_LARGE, base, caches, false);
+  largeSet.remove();
+  const apply = [];
+  for (const [applyCount, rounds, small] of [
+    [APPLY_COUNT, APPLY_ROUNDS, true],
+    [APPLY_LARGE_COUNT, APPLY_LARGE_ROUNDS, false],
+  ] as const) {
+    const set = sets.apply(applyCount);
+    apply.push(await applyScenario(server, set, base, caches, rounds, small));
+    set.remove();
+  }
+  const bigSet = sets.large(LARGE_MB * 1e6);
+  const large = await largeScenario(server, bigSet, base, caches, noopSmall);
+  bigSet.remove();
+  const container = WITH_CONTAINER
+    ? await containerScenario(server, smallSet, base, caches)
+    : 'Image scenario skipped (BENCH_CONTAINER=0).';
+  const results = [
+    machineLine(server, psql, loadBefore) +
+      (process.env.BENCH_COMPARE_CLI ? ' The `BENCH_COMPARE_CLI` rows are another build, for a before/after in this run.' : ''),
+    '',
+    noopSmall.table,
+    '',
+    noopLarge.table,
+    '',
+    growthTable(noopSmall, noopLarge),
+    '',
+    ...apply.flatMap((table) => [table, '']),
+    large,
+    '',
+    container,
+    '',
+  ].join('\n');
+  process.stdout.write(results);
+  if (WRITE_DOCS) writeDocs([DOCS_MARKER], results);
+}
+
+/** Replaces what follows the marker line in docs/performance.md (up to the end marker, when given) with this run's results. */
+function writeDocs([marker, endMarker]: readonly [string, string?], results: string): void {
   const text = readFileSync(DOCS, 'utf8');
-  const at = text.indexOf(DOCS_MARKER);
-  if (at === -1) throw new Error(`${DOCS} has no marker line; the results were printed only`);
-  writeFileSync(DOCS, `${text.slice(0, at + DOCS_MARKER.length)}\n\n${results}`);
+  const at = text.indexOf(marker);
+  const end = endMarker === undefined ? text.length : text.indexOf(endMarker, at);
+  if (at === -1 || end === -1) throw new Error(`${DOCS} has no marker line; the results were printed only`);
+  writeFileSync(DOCS, `${text.slice(0, at + marker.length)}\n\n${results}${endMarker === undefined ? '' : `\n${text.slice(end)}`}`);
   progress(`wrote the results into ${path.relative(process.cwd(), DOCS)}`);
 }
 
