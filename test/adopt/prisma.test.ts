@@ -147,6 +147,20 @@ describe('adopting from Prisma', () => {
     );
   });
 
+  test('refuses an imported file whose header no longer reads as import wrote it: its script cannot be told apart', async () => {
+    await prismaMigrateDeploy(db, PRISMA);
+    expect((await importPrisma()).code).toBe(0);
+    const edited = path.join(migrations.dir, 'versioned', `1_${FOLDERS[0]}.sql`);
+    writeFileSync(edited, readFileSync(edited, 'utf8').replace('\n\n', '\n-- the first table\n\n'));
+
+    await expectBaselineRefused(
+      new RegExp(
+        `versioned/1_${FOLDERS[0]}\\.sql no longer starts as import wrote it \\(the line -- migrator: from prisma ${FOLDERS[0]}, then a blank line\\), ` +
+          'so its script cannot be checked against the checksum _prisma_migrations records: put its header back as import wrote it',
+      ),
+    );
+  });
+
   test('accepts the checksum of the script with other line endings, and of the older engines that did not zero-pad', async () => {
     await prismaMigrateDeploy(db, PRISMA);
     // Prisma applied it from a Windows checkout (CRLF); the folder imported has LF.
