@@ -5,13 +5,14 @@
  * per attempt, keyed by the folder name (migration_name) with the sha256 of migration.sql: applied
  * when finished_at is set and rolled_back_at is not; a row with neither is a failed run, after
  * which Prisma applies nothing more (P3009) until `prisma migrate resolve` records the outcome.
- * Prisma writes no down scripts, and runs each script as one query (PostgreSQL: one transaction).
+ * Prisma writes no down scripts.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, ValidationError } from '../errors';
 import { columnsOf } from './history-table';
+import { refusesTransaction, splitStatements } from '../source/statements';
 import { readText, titleOf } from './folder';
 import type { ConvertedMigration, SourceTool, ToolHistory } from './tool';
 
@@ -52,7 +53,8 @@ export const prisma: SourceTool = {
           folder,
         );
       }
-      return { version: folder, title: titleOf(folder), sources: [source], up: readText(dir, source), inTransaction: true };
+      const up = readText(dir, source);
+      return { version: folder, title: titleOf(folder), sources: [source], up, inTransaction: runsInTransaction(up) };
     });
   },
 
@@ -72,17 +74,29 @@ export const prisma: SourceTool = {
   },
 };
 
-/** The migration folders, in Prisma's order: every subfolder, by name (its listMigrations sorts them). */
+/**
+ * Prisma sends the script as one query, which PostgreSQL runs as one transaction; a lone statement
+ * that refuses one (CREATE INDEX CONCURRENTLY, written in by hand) it runs as it is, and so does
+ * the imported file, with the marker.
+ */
+function runsInTransaction(script: string): boolean {
+  const statements = splitStatements(script);
+  return !(statements.length === 1 && refusesTransaction(statements[0]) !== undefined);
+}
+
+/** The migration folders, in Prisma's order: every subfolder (a link to one is not), by name. */
 function migrationFolders(dir: string): string[] {
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = readdirSync(dir);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     throw new ConfigError(`cannot read the folder to import, ${dir}: ${(error as Error).message}`);
   }
-  return names
-    .filter((name) => !name.startsWith('.') && statSync(path.join(dir, name)).isDirectory())
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // Prisma's listMigrations sorts with localeCompare; 'en' keeps the order the same whatever the locale here.
+  return entries
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort((a, b) => a.localeCompare(b, 'en'));
 }
 
 /** migration_lock.toml names the provider the scripts were written for: only PostgreSQL's run here. */

@@ -1,5 +1,5 @@
 /**
- * Adopting from Prisma Migrate: a history of two dozen migrations (a slug used at two timestamps,
+ * Adopting from Prisma Migrate: a history of 27 migrations (a slug used at two timestamps,
  * a run that failed, was resolved as rolled back and applied again) deployed as Prisma deploys it,
  * imported and baselined; then `up` applies nothing, the data stays and a new migration applies.
  * A failed run not resolved, and a file that is not the script Prisma applied, are refused with
@@ -77,6 +77,13 @@ describe('adopting from Prisma', () => {
     expect(readFileSync(path.join(migrations.dir, 'versioned', names[0]), 'utf8')).toBe(
       '-- migrator: from prisma 20230105093012_init (20230105093012_init/migration.sql)\n\n' +
         readFileSync(path.join(PRISMA, FOLDERS[0], 'migration.sql'), 'utf8'),
+    );
+    // A lone CREATE INDEX CONCURRENTLY, which Prisma runs outside a transaction: so does the file.
+    const concurrently = FOLDERS.indexOf('20231120090000_index_posts_published');
+    expect(readFileSync(path.join(migrations.dir, 'versioned', names[concurrently]), 'utf8')).toBe(
+      '-- migrator: from prisma 20231120090000_index_posts_published (20231120090000_index_posts_published/migration.sql)\n' +
+        '-- postgres-migrations disable-transaction\n\n' +
+        readFileSync(path.join(PRISMA, FOLDERS[concurrently], 'migration.sql'), 'utf8'),
     );
 
     const baseline = await baselinePrisma();

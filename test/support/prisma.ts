@@ -4,7 +4,7 @@
  * written the way its migration persistence writes it.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestDatabase } from './database';
 
@@ -31,8 +31,9 @@ export function prismaChecksum(script: string): string {
 
 /** The migration folders, in the order Prisma lists them (packages/migrate/src/utils/listMigrations.ts). */
 export function prismaFolders(dir: string): string[] {
-  return readdirSync(dir)
-    .filter((name) => statSync(path.join(dir, name)).isDirectory())
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
     .sort((a, b) => a.localeCompare(b));
 }
 
