@@ -66,7 +66,7 @@ export interface Migrator {
    * flyway, alembic) records as applied, matched by their origin header; resolves with those recorded now.
    */
   baselineFrom(tool: string): Promise<string[]>;
-  /** Converts a folder of another tool's migrations (golang-migrate, dbmate, flyway) into an empty versioned/. */
+  /** Converts a folder of another tool's migrations (golang-migrate, dbmate, flyway, prisma) into an empty versioned/. */
   importFrom(tool: string, folder: string): Promise<ImportedMigration[]>;
   /** Runs down files newest first and removes their history rows. */
   rollback(target: RollbackTarget): Promise<string[]>;

@@ -1,15 +1,16 @@
-/** The tools whose databases and folders can be adopted: golang-migrate, dbmate, Flyway, Alembic. */
+/** The tools whose databases and folders can be adopted: golang-migrate, dbmate, Flyway, Alembic, Prisma. */
 import { ConfigError } from '../errors';
 import { alembic } from './alembic';
 import { dbmate } from './dbmate';
 import { flyway } from './flyway';
 import { golangMigrate } from './golang-migrate';
+import { prisma } from './prisma';
 import { TOOL_NAMES, type SourceTool, type ToolName } from './tool';
 
-export { originLine, originOf } from './origin';
+export { importedScript, originLine, originOf } from './origin';
 export type { ConvertedMigration, SourceTool, ToolHistory, ToolName } from './tool';
 
-const TOOLS: Record<ToolName, SourceTool> = { 'golang-migrate': golangMigrate, dbmate, flyway, alembic };
+const TOOLS: Record<ToolName, SourceTool> = { 'golang-migrate': golangMigrate, dbmate, flyway, alembic, prisma };
 
 /** The tool named by --from; importable: only those whose folders `import` converts. */
 export function toolNamed(name: string, importable = false): SourceTool {
@@ -27,5 +28,5 @@ export function toolNamed(name: string, importable = false): SourceTool {
  * dbmate's files are recognised by their text, so it is asked after the tools that go by names.
  */
 export function toolOfLayout(fileNames: string[], read: (fileName: string) => string): SourceTool | undefined {
-  return [golangMigrate, flyway, alembic, dbmate].find((tool) => tool.recognizes(fileNames, read));
+  return [golangMigrate, flyway, alembic, prisma, dbmate].find((tool) => tool.recognizes(fileNames, read));
 }

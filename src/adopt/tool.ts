@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 
-export const TOOL_NAMES = ['golang-migrate', 'dbmate', 'flyway', 'alembic'] as const;
+export const TOOL_NAMES = ['golang-migrate', 'dbmate', 'flyway', 'alembic', 'prisma'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** One migration of the other tool, converted: what `import` writes as versioned/<n>_<title>.sql. */
@@ -34,6 +34,12 @@ export interface ToolHistory {
    * the head, and the files' ids give the order.
    */
   earlierImplied: boolean;
+  /**
+   * For a tool that records each script's checksum (Prisma): refuses (ValidationError) the file
+   * imported as this applied version when its script, the text after the header import wrote, is
+   * not the one the tool applied.
+   */
+  verify?(version: string, script: string, fileName: string): void;
 }
 
 export interface SourceTool {

@@ -225,13 +225,15 @@ const manifestCommand: Command = {
 const baselineCommand: Command = {
   name: 'baseline',
   summary: 'record versioned migrations up to <id>, or those another tool applied (--from), as applied without running them',
-  usage: 'migrator baseline <id> | migrator baseline --from golang-migrate|dbmate|flyway|alembic',
+  usage: 'migrator baseline <id> | migrator baseline --from golang-migrate|dbmate|flyway|alembic|prisma',
   details:
     'For a database whose schema was built by other means. Refuses when the history already goes that far or disagrees with the files.\n' +
-    "--from TOOL  read that tool's history table (schema_migrations, flyway_schema_history, alembic_version; only read)\n" +
+    "--from TOOL  read that tool's history table (schema_migrations, flyway_schema_history, alembic_version,\n" +
+    '             _prisma_migrations; only read)\n' +
     '             and record the files imported from what it applied (their header line -- migrator: from TOOL <version>).\n' +
     '             Refuses, writing nothing, a failed (dirty) run, a missing table, a version no file has, or a file\n' +
-    '             between them not applied by the tool; records nothing when the history already has them (docs/adopting.md).',
+    '             between them not applied by the tool; records nothing when the history already has them (docs/adopting.md).\n' +
+    '             Prisma: a failed run not resolved (P3009) and a file whose script lacks the recorded checksum are refused too.',
   options: { from: { type: 'string' } },
   positionals: [0, 1],
   printsResult: () => false,
@@ -249,18 +251,20 @@ const baselineCommand: Command = {
 
 const importCommand: Command = {
   name: 'import',
-  summary: 'convert a folder of golang-migrate, dbmate or Flyway migrations into versioned/ and versioned/down/',
-  usage: 'migrator import --from golang-migrate|dbmate|flyway <folder>',
+  summary: 'convert a folder of golang-migrate, dbmate, Flyway or Prisma migrations into versioned/ and versioned/down/',
+  usage: 'migrator import --from golang-migrate|dbmate|flyway|prisma <folder>',
   details:
     "Writes versioned/<n>_<title>.sql (and its down file) with ids 1..N in the tool's order; each file's header\n" +
     'names the migration it came from (-- migrator: from TOOL <version> (<files>)), which baseline --from matches.\n' +
     'Prints each new file and where it came from. Needs an empty versioned/; never overwrites a file.\n' +
-    'Alembic revisions are Python: write their SQL in versioned files by hand (docs/adopting.md).',
+    'Alembic revisions are Python: write their SQL in versioned files by hand (docs/adopting.md).\n' +
+    'Prisma: each <timestamp>_<name>/migration.sql becomes versioned/<n>_<timestamp>_<name>.sql (no down files).',
   options: { from: { type: 'string' } },
   positionals: [1, 1],
   printsResult: () => true,
   async run(context) {
-    if (typeof context.values.from !== 'string') throw new ConfigError('import needs --from golang-migrate, dbmate or flyway', '--from');
+    if (typeof context.values.from !== 'string')
+      throw new ConfigError('import needs --from golang-migrate, dbmate, flyway or prisma', '--from');
     const imported = await context.migrator.importFrom(context.values.from, context.positionals[0]);
     context.print(
       imported.map(({ file, downFile, sources }) => `${file}${downFile ? ` + ${downFile}` : ''}  <-  ${sources.join(', ')}\n`).join(''),

@@ -4,7 +4,7 @@
  * last file the other tool's history table records as applied (adopting a database it migrated).
  * Both refuse when that would contradict the history, and write nothing then.
  */
-import { originOf, toolNamed, type SourceTool, type ToolHistory } from '../adopt';
+import { importedScript, originOf, toolNamed, type SourceTool, type ToolHistory } from '../adopt';
 import { ConfigError, ValidationError } from '../errors';
 import { withFields } from '../log';
 import { readState, type RunState } from '../run/pipeline';
@@ -38,7 +38,9 @@ export async function baselineFrom(context: MigratorContext, toolName: string): 
   const tool = toolNamed(toolName);
   const files = loadMigrationSet(context.config.migrationsDir, { logger: context.logger });
   return withDatabase(context.config, { logger: context.logger, signal: context.signal, writes: true }, async (session) => {
-    const upTo = lastAppliedId(tool, files, await tool.readHistory(session.client));
+    const history = await tool.readHistory(session.client);
+    const upTo = lastAppliedId(tool, files, history);
+    verifyScripts(tool, files, history, upTo);
     const state = await readState(session.client, files);
     if (state.currentVersion >= upTo) return [];
     return record(context, session, state, upTo);
@@ -101,4 +103,21 @@ function lastAppliedId(tool: SourceTool, files: MigrationSet, history: ToolHisto
     }
   }
   return last.id;
+}
+
+/** For a tool that keeps checksums: each file up to the last applied one holds the script the tool applied. */
+function verifyScripts(tool: SourceTool, files: MigrationSet, history: ToolHistory, upTo: number): void {
+  if (!history.verify) return;
+  for (const file of files.versioned.slice(0, upTo)) {
+    const version = originOf(file.sql)!.version;
+    const script = importedScript(file.sql);
+    if (script === undefined) {
+      throw new ValidationError(
+        `versioned/${file.fileName} no longer starts as import wrote it (the line -- migrator: from ${tool.name} ${version}, then a blank line), ` +
+          `so its script cannot be checked against the checksum ${tool.table} records: put its header back as import wrote it`,
+        file.fileName,
+      );
+    }
+    history.verify(version, script, file.fileName);
+  }
 }

@@ -11,6 +11,7 @@ import { appliedVersions, type TestDatabase } from '../support/database';
 import { fixturePath, type TempMigrations } from '../support/fixtures';
 import { withFreshDatabase } from '../support/fresh';
 import { alembicUpgrade, dbmateUp, flywayMigrate, golangMigrateUp } from '../support/other-tools';
+import { prismaFolders, prismaMigrateDeploy } from '../support/prisma';
 
 const ADOPT = fixturePath('adopt');
 const PAGE = readFileSync(path.join(__dirname, '..', '..', 'docs', 'adopting.md'), 'utf8');
@@ -88,6 +89,16 @@ describe('docs/adopting.md', () => {
     await MIGRATED_BY[title](db, folder);
 
     await followThePage(commands, 3);
+  });
+
+  test('from Prisma: import, baseline --from, up', async () => {
+    const commands = commandsOf(section('Prisma'));
+    expect(commands[0].slice(0, 3)).toEqual(['import', '--from', 'prisma']);
+    const folder = path.join(cwd, commands[0][3]);
+    cpSync(path.join(ADOPT, 'prisma'), folder, { recursive: true });
+    expect(await prismaMigrateDeploy(db, folder)).toBeUndefined();
+
+    await followThePage(commands, prismaFolders(folder).length);
   });
 
   test('from Alembic: files written as the page shows, baseline --from, up', async () => {

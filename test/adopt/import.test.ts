@@ -87,11 +87,11 @@ describe('import', () => {
   });
 
   test.each([
-    ['import without --from', ['import', 'db/migrations'], /import needs --from golang-migrate, dbmate or flyway/],
+    ['import without --from', ['import', 'db/migrations'], /import needs --from golang-migrate, dbmate, flyway or prisma/],
     [
       'import from an unknown tool',
       ['import', '--from', 'liquibase', 'db'],
-      /--from must be one of golang-migrate, dbmate, flyway \(got "liquibase"\)/,
+      /--from must be one of golang-migrate, dbmate, flyway, [^(]*prisma[^(]* \(got "liquibase"\)/,
     ],
     [
       'import from a folder that is not there',
@@ -102,7 +102,7 @@ describe('import', () => {
     [
       'baseline from an unknown tool',
       ['baseline', '--from', 'sqitch'],
-      /--from must be one of golang-migrate, dbmate, flyway, alembic \(got "sqitch"\)/,
+      /--from must be one of golang-migrate, dbmate, flyway, alembic, [^(]*prisma[^(]* \(got "sqitch"\)/,
     ],
   ])('%s: exit 2', async (_case, args, message) => {
     const result = await runMigrator(args, { env: { MIGRATIONS_DIR: migrations.dir } });
@@ -177,7 +177,7 @@ describe('import', () => {
       'alembic',
       {},
       2,
-      /--from must be one of golang-migrate, dbmate, flyway \(got "alembic"\) \(Alembic revisions are Python/,
+      /--from must be one of golang-migrate, dbmate, flyway, [^(]*prisma[^(]* \(got "alembic"\) \(Alembic revisions are Python/,
     ],
   ])('refuses %s, writing nothing', async (_case, tool, files, code, message) => {
     const source = tempMigrations();
