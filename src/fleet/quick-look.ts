@@ -79,7 +79,7 @@ export async function quickLook(client: pg.Client, schema: string, expected: Exp
   let row: {
     count: number;
     digest: string;
-    version: number;
+    version: number | null;
     recorded: boolean;
     missingTables: number;
     missingColumns: number;
@@ -105,5 +105,5 @@ export async function quickLook(client: pg.Client, schema: string, expected: Exp
     row.missingTables === 0 &&
     row.missingColumns === 0 &&
     !row.invalidIndexes;
-  return { version: row.version, current };
+  return { version: row.version ?? 0, current };
 }

@@ -195,9 +195,12 @@ export function digestOf(files: VersionedFile[]): string {
     .digest('hex');
 }
 
-/** How many migrations the history `table` records, the digest of all of them (digestOf), and the highest id. */
+/**
+ * How many migrations the history `table` records, the digest of all of them (digestOf), and the
+ * highest id (null when none): the id column is read as the table has it, never cast or coalesced.
+ */
 export const historyDigestSql = (table: string) =>
-  `SELECT count(*)::int AS count, md5(coalesce(string_agg(id || ':' || hash, ',' ORDER BY id), '')) AS digest, coalesce(max(id), 0) AS version
+  `SELECT count(*)::int AS count, md5(coalesce(string_agg(id || ':' || hash, ',' ORDER BY id), '')) AS digest, max(id) AS version
      FROM ${table} WHERE id <> ${LIBRARY_OWN_ID}`;
 
 /** One row: how many migrations are applied, the digest of all of them, and the last one. */

@@ -30,7 +30,6 @@ describe('streams and terminals', () => {
 
   test.each([
     ['a configuration error', ['status', '--json'], { MIGRATOR_LOCK_WAIT: 'soon' }],
-    ['a usage error', ['status', '--jsn'], {}],
     [
       'an unreachable database',
       ['status', '--json'],
@@ -43,6 +42,14 @@ describe('streams and terminals', () => {
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/"outcome":"failed"/);
+  });
+
+  test('a usage error: stdout stays empty, the plain-text answer is on stderr', async () => {
+    const result = await runMigrator(['status', '--jsn'], { env });
+
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^migrator: unknown option --jsn for status \(did you mean --json\?\)/);
   });
 
   test('a result on stdout, the logs on stderr', async () => {
