@@ -1,5 +1,6 @@
 /** What every command of the library works with: the configuration, where its lines go, how it is stopped, and who hears its progress. */
 import type { MigratorConfig } from '../config';
+import type { KeptConnection } from '../db/with-database';
 import type { Logger } from '../log';
 import type { MigratorEvent } from '../results';
 import type { MigrationSet } from '../source';
@@ -12,4 +13,6 @@ export interface MigratorContext {
   emit(event: MigratorEvent): void;
   /** The files, when they were read and checked already: `fleet` reads them once for every target. */
   files?: MigrationSet;
+  /** A connection the caller keeps for its next session (a fleet worker's): used instead of a new one. */
+  connection?: KeptConnection;
 }

@@ -8,10 +8,9 @@
  * of its own.
  */
 import { readFileSync } from 'node:fs';
-import type pg from 'pg';
 import { now } from '../clock';
 import { connectWithRetry } from '../db/connect';
-import { withDatabase } from '../db/with-database';
+import { withDatabase, type KeptConnection } from '../db/with-database';
 import { ConfigError, FleetFailedError, InterruptedError, MigrationRunningError, MigratorError, SchemaNotCurrentError } from '../errors';
 import { expectedOf, quickLook, type Expected } from '../fleet/quick-look';
 import { runPool } from '../fleet/pool';
@@ -70,17 +69,18 @@ export async function fleet(context: MigratorContext, action: FleetAction, optio
   // A shard may well be empty; a whole fleet of none is more often a query that matches nothing.
   if (targets.length === 0 && options.shard === undefined) logger.warn({ action }, 'fleet: no target listed, so nothing was done');
 
-  // Each worker's connection to DATABASE_URL's database for the quick look at schema targets.
-  const probes: Array<Promise<pg.Client | undefined> | undefined> = [];
-  const closeProbe = async (worker: number) => {
-    const probe = probes[worker];
-    probes[worker] = undefined;
-    await (await probe)?.end().catch(() => undefined);
-  };
-  const look = async (worker: number, schema: string, from: Expected) => {
-    probes[worker] ??= connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal }).catch(() => undefined);
-    const probe = await probes[worker];
-    return probe && quickLook(probe, schema, from);
+  // Each worker keeps its connection to DATABASE_URL's database from schema target to schema
+  // target: the quick look and the full runs use it, so a tenant costs no login.
+  const kept: KeptConnection[] = [];
+  const keptBy = (worker: number): KeptConnection => (kept[worker] ??= {});
+  const look = async (connection: KeptConnection, schema: string, from: Expected) => {
+    if (!connection.client) {
+      const client = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal }).catch(() => undefined);
+      // Between sessions no query is waiting to hear that the connection broke; the next one will.
+      client?.on('error', () => undefined);
+      connection.client = client;
+    }
+    return connection.client && quickLook(connection.client, schema, from);
   };
 
   let done = 0;
@@ -97,13 +97,13 @@ export async function fleet(context: MigratorContext, action: FleetAction, optio
     };
     let result: Omit<TargetResult, 'target' | 'durationMs'>;
     try {
-      const looked = target.kind === 'schema' ? await look(worker, target.name, expected) : undefined;
+      // A database target is another database: it gets a connection of its own.
+      const connection = target.kind === 'schema' ? keptBy(worker) : undefined;
+      const looked = connection && (await look(connection, target.name, expected));
       if (looked?.current) {
         result = { outcome: 'up-to-date', versionBefore: looked.version, versionAfter: looked.version, pending: 0 };
       } else {
-        // One connection per running target: the worker's own goes while the target has its run.
-        await closeProbe(worker);
-        result = await fullRun(targetContext, action, options.postDeploy ?? false);
+        result = await fullRun(targetContext, action, options.postDeploy ?? false, connection);
       }
     } catch (error) {
       result = failedResult(error, action);
@@ -117,7 +117,7 @@ export async function fleet(context: MigratorContext, action: FleetAction, optio
   try {
     outcome = await runPool(targets, { parallel, canary, maxFailures, signal }, runTarget, (result) => notPassed(action, result));
   } finally {
-    await Promise.all(probes.map((_, worker) => closeProbe(worker)));
+    await Promise.all(kept.map((connection) => connection.client?.end().catch(() => undefined)));
   }
   const report: FleetReport = {
     action,
@@ -158,10 +158,12 @@ async function listTargets(context: MigratorContext, options: FleetOptions): Pro
 
 /** The target's whole pipeline, as the single-database command runs it. */
 async function fullRun(
-  context: MigratorContext,
+  targetContext: MigratorContext,
   action: FleetAction,
   postDeploy: boolean,
+  connection: KeptConnection | undefined,
 ): Promise<Omit<TargetResult, 'target' | 'durationMs'>> {
+  const context = { ...targetContext, connection };
   if (action === 'up') {
     const report = await up(context, { postDeploy });
     return { outcome: report.outcome, versionBefore: versionBefore(report), versionAfter: report.versioned.currentVersion };

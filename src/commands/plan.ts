@@ -36,12 +36,12 @@ export async function plan(context: MigratorContext, options: PlanCommandOptions
  * `status` wait for it to end; `check` answers at once that it runs (MigrationRunningError).
  */
 async function planWhenSettled(
-  { config, logger, signal, files: read }: MigratorContext,
+  { config, logger, signal, files: read, connection }: MigratorContext,
   options: PlanCommandOptions,
   whileMigrating: 'wait' | 'refuse',
 ): Promise<Plan> {
   const files = read ?? loadMigrationSet(config.migrationsDir, { executeJs: false, logger });
-  return withDatabase(config, { logger, signal, writes: false, whileMigrating }, ({ client, mayChangeSchema }) =>
+  return withDatabase(config, { logger, signal, writes: false, whileMigrating, kept: connection }, ({ client, mayChangeSchema }) =>
     planOnClient(client, files, { logger, onAhead: config.onAhead, signal, dryRuns: mayChangeSchema, postDeploy: options.postDeploy }),
   );
 }

@@ -42,7 +42,7 @@ export async function up(migrator: MigratorContext, options: UpOptions = {}): Pr
   let report: PartialReport = emptyReport();
   try {
     const files = migrator.files ?? loadMigrationSet(config.migrationsDir, { logger });
-    return await withDatabase(config, { logger, signal, writes: true }, async (session) => {
+    return await withDatabase(config, { logger, signal, writes: true, kept: migrator.connection }, async (session) => {
       const { client } = session;
       const context = writingRunContext(migrator, session, logger);
       const state = await readState(client, files);

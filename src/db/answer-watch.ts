@@ -49,10 +49,11 @@ export function watchAnswers(client: pg.Client, settings: ConnectionSettings, lo
   let waitingSince: number | undefined;
   let checking = false;
   let stopped = false;
-  connection.on('message', (message: { name: string }) => {
+  const onMessage = (message: { name: string }) => {
     heardAt = now();
     if (message.name === 'readyForQuery') writtenWhenReady = written();
-  });
+  };
+  connection.on('message', onMessage);
 
   const giveUp = (reason: string) => {
     if (stopped) return;
@@ -87,6 +88,7 @@ export function watchAnswers(client: pg.Client, settings: ConnectionSettings, lo
     stop() {
       stopped = true;
       clearInterval(timer);
+      connection.off('message', onMessage);
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The life of one connection for any command: connect (waiting for the database), prepare the
  * session, take the migration lock when the command writes (in shared mode when it only plans),
- * run the work, release, disconnect.
+ * run the work, release, disconnect (or hand a kept connection back clean: KeptConnection).
  * Aborting the signal cancels whatever statement is running on the server.
  */
 import type pg from 'pg';
@@ -27,8 +27,22 @@ export interface DatabaseSession {
   lockWatcher?: LockWatcher;
 }
 
+/**
+ * A connection its owner keeps from session to session (a fleet worker's, from tenant to tenant),
+ * so that each session does not pay a login. A session uses `client` when there is one and
+ * otherwise connects and leaves its connection here. A session that succeeds hands it back as it
+ * was at connect (DISCARD ALL: no setting, role, lock, temporary table or prepared statement of a
+ * script outlives it); one that fails, is interrupted or cannot clean up closes it, and the next
+ * session connects anew.
+ */
+export interface KeptConnection {
+  client?: pg.Client;
+}
+
 export interface SessionOptions {
   logger: Logger;
+  /** Use and keep this connection rather than open one and close it. */
+  kept?: KeptConnection;
   signal?: AbortSignal;
   /** Writing commands hold the migration lock and need a writable session. */
   writes: boolean;
@@ -67,11 +81,15 @@ export async function withDatabase<T>(
   // What the session was doing, for the message when its connection is lost outside a step
   // (a step's own failure says what became of it).
   let doing = 'preparing the session, so nothing was changed';
+  const { kept } = options;
+  let reusable = false;
+  // An idle connection that breaks emits 'error'; the next query then fails and is reported.
+  const onError = (error: Error) => logger.debug({ error: error.message }, 'database connection error');
   try {
-    client = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
+    client = kept?.client ?? (await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal }));
+    if (kept) kept.client = client;
     answers = watchAnswers(client, config.connection, logger);
-    // An idle connection that breaks emits 'error'; the next query then fails and is reported.
-    client.on('error', (error) => logger.debug({ error: error.message }, 'database connection error'));
+    client.on('error', onError);
     signal?.addEventListener('abort', cancel, { once: true });
     InterruptedError.throwIfAborted(signal);
     const { whileMigrating } = options;
@@ -79,7 +97,11 @@ export async function withDatabase<T>(
     const session = await prepareSession(client, { ...config, requireWritable: options.writes, sharedLock: shared }, logger);
     doing = 'reading the database';
     if (!options.writes) {
-      if (!shared) return await work({ client, mayChangeSchema: session.mayChangeSchema });
+      if (!shared) {
+        const result = await work({ client, mayChangeSchema: session.mayChangeSchema });
+        reusable = true;
+        return result;
+      }
       if (session.locked === false && whileMigrating === 'refuse') throw await migrationRunning(client);
       doing = 'waiting for a running migration to end, so nothing was changed';
       await acquireMigrationLock(client, { waitMs: config.lockWaitMs, logger, signal, tried: session.locked, shared });
@@ -87,6 +109,7 @@ export async function withDatabase<T>(
       const result = await work({ client, mayChangeSchema: session.mayChangeSchema });
       // On failure the session's end releases the lock; after a plan, releasing it also checks it was still held.
       await releaseSharedMigrationLock(client);
+      reusable = true;
       return result;
     }
 
@@ -98,7 +121,9 @@ export async function withDatabase<T>(
       if (config.lockTimeoutMs && pid !== undefined) {
         lockWatcher = watchLockWaits(config.connection, pid, Math.max(50, Math.min(config.lockTimeoutMs / 2, 1000)));
       }
-      return await work({ client, mayChangeSchema: session.mayChangeSchema, lockWatcher });
+      const result = await work({ client, mayChangeSchema: session.mayChangeSchema, lockWatcher });
+      reusable = true;
+      return result;
     } finally {
       await releaseMigrationLock(client).catch(() => undefined);
     }
@@ -114,10 +139,26 @@ export async function withDatabase<T>(
   } finally {
     signal?.removeEventListener('abort', cancel);
     clearInterval(cancelling);
-    answers?.stop();
     await lockWatcher?.stop();
-    // end() sends Terminate at once (the lock is already released); its promise only waits for the
-    // server to close the socket, which tells us nothing and would delay every start.
-    void client?.end().catch(() => undefined);
+    if (kept && reusable && !signal?.aborted && client) reusable = await discardSessionState(client, logger);
+    answers?.stop();
+    client?.off('error', onError);
+    if (!(kept && reusable)) {
+      if (kept) kept.client = undefined;
+      // end() sends Terminate at once (the lock is already released); its promise only waits for the
+      // server to close the socket, which tells us nothing and would delay every start.
+      void client?.end().catch(() => undefined);
+    }
+  }
+}
+
+/** Whether the session is back as it was at connect, ready for the next one. */
+async function discardSessionState(client: pg.Client, logger: Logger): Promise<boolean> {
+  try {
+    await client.query('DISCARD ALL');
+    return true;
+  } catch (error) {
+    logger.debug({ error: errorMessage(error) }, 'could not reset the kept connection: closing it');
+    return false;
   }
 }

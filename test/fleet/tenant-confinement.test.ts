@@ -150,4 +150,53 @@ describe('fleet tenants of one database', () => {
       ),
     ).toEqual([{ valid: true }]);
   });
+
+  test('a worker keeps its connection from tenant to tenant: no login per tenant, and nothing a script leaves in the session reaches the next', async () => {
+    await fresh.db.query(`CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b; CREATE SCHEMA tenant_c; CREATE SCHEMA tenant_d;
+                          CREATE ROLE tenant_reader NOLOGIN; GRANT tenant_reader TO CURRENT_USER`);
+    // Each would fail on a session that had run it for another tenant: the temporary table and the
+    // prepared statement would exist already, and the role would lack CREATE in the next schema.
+    fresh.migrations.write(
+      'versioned/3_session_state.sql',
+      `CREATE TEMP TABLE counted (n int);
+       PREPARE count_customers AS SELECT count(*) FROM customers;
+       SELECT pg_advisory_lock(4242);
+       SELECT set_config('search_path', 'public', false);
+       SET SESSION ROLE tenant_reader;\n`,
+    );
+    const sessions = async () =>
+      (await fresh.db.query<{ sessions: number }>('SELECT sessions::int FROM pg_stat_database WHERE datname = current_database()'))[0]
+        .sessions;
+    const before = await sessions();
+
+    const run = await fleet('up', '--parallel', '1');
+
+    expect(run.code).toBe(0);
+    const lines = targetLines(run.lines);
+    for (const tenant of ['a', 'b', 'c', 'd'])
+      expect(lines[`schema:tenant_${tenant}`]).toMatchObject({ outcome: 'applied', versionAfter: 3 });
+    // The targets query's session, the worker's one, and this test's own query.
+    expect((await sessions()) - before).toBeLessThanOrEqual(3);
+    expect(await fresh.db.query("SELECT count(*)::int AS held FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242")).toEqual([
+      { held: 0 },
+    ]);
+  });
+
+  test("after a tenant fails, its worker's next tenant runs on a sound connection", async () => {
+    await fresh.db.query('CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b; CREATE SCHEMA tenant_c');
+    fresh.migrations.write(
+      'versioned/3_fails_in_b.sql',
+      `CREATE TEMP TABLE kept_by_a_failed_session (n int);
+       DO $$ BEGIN IF current_schema() = 'tenant_b' THEN RAISE EXCEPTION 'tenant_b refuses'; END IF; END $$;\n`,
+    );
+
+    const run = await fleet('up', '--parallel', '1', '--max-failures', '1');
+
+    expect(run.code).toBe(1);
+    const lines = targetLines(run.lines);
+    expect(lines['schema:tenant_a']).toMatchObject({ outcome: 'applied', versionAfter: 3 });
+    expect(lines['schema:tenant_b']).toMatchObject({ outcome: 'failed', versionAfter: 2 });
+    expect(lines['schema:tenant_c']).toMatchObject({ outcome: 'applied', versionAfter: 3 });
+    expect(await versionOf('tenant_b')).toBe(2);
+  });
 });
