@@ -63,10 +63,10 @@ export interface Migrator {
   baseline(id: number): Promise<string[]>;
   /**
    * Records as applied the versioned files another tool's history table (golang-migrate, dbmate,
-   * flyway, alembic) records as applied, matched by their origin header; resolves with those recorded now.
+   * flyway, alembic, prisma, drizzle, node-pg-migrate) records as applied, matched by their origin header; resolves with those recorded now.
    */
   baselineFrom(tool: string): Promise<string[]>;
-  /** Converts a folder of another tool's migrations (golang-migrate, dbmate, flyway, prisma) into an empty versioned/. */
+  /** Converts a folder of another tool's migrations (golang-migrate, dbmate, flyway, prisma, drizzle, node-pg-migrate) into an empty versioned/. */
   importFrom(tool: string, folder: string): Promise<ImportedMigration[]>;
   /** Runs down files newest first and removes their history rows. */
   rollback(target: RollbackTarget): Promise<string[]>;

@@ -1,16 +1,29 @@
-/** The tools whose databases and folders can be adopted: golang-migrate, dbmate, Flyway, Alembic, Prisma. */
+/**
+ * The tools whose databases and folders can be adopted: golang-migrate, dbmate, Flyway, Alembic,
+ * Prisma, Drizzle, node-pg-migrate.
+ */
 import { ConfigError } from '../errors';
 import { alembic } from './alembic';
 import { dbmate } from './dbmate';
+import { drizzle } from './drizzle';
 import { flyway } from './flyway';
 import { golangMigrate } from './golang-migrate';
+import { nodePgMigrate } from './node-pg-migrate';
 import { prisma } from './prisma';
 import { TOOL_NAMES, type SourceTool, type ToolName } from './tool';
 
 export { importedScript, originLine, originOf } from './origin';
 export type { ConvertedMigration, SourceTool, ToolHistory, ToolName } from './tool';
 
-const TOOLS: Record<ToolName, SourceTool> = { 'golang-migrate': golangMigrate, dbmate, flyway, alembic, prisma };
+const TOOLS: Record<ToolName, SourceTool> = {
+  'golang-migrate': golangMigrate,
+  dbmate,
+  flyway,
+  alembic,
+  prisma,
+  drizzle,
+  'node-pg-migrate': nodePgMigrate,
+};
 
 /** The tool named by --from; importable: only those whose folders `import` converts. */
 export function toolNamed(name: string, importable = false): SourceTool {
@@ -28,5 +41,5 @@ export function toolNamed(name: string, importable = false): SourceTool {
  * dbmate's files are recognised by their text, so it is asked after the tools that go by names.
  */
 export function toolOfLayout(fileNames: string[], read: (fileName: string) => string): SourceTool | undefined {
-  return [golangMigrate, flyway, alembic, prisma, dbmate].find((tool) => tool.recognizes(fileNames, read));
+  return [golangMigrate, flyway, alembic, prisma, drizzle, nodePgMigrate, dbmate].find((tool) => tool.recognizes(fileNames, read));
 }

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 
-export const TOOL_NAMES = ['golang-migrate', 'dbmate', 'flyway', 'alembic', 'prisma'] as const;
+export const TOOL_NAMES = ['golang-migrate', 'dbmate', 'flyway', 'alembic', 'prisma', 'drizzle', 'node-pg-migrate'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** One migration of the other tool, converted: what `import` writes as versioned/<n>_<title>.sql. */
@@ -35,7 +35,7 @@ export interface ToolHistory {
    */
   earlierImplied: boolean;
   /**
-   * For a tool that records each script's checksum (Prisma): refuses (ValidationError) the file
+   * For a tool that records each script's checksum (Prisma, Drizzle): refuses (ValidationError) the file
    * imported as this applied version when its script, the text after the header import wrote, is
    * not the one the tool applied.
    */

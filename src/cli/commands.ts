@@ -225,15 +225,16 @@ const manifestCommand: Command = {
 const baselineCommand: Command = {
   name: 'baseline',
   summary: 'record versioned migrations up to <id>, or those another tool applied (--from), as applied without running them',
-  usage: 'migrator baseline <id> | migrator baseline --from golang-migrate|dbmate|flyway|alembic|prisma',
+  usage: 'migrator baseline <id> | migrator baseline --from golang-migrate|dbmate|flyway|alembic|prisma|drizzle|node-pg-migrate',
   details:
     'For a database whose schema was built by other means. Refuses when the history already goes that far or disagrees with the files.\n' +
     "--from TOOL  read that tool's history table (schema_migrations, flyway_schema_history, alembic_version,\n" +
-    '             _prisma_migrations; only read)\n' +
+    '             _prisma_migrations, drizzle.__drizzle_migrations, pgmigrations; only read)\n' +
     '             and record the files imported from what it applied (their header line -- migrator: from TOOL <version>).\n' +
     '             Refuses, writing nothing, a failed (dirty) run, a missing table, a version no file has, or a file\n' +
     '             between them not applied by the tool; records nothing when the history already has them (docs/adopting.md).\n' +
-    '             Prisma: a failed run not resolved (P3009) and a file whose script lacks the recorded checksum are refused too.',
+    '             Prisma: a failed run not resolved (P3009) and a file whose script lacks the recorded checksum are refused too.\n' +
+    '             Drizzle: a file whose text lacks the recorded sha256, and a migration drizzle passed by, are refused too.',
   options: { from: { type: 'string' } },
   positionals: [0, 1],
   printsResult: () => false,
@@ -251,20 +252,23 @@ const baselineCommand: Command = {
 
 const importCommand: Command = {
   name: 'import',
-  summary: 'convert a folder of golang-migrate, dbmate, Flyway or Prisma migrations into versioned/ and versioned/down/',
-  usage: 'migrator import --from golang-migrate|dbmate|flyway|prisma <folder>',
+  summary:
+    'convert a folder of golang-migrate, dbmate, Flyway, Prisma, Drizzle or node-pg-migrate migrations into versioned/ and versioned/down/',
+  usage: 'migrator import --from golang-migrate|dbmate|flyway|prisma|drizzle|node-pg-migrate <folder>',
   details:
     "Writes versioned/<n>_<title>.sql (and its down file) with ids 1..N in the tool's order; each file's header\n" +
     'names the migration it came from (-- migrator: from TOOL <version> (<files>)), which baseline --from matches.\n' +
     'Prints each new file and where it came from. Needs an empty versioned/; never overwrites a file.\n' +
     'Alembic revisions are Python: write their SQL in versioned files by hand (docs/adopting.md).\n' +
-    'Prisma: each <timestamp>_<name>/migration.sql becomes versioned/<n>_<timestamp>_<name>.sql (no down files).',
+    'Prisma: each <timestamp>_<name>/migration.sql becomes versioned/<n>_<timestamp>_<name>.sql (no down files).\n' +
+    'Drizzle: each journal entry <NNNN>_<tag>.sql (or 1.0 folder <timestamp>_<name>/) becomes versioned/<n>_<NNNN>_<tag>.sql.\n' +
+    'node-pg-migrate: each <timestamp>_<name>.sql is split at -- Down Migration; JavaScript/TypeScript files are refused.',
   options: { from: { type: 'string' } },
   positionals: [1, 1],
   printsResult: () => true,
   async run(context) {
     if (typeof context.values.from !== 'string')
-      throw new ConfigError('import needs --from golang-migrate, dbmate, flyway or prisma', '--from');
+      throw new ConfigError('import needs --from golang-migrate, dbmate, flyway, prisma, drizzle or node-pg-migrate', '--from');
     const imported = await context.migrator.importFrom(context.values.from, context.positionals[0]);
     context.print(
       imported.map(({ file, downFile, sources }) => `${file}${downFile ? ` + ${downFile}` : ''}  <-  ${sources.join(', ')}\n`).join(''),

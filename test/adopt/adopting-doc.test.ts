@@ -3,7 +3,7 @@
  * history table as the tool writes it, then the commands of the page's block for that tool, run
  * as written. So the page cannot drift from what works.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runMigrator, summaryLine } from '../support/cli';
@@ -11,6 +11,8 @@ import { appliedVersions, type TestDatabase } from '../support/database';
 import { fixturePath, type TempMigrations } from '../support/fixtures';
 import { withFreshDatabase } from '../support/fresh';
 import { alembicUpgrade, dbmateUp, flywayMigrate, golangMigrateUp } from '../support/other-tools';
+import { drizzleJournal, drizzleMigrate } from '../support/drizzle';
+import { nodePgMigrateFiles, nodePgMigrateUp } from '../support/node-pg-migrate';
 import { prismaFolders, prismaMigrateDeploy } from '../support/prisma';
 
 const ADOPT = fixturePath('adopt');
@@ -99,6 +101,32 @@ describe('docs/adopting.md', () => {
     expect(await prismaMigrateDeploy(db, folder)).toBeUndefined();
 
     await followThePage(commands, prismaFolders(folder).length);
+  });
+
+  test('from Drizzle: import, baseline --from, up', async () => {
+    const commands = commandsOf(section('Drizzle'));
+    expect(commands[0].slice(0, 3)).toEqual(['import', '--from', 'drizzle']);
+    const folder = path.join(cwd, commands[0][3]);
+    cpSync(path.join(ADOPT, 'drizzle'), folder, { recursive: true });
+    await drizzleMigrate(db, folder);
+
+    await followThePage(commands, drizzleJournal(folder).length);
+  });
+
+  test('from node-pg-migrate: its JavaScript migration replaced by its SQL as the page says, import, baseline --from, up', async () => {
+    const commands = commandsOf(section('node-pg-migrate'));
+    expect(commands[0].slice(0, 3)).toEqual(['import', '--from', 'node-pg-migrate']);
+    const folder = path.join(cwd, commands[0][3]);
+    cpSync(path.join(ADOPT, 'node-pg-migrate'), folder, { recursive: true });
+    await nodePgMigrateUp(db, folder);
+    const js = nodePgMigrateFiles(folder).find((name) => name.endsWith('.js'))!;
+    renameSync(path.join(folder, js), path.join(cwd, js));
+    writeFileSync(
+      path.join(folder, js.replace(/\.js$/, '.sql')),
+      "-- Up Migration\nINSERT INTO roles (name, description) VALUES ('member', 'Writes posts'), ('admin', 'Runs the site');\n\n-- Down Migration\nDELETE FROM roles;\n",
+    );
+
+    await followThePage(commands, nodePgMigrateFiles(folder).length);
   });
 
   test('from Alembic: files written as the page shows, baseline --from, up', async () => {

@@ -87,7 +87,11 @@ describe('import', () => {
   });
 
   test.each([
-    ['import without --from', ['import', 'db/migrations'], /import needs --from golang-migrate, dbmate, flyway or prisma/],
+    [
+      'import without --from',
+      ['import', 'db/migrations'],
+      /import needs --from golang-migrate, dbmate, flyway, prisma, drizzle or node-pg-migrate/,
+    ],
     [
       'import from an unknown tool',
       ['import', '--from', 'liquibase', 'db'],
