@@ -9,6 +9,8 @@ import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { COMMANDS } from '../src/cli/commands';
 import { CONFIG_VARIABLES } from '../src/config';
+import { runMigrator } from './support/cli';
+import { SAMPLE_MIGRATIONS } from './support/fixtures';
 
 const ROOT = path.resolve(__dirname, '..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
@@ -193,7 +195,7 @@ describe('examples', () => {
     const used = (where: (file: string) => boolean) =>
       invocations.filter((invocation) => where(invocation.where)).map((invocation) => [invocation.command, ...invocation.flags].join(' '));
     for (const { file } of pipelines)
-      expect(used((where) => where === file)).toEqual(expect.arrayContaining(['verify', 'lint', 'plan --sql', 'check', 'up']));
+      expect(used((where) => where === file)).toEqual(expect.arrayContaining(['verify', 'lint --since', 'plan --sql', 'check', 'up']));
     expect(used((where) => where.startsWith('examples/kubernetes/'))).toEqual(
       expect.arrayContaining(['up', 'up --post-deploy', 'check --wait --timeout']),
     );
@@ -203,6 +205,29 @@ describe('examples', () => {
   test.each(invocations.map((invocation) => [`${invocation.where}: ${invocation.command} ${invocation.flags.join(' ')}`, invocation]))(
     'exists in the CLI: %s',
     (_label, invocation) => expect(notInCli(invocation)).toEqual([]),
+  );
+
+  /** A pipeline's `lint` line as its shell runs it: "$LAST_RELEASED_ID" replaced by the value the file sets. */
+  function lintArgs(file: string): string[] {
+    const text = read(file);
+    const since = /LAST_RELEASED_ID: "(\d+)"/.exec(text)?.[1];
+    const line = /\$RUN_MIGRATOR (lint[^\n]*)/.exec(text)?.[1];
+    if (since === undefined || line === undefined) throw new Error(`${file}: no LAST_RELEASED_ID or no lint line`);
+    return line.split(' ').map((arg) => (arg === '"$LAST_RELEASED_ID"' ? since : arg));
+  }
+
+  test.each(pipelines.map(({ file }) => [file]))(
+    '%s: its lint command line passes on the sample, whose migration 3 of release 2 lint flags',
+    async (file) => {
+      const args = lintArgs(file);
+      expect(args).toEqual(['lint', '--since', '3']);
+      const pipeline = await runMigrator(args, { env: { MIGRATIONS_DIR: SAMPLE_MIGRATIONS } });
+      expect(pipeline.stdout).toBe('no problems in 4 file(s)\n');
+      expect(pipeline.code).toBe(0);
+      // What the pipeline leaves out fails: without --since the same files exit 6.
+      expect((await runMigrator(['lint'], { env: { MIGRATIONS_DIR: SAMPLE_MIGRATIONS } })).code).toBe(6);
+    },
+    60_000,
   );
 
   test('negative control: a command or flag the CLI lacks is reported', () => {
