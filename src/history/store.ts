@@ -247,6 +247,15 @@ async function readCatalog(client: pg.Client, table: string): Promise<HistoryTab
     );
   }
   const missing = REQUIRED_COLUMNS.filter((column) => !catalog.columns?.includes(column));
+  // TypeORM's default history table has the same name: id, timestamp bigint, name (as TypeORM's
+  // MigrationExecutor.ts creates it). Said plainly, so that nobody renames or drops the wrong one.
+  if (missing.length > 0 && ['id', 'timestamp', 'name'].every((column) => catalog.columns?.includes(column))) {
+    throw new ValidationError(
+      `table "${catalog.visible}" is TypeORM's migration history (columns id, timestamp, name), not postgres-migrations' (id, name, hash): ` +
+        `both tools call their table "${HISTORY_TABLE}" and cannot share a schema. Keep TypeORM's rows under another name ` +
+        `(ALTER TABLE ${catalog.visible} RENAME TO typeorm_migrations) before running this migrator here`,
+    );
+  }
   if (missing.length > 0) {
     throw new ValidationError(
       `table "${catalog.visible}" is not a postgres-migrations history table (it lacks ${missing.join(', ')}); ` +

@@ -101,6 +101,24 @@ describe('versioned phase', () => {
   });
 
   describe('the history table', () => {
+    test("TypeORM's table of the same name is named as TypeORM's and refused before it is written to", async () => {
+      // As TypeORM's MigrationExecutor.ts creates its default table on PostgreSQL.
+      await db.query(
+        'CREATE TABLE "migrations" ("id" SERIAL NOT NULL, "timestamp" bigint NOT NULL, "name" character varying NOT NULL, CONSTRAINT "PK_8c82d7f526340ab734260ea46be" PRIMARY KEY ("id"))',
+      );
+      await db.query(`INSERT INTO migrations ("timestamp", name) VALUES (1680000000000, 'CreateUsers1680000000000')`);
+
+      const { error } = await runLibrary(db, migrations.dir);
+
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error?.message).toMatch(
+        /table "migrations" is TypeORM's migration history \(columns id, timestamp, name\), not postgres-migrations' \(id, name, hash\).*ALTER TABLE migrations RENAME TO typeorm_migrations/,
+      );
+      expect(await db.query('SELECT "timestamp"::text, name FROM migrations')).toEqual([
+        { timestamp: '1680000000000', name: 'CreateUsers1680000000000' },
+      ]);
+    });
+
     test('an application table called migrations is refused before it is written to', async () => {
       await db.query(`CREATE TABLE migrations (id serial PRIMARY KEY, title text); INSERT INTO migrations (title) VALUES ('bird')`);
 
