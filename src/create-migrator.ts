@@ -71,7 +71,7 @@ export interface Migrator {
   /** Runs down files newest first and removes their history rows. */
   rollback(target: RollbackTarget): Promise<string[]>;
   /** Writes the next versioned migration and its down file from the template. */
-  newMigration(slug: string, options?: NewMigrationOptions): Promise<{ file: string; downFile: string }>;
+  newMigration(slug: string, options?: NewMigrationOptions): Promise<{ file: string; downFile?: string }>;
   /** Gives a versioned file (and its down file) the next free id. */
   renumber(fileName: string): Promise<{ from: string; to: string }>;
   /** Writes the versioned files' manifest (src/source/manifest.ts), for an image whose files cannot change. */

@@ -3,7 +3,7 @@
  * these types. A leaf: it imports nothing.
  */
 
-export type PhaseName = 'legacy' | 'tables' | 'versioned';
+export type PhaseName = 'legacy' | 'tables' | 'versioned' | 'repeatable';
 
 /** A versioned migration as the history records it. */
 export interface AppliedMigration {
@@ -15,9 +15,10 @@ export interface AppliedMigration {
 
 /**
  * What a step does: a repair script, a declared column added, a table created, a versioned
- * migration applied (or an INVALID index it left rebuilt), rolled back or recorded.
+ * migration applied (or an INVALID index it left rebuilt), rolled back or recorded, a repeatable
+ * file run again.
  */
-export type StepKind = 'repair' | 'column' | 'table' | 'migration' | 'index' | 'rollback' | 'baseline';
+export type StepKind = 'repair' | 'column' | 'table' | 'migration' | 'index' | 'rollback' | 'baseline' | 'repeatable';
 
 /** One step `up` (or rollback, baseline) takes. */
 export interface PlannedStep {
@@ -124,6 +125,10 @@ export interface MigrationReport {
     currentVersion: number;
     ahead: Array<{ id: number; name: string }>;
   };
+  repeatable: {
+    /** Repeatable files this run ran, in order (all of them, or none). */
+    applied: string[];
+  };
   durationMs: number;
 }
 
@@ -131,10 +136,12 @@ export interface MigrationReport {
  * What a failed run had applied and committed before it stopped, and the step that failed
  * (absent when the run failed before applying, which then changed nothing).
  */
-export type PartialReport = Pick<MigrationReport, 'legacy' | 'tables' | 'versioned' | 'durationMs'> & { failedStep?: PlannedStep };
+export type PartialReport = Pick<MigrationReport, 'legacy' | 'tables' | 'versioned' | 'repeatable' | 'durationMs'> & {
+  failedStep?: PlannedStep;
+};
 
 /** Counts per phase, the stable fields of the summary line. */
-export function summarize(report: Pick<MigrationReport, 'legacy' | 'tables' | 'versioned' | 'durationMs'>) {
+export function summarize(report: Pick<MigrationReport, 'legacy' | 'tables' | 'versioned' | 'repeatable' | 'durationMs'>) {
   return {
     legacy: report.legacy.changed.length,
     columns: report.legacy.columnsAdded.length,
@@ -142,6 +149,7 @@ export function summarize(report: Pick<MigrationReport, 'legacy' | 'tables' | 'v
     versioned: report.versioned.applied.length,
     waiting: report.versioned.waiting.length,
     currentVersion: report.versioned.currentVersion,
+    repeatable: report.repeatable.applied.length,
     durationMs: report.durationMs,
   };
 }

@@ -174,16 +174,18 @@ const verifyCommand: Command = {
 const newCommand: Command = {
   name: 'new',
   summary: 'create the next versioned migration and its down file from a template',
-  usage: 'migrator new [--post-deploy] <slug>',
+  usage: 'migrator new [--post-deploy | --repeatable] <slug>',
   details:
     'Writes versioned/<next id>_<slug>.sql and versioned/down/<next id>_<slug>.sql.\nA slug is lower-case letters and digits joined by _ or -, unique, at most 100 characters.\n' +
-    '--post-deploy  a post-deploy migration: applied only by `up --post-deploy`, after the rollout',
-  options: { 'post-deploy': { type: 'boolean' } },
+    '--post-deploy  a post-deploy migration: applied only by `up --post-deploy`, after the rollout\n' +
+    '--repeatable   a repeatable file instead: repeatable/<NNN>_<slug>.sql, numbered after the others (a view, a function...)',
+  options: { 'post-deploy': { type: 'boolean' }, repeatable: { type: 'boolean' } },
   positionals: [1, 1],
   printsResult: () => false,
   async run(context) {
     const { file, downFile } = await context.migrator.newMigration(context.positionals[0], {
       postDeploy: context.values['post-deploy'] === true,
+      repeatable: context.values.repeatable === true,
     });
     return { msg: 'migration created', outcome: 'ok', file, downFile };
   },

@@ -81,6 +81,35 @@ export function writeMigrationFiles(files: { file: string; downFile: string }, u
 export interface NewMigrationOptions {
   /** Write a post-deploy migration: applied only by `up --post-deploy`. */
   postDeploy?: boolean;
+  /** Write a repeatable file instead (repeatable/NNN_<slug>.sql, after the others): no id, no down file. */
+  repeatable?: boolean;
+}
+
+const REPEATABLE_TEMPLATE = (slug: string) => `-- ${slug}
+--
+-- The current definition of one object (or of a few bound together): a view, a function, a
+-- trigger, a policy, grants. Every repeatable file runs again, in file-name order and in one
+-- transaction, whenever one of them changed or an earlier phase has work, so it must be safe to
+-- run again (migrator lint checks this):
+--
+--   CREATE OR REPLACE VIEW ... / FUNCTION ... / PROCEDURE ...;
+--   DROP VIEW IF EXISTS v; CREATE VIEW v ...;       (when the view's columns change)
+--   DROP TRIGGER IF EXISTS t ON tbl; CREATE TRIGGER t ...;
+--
+-- Removing this file later does not drop what it defined: do that in a versioned migration.
+
+`;
+
+/** repeatable/NNN_<slug>.sql, numbered in tens after the last file so that it runs last. */
+function writeRepeatable(migrationsDir: string, slug: string): { file: string } {
+  const { repeatable } = loadMigrationSet(migrationsDir, { allowEmpty: true });
+  const taken = repeatable.find((file) => file.name.replace(/\.sql$/i, '').replace(/^\d+[_-]/, '') === slug);
+  if (taken) throw new ConfigError(`slug "${slug}" is already used by repeatable/${taken.name}: names must be unique`);
+  const last = repeatable.map((file) => Number(/^(\d+)/.exec(file.name)?.[1] ?? 0)).reduce((a, b) => Math.max(a, b), 0);
+  const file = path.join(migrationsDir, 'repeatable', `${String((Math.floor(last / 10) + 1) * 10).padStart(3, '0')}_${slug}.sql`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, REPEATABLE_TEMPLATE(slug), { flag: 'wx' });
+  return { file };
 }
 
 const POST_DEPLOY_HEADER = `${POST_DEPLOY_MARKER}
@@ -96,7 +125,11 @@ export async function newMigration(
   migrationsDir: string,
   slug: string,
   options: NewMigrationOptions = {},
-): Promise<{ file: string; downFile: string }> {
+): Promise<{ file: string; downFile?: string }> {
+  if (options.repeatable) {
+    nextMigrationFiles(migrationsDir, slug);
+    return writeRepeatable(migrationsDir, slug);
+  }
   const { fileName, file, downFile } = nextMigrationFiles(migrationsDir, slug);
   writeMigrationFiles({ file, downFile }, (options.postDeploy ? POST_DEPLOY_HEADER : '') + UP_TEMPLATE(slug), DOWN_TEMPLATE(fileName));
   return { file, downFile };

@@ -1,5 +1,5 @@
 /**
- * The migrator's own tables (the versioned history, the declared-columns cache) and the schema
+ * The migrator's own tables (the versioned history, the declared-columns cache, the repeatable record) and the schema
  * they are in, decided once per session by prepareSession's first query: the schema of the history
  * table the search_path finds when it exists, else the schema unqualified names are created in
  * (current_schema()) at connect. Every query of ours about these tables names them qualified with
@@ -12,6 +12,8 @@ import type pg from 'pg';
 export const HISTORY_TABLE = 'migrations';
 /** Our cache of declared shapes (phases/declared-columns.ts). */
 export const DECLARED_COLUMNS_TABLE = 'migrator_declared_columns';
+/** What the repeatable phase last ran: one row per file (phases/repeatable.ts). */
+export const REPEATABLE_TABLE = 'migrator_repeatable';
 
 /** The schema of our own tables, as a column of prepareSession's first query (NULL: no schema to create in). */
 export const OWN_SCHEMA_SQL = `coalesce((SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -5,14 +5,16 @@
  * none newer), `up` completed there with exactly these legacy scripts and table files (the record
  * the declared-columns phase leaves, which an app's gate trusts too), every declared table exists,
  * no declared column is missing and no index a versioned file builds CONCURRENTLY is INVALID there
- * (the versioned phase would rebuild it). Anything else, including any
+ * (the versioned phase would rebuild it), and the repeatable phase's record holds exactly these
+ * repeatable files and checksums (one changed, added or removed is work). Anything else, including any
  * error (no history table yet), is "not known": the target gets the full pipeline, which decides.
  */
 import type pg from 'pg';
-import { DECLARED_COLUMNS_TABLE, HISTORY_TABLE } from '../db/own-tables';
+import { DECLARED_COLUMNS_TABLE, HISTORY_TABLE, REPEATABLE_TABLE } from '../db/own-tables';
 import { digestOf, historyDigestSql } from '../history';
 import { shapeRecordKey } from '../phases/declared-columns';
 import { indexesBuiltBy } from '../phases/concurrent-indexes';
+import { repeatableChecksum } from '../phases/repeatable';
 import { declaredTable } from '../phases/tables';
 import type { MigrationSet } from '../source';
 
@@ -33,6 +35,8 @@ export interface Expected {
   tableNames: string[];
   /** Indexes versioned files without a transaction build CONCURRENTLY: an INVALID one is work. */
   concurrentIndexes: string[];
+  /** "name checksum" of every repeatable file, sorted: what the repeatable phase's record must hold. */
+  repeatable: string[];
   /** A .js file a read-only command did not run has no hash: such a fleet always takes the full run. */
   comparable: boolean;
 }
@@ -48,15 +52,19 @@ export function expectedOf(files: MigrationSet): Expected {
     concurrentIndexes: files.versioned
       .filter((file) => !file.deferred && !file.inTransaction)
       .flatMap((file) => indexesBuiltBy(file.sql).map((built) => built.index)),
+    repeatable: files.repeatable.map((file) => `${file.name} ${repeatableChecksum(file)}`).sort(),
     comparable: files.versioned.every((file) => !file.deferred),
   };
 }
 
-const quickLookSql = (client: pg.Client, schema: string, recorded: boolean) => {
+const quickLookSql = (client: pg.Client, schema: string, recorded: boolean, repeatable: boolean) => {
   const own = (table: string) => `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(table)}`;
   const cache = own(DECLARED_COLUMNS_TABLE);
+  // Without repeatable files the record is not read (a tenant that never ran one has no table).
+  // With them, a tenant without the table fails the query: not known, so the full run.
   return `
 SELECT h.count, h.digest, h.version,
+       ${repeatable ? `(SELECT coalesce(array_agg(name || ' ' || checksum), '{}') FROM ${own(REPEATABLE_TABLE)})` : `'{}'::text[]`} AS repeatable,
        ${recorded ? `EXISTS (SELECT 1 FROM ${cache} WHERE tables_hash = $1)` : '$1::text IS NULL'} AS recorded,
        (SELECT count(*) FROM unnest($2::text[], $3::text[]) AS d(sch, tbl)
          WHERE to_regclass(quote_ident(coalesce(d.sch, $4)) || '.' || quote_ident(d.tbl)) IS NULL)::int AS "missingTables",
@@ -84,11 +92,12 @@ export async function quickLook(client: pg.Client, schema: string, expected: Exp
     missingTables: number;
     missingColumns: number;
     invalidIndexes: boolean;
+    repeatable: string[];
   };
   try {
     ({
       rows: [row],
-    } = await client.query(quickLookSql(client, schema, expected.recordKey !== undefined), [
+    } = await client.query(quickLookSql(client, schema, expected.recordKey !== undefined, expected.repeatable.length > 0), [
       expected.recordKey ?? null,
       expected.tableSchemas,
       expected.tableNames,
@@ -104,6 +113,7 @@ export async function quickLook(client: pg.Client, schema: string, expected: Exp
     row.recorded &&
     row.missingTables === 0 &&
     row.missingColumns === 0 &&
-    !row.invalidIndexes;
+    !row.invalidIndexes &&
+    row.repeatable.sort().join('\n') === expected.repeatable.join('\n');
   return { version: row.version ?? 0, current };
 }

@@ -38,6 +38,8 @@ export interface PlanContext extends PhaseContext {
   dryRuns: boolean;
   /** Whether post-deploy migrations are planned too (`up --post-deploy`). */
   postDeploy: boolean;
+  /** The steps the phases before this one planned (the repeatable phase runs again after any). */
+  stepsBefore: ReadonlyArray<Step>;
   /**
    * Runs SQL of a step inside the planning transaction (beginning it with this query when needed),
    * to learn what the step would do or whether it would fail: everything is rolled back after
@@ -57,9 +59,10 @@ export interface Step extends PlannedStep {
    * Who binds the step's statements together. "runner": the step runner applies it inside a
    * transaction of its own. "library": the history store applies it in postgres-migrations'
    * transaction, with its history row. "none": it runs without a transaction (a versioned file
-   * that opts out), so a failure or a stop may leave part of it applied.
+   * that opts out), so a failure or a stop may leave part of it applied. "phase": the step runner
+   * applies it with the phase's other steps in one transaction of its own (the repeatable files).
    */
-  transaction: 'runner' | 'library' | 'none';
+  transaction: 'runner' | 'library' | 'none' | 'phase';
   /** How messages name the step when phase/file:line:column does not fit (an added column). */
   label?: string;
 }

@@ -14,16 +14,23 @@ import { createHistoryStore } from '../history';
 import { withFields, type Logger } from '../log';
 import { declaredColumns } from '../phases/declared-columns';
 import { legacyScripts } from '../phases/legacy';
+import { repeatable } from '../phases/repeatable';
 import type { HistoryState, Phase, PhaseContext, PhasePlan, Step } from '../phases/phase';
 import { tables } from '../phases/tables';
 import { versioned } from '../phases/versioned';
 import { stepLabel, type AppliedMigration, type MigrationReport, type PartialReport, type PhaseName, type Plan } from '../results';
 import type { MigrationSet } from '../source';
 import { checkPendingVersioned } from '../source/file-checks';
-import { applyStep, plannedStep, startPlanning, withLockRetries, type RunContext } from './step-runner';
+import { applyStep, applyTogether, plannedStep, startPlanning, withLockRetries, type RunContext } from './step-runner';
 
 /** The phases in the order they run; the legacy phase has two parts, the scripts, then the declared columns. */
-export const PHASES: ReadonlyArray<Phase> = [legacyScripts, declaredColumns as Phase, tables as Phase, versioned as Phase];
+export const PHASES: ReadonlyArray<Phase> = [
+  legacyScripts,
+  declaredColumns as Phase,
+  tables as Phase,
+  versioned as Phase,
+  repeatable as Phase,
+];
 
 export interface RunState extends HistoryState {
   files: MigrationSet;
@@ -139,6 +146,7 @@ export async function planRun(context: RunContext, state: RunState, options: Pla
           dryRunScript: planning.dryRunScript,
           dryRuns,
           postDeploy,
+          stepsBefore: plan.steps.map(({ step }) => step),
         });
         plan.steps.push(...steps.map((step) => ({ phase, step })));
         plan.waiting.push(...waiting);
@@ -169,7 +177,7 @@ export function describePlan(plan: RunPlan, state: RunState): Plan {
 
 /** Steps per phase, for the line that announces the plan. */
 export function pendingByPhase(plan: RunPlan): Record<PhaseName, number> {
-  const pending: Record<PhaseName, number> = { legacy: 0, tables: 0, versioned: 0 };
+  const pending: Record<PhaseName, number> = { legacy: 0, tables: 0, versioned: 0, repeatable: 0 };
   for (const { step } of plan.steps) pending[step.phase]++;
   return pending;
 }
@@ -180,6 +188,7 @@ export function emptyReport(state?: Pick<RunState, 'currentVersion' | 'ahead'>):
     legacy: { changed: [], columnsAdded: [] },
     tables: { created: [] },
     versioned: { applied: [], waiting: [], currentVersion: state?.currentVersion ?? 0, ahead: state?.ahead ?? [] },
+    repeatable: { applied: [] },
     durationMs: 0,
   };
 }
@@ -198,6 +207,9 @@ function recordApplied(report: PartialReport, step: Step): void {
     case 'migration':
       report.versioned.applied.push(step.file);
       report.versioned.currentVersion = step.version ?? report.versioned.currentVersion;
+      return;
+    case 'repeatable':
+      report.repeatable.applied.push(step.file);
   }
 }
 
@@ -211,9 +223,14 @@ export async function applyRun(
   state: RunState,
   plan: RunPlan,
   report: PartialReport,
-): Promise<Pick<MigrationReport, 'legacy' | 'tables' | 'versioned'>> {
+): Promise<Pick<MigrationReport, 'legacy' | 'tables' | 'versioned' | 'repeatable'>> {
   const total = plan.steps.length;
-  for (const [index, { phase, step }] of plan.steps.entries()) {
+  for (let index = 0; index < total; index++) {
+    const { phase, step } = plan.steps[index];
+    if (step.transaction === 'phase') {
+      index = (await applyPhaseTogether(context, state, plan, index, report)) - 1;
+      continue;
+    }
     try {
       await applyStep(context, step, { index: index + 1, total }, () => phase.apply(phaseContext(context, state, phase.name), step));
     } catch (error) {
@@ -224,4 +241,37 @@ export async function applyRun(
   }
   for (const finish of plan.finishers) await finish(context.client);
   return report;
+}
+
+/** Applies the run of a phase's steps that share one transaction, from plan.steps[first]; resolves with the index after them. */
+async function applyPhaseTogether(
+  context: RunContext,
+  state: RunState,
+  plan: RunPlan,
+  first: number,
+  report: PartialReport,
+): Promise<number> {
+  const { phase } = plan.steps[first];
+  let end = first;
+  while (end < plan.steps.length && plan.steps[end].phase === phase && plan.steps[end].step.transaction === 'phase') end++;
+  const group = plan.steps.slice(first, end);
+  let current = group[0].step;
+  try {
+    await applyTogether(
+      context,
+      group.map(({ step }, offset) => ({
+        step,
+        position: { index: first + offset + 1, total: plan.steps.length },
+        work: () => {
+          current = step;
+          return phase.apply(phaseContext(context, state, phase.name), step);
+        },
+      })),
+    );
+  } catch (error) {
+    report.failedStep = plannedStep(current);
+    throw error;
+  }
+  for (const { step } of group) recordApplied(report, step);
+  return end;
 }

@@ -11,6 +11,7 @@ const APPLIED: Record<StepKind, string> = {
   index: 'INVALID index rebuilt',
   rollback: 'migration rolled back',
   baseline: 'migrations recorded as applied (baseline)',
+  repeatable: 'repeatable file ran (committed with the others)',
 };
 
 function stepFields(step: PlannedStep) {
@@ -22,12 +23,12 @@ export function logProgress(logger: Logger): (event: MigratorEvent) => void {
   return (event) => {
     switch (event.type) {
       case 'planned': {
-        const { legacy, tables, versioned } = event.pending;
+        const { legacy, tables, versioned, repeatable } = event.pending;
         if (event.steps.length === 0) logger.debug({ steps: 0 }, 'nothing to do: the schema is current');
         else
           logger.info(
             { steps: event.steps.length, pending: event.pending },
-            `${event.steps.length} step(s) pending: legacy ${legacy}, tables ${tables}, versioned ${versioned}`,
+            `${event.steps.length} step(s) pending: legacy ${legacy}, tables ${tables}, versioned ${versioned}, repeatable ${repeatable}`,
           );
         return;
       }

@@ -102,6 +102,8 @@ type Stage = 'plan' | 'apply';
 /** What became of a step's work when it stopped: the end of every failure and interruption message. */
 function outcomeOf(step: Step, stage: Stage, error?: unknown): string {
   if (stage === 'plan') return 'found while planning, so nothing was changed';
+  if (step.transaction === 'phase')
+    return `the one transaction of every ${step.phase} file was rolled back, so none of them stayed applied`;
   // A rebuild sends its DROP and its CREATE apart: the drop stays, the new build may stay INVALID.
   if (step.kind === 'index')
     return 'it stopped while its INVALID index was being dropped and built again, so a new INVALID index may be left: the next up drops and builds it again';
@@ -290,4 +292,52 @@ export async function applyStep(context: RunContext, step: Step, position: Posit
     throw failure;
   }
   context.emit({ type: 'applied', step: planned, ...position, durationMs: Math.round(now() - started) });
+}
+
+/** A step applied with others in one transaction (applyTogether), and the work that applies it. */
+export interface TogetherStep {
+  step: Step;
+  position: Position;
+  work: () => Promise<void>;
+}
+
+/**
+ * Applies steps in one transaction of the runner's (a phase's steps with transaction 'phase'),
+ * tried again as a whole after lock timeouts. Each step has its 'applying' event as it starts, and
+ * its 'applied' event only once the transaction committed. A failure names the step that failed,
+ * and rolls them all back.
+ */
+export async function applyTogether(context: RunContext, group: TogetherStep[]): Promise<void> {
+  InterruptedError.throwIfAborted(context.signal);
+  let current = group[0];
+  const durations: number[] = [];
+  let started = now();
+  try {
+    await withLockRetries(context, { phase: current.step.phase }, () =>
+      inTransaction(context.client, async () => {
+        for (const [index, member] of group.entries()) {
+          InterruptedError.throwIfAborted(context.signal);
+          current = member;
+          started = now();
+          context.emit({ type: 'applying', step: plannedStep(member.step), ...member.position });
+          await member.work();
+          durations[index] = Math.round(now() - started);
+        }
+        await ensureMigrationLockHeld(context.client);
+      }),
+    );
+  } catch (error) {
+    const failure = stepFailure(error, context, current.step, 'apply');
+    context.emit({
+      type: 'failed',
+      step: plannedStep(current.step),
+      ...current.position,
+      durationMs: Math.round(now() - started),
+      error: failure,
+    });
+    throw failure;
+  }
+  for (const [index, member] of group.entries()) {
+    context.emit({ type: 'applied', step: plannedStep(member.step), ...member.position, durationMs: durations[index] });
+  }
 }

@@ -16,7 +16,7 @@ export function refuseNoStatement(label: string, sql: string, statements: Statem
 }
 
 /**
- * Legacy scripts, table files and versioned files that run in a transaction run in one the
+ * Legacy scripts, table files, repeatable files and versioned files that run in a transaction run in one the
  * migrator opens (and for plan, status and check, rolls back): a statement that ends or starts
  * one would commit part of the file early, or the dry run for real; one that refuses to run in a
  * transaction would fail there. label: e.g. legacy/001_x.sql.
@@ -35,8 +35,8 @@ export function refuseInTransaction(label: string, sql: string, statements: Stat
     if (refused !== undefined) {
       const where = label.startsWith('versioned/')
         ? `put it alone in a versioned file with the line ${NO_TRANSACTION_MARKER}`
-        : 'legacy scripts and table files always run in a transaction: move it to a versioned file of its own, with the line ' +
-          NO_TRANSACTION_MARKER;
+        : `${label.startsWith('repeatable/') ? 'repeatable files' : 'legacy scripts and table files'} always run in a transaction: ` +
+          `move it to a versioned file of its own, with the line ${NO_TRANSACTION_MARKER}`;
       throw new ValidationError(`${label}:${statement.line}: ${refused} cannot run inside a transaction: ${where}`, label);
     }
   }

@@ -1,5 +1,5 @@
 /**
- * What a phase folder (legacy/, tables/, versioned/) holds, sorted out before any file in it is
+ * What a phase folder (legacy/, tables/, versioned/, repeatable/) holds, sorted out before any file in it is
  * opened: migration files, entries that are part of a normal layout, and everything else, which is
  * refused rather than skipped in silence (a 8_x.sqll or a subfolder of tables/ reads as "done"
  * while its SQL never runs).
@@ -20,7 +20,7 @@ export const DOWN_FOLDER = 'down';
 /** A README (README, README.md, README.txt...) or any Markdown file: notes for people, allowed with a warning. */
 const DOCUMENTATION = /^readme(\.[a-z]+)?$|\.md$/i;
 
-export type PhaseFolder = 'legacy' | 'tables' | 'versioned';
+export type PhaseFolder = 'legacy' | 'tables' | 'versioned' | 'repeatable';
 
 export interface FolderListing {
   /** The folder, normalized: file paths are joined to it by hand. */
@@ -34,6 +34,8 @@ export interface FolderListing {
 const WHAT_A_FILE_IS: Record<PhaseFolder, string> = {
   legacy: 'a legacy script is a .sql file directly in legacy/, like 001_fix_orders.sql (subfolders are not read)',
   tables: 'a table file is a .sql file directly in tables/, like 010_users.sql (subfolders are not read)',
+  repeatable:
+    'a repeatable file is a .sql file directly in repeatable/ holding the current definition of a view, function, trigger..., like 010_notes_per_account.sql (subfolders are not read)',
   versioned:
     'a versioned migration is a file directly in versioned/ named <id>_<name>.sql (or .js), like 7_add_orders_index.sql; versioned/down/ holds the rollback scripts',
 };

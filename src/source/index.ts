@@ -24,6 +24,8 @@ export interface MigrationSet {
   /** Absolute path of versioned/, or undefined when the folder does not exist. */
   versionedDir?: string;
   versioned: VersionedFile[];
+  /** repeatable/: current definitions of views, functions..., run again whenever one changed (phases/repeatable.ts). */
+  repeatable: SqlFile[];
 }
 
 export interface LoadOptions {
@@ -58,23 +60,27 @@ export function loadMigrationSet(migrationsDir: string, options: LoadOptions = {
   );
   const legacyListing = listPhaseFolder(migrationsDir, 'legacy', isSqlName);
   const tablesListing = listPhaseFolder(migrationsDir, 'tables', isSqlName);
-  for (const listing of [legacyListing, tablesListing, versionedListing]) {
+  const repeatableListing = listPhaseFolder(migrationsDir, 'repeatable', isSqlName);
+  for (const listing of [legacyListing, tablesListing, versionedListing, repeatableListing]) {
     for (const file of listing?.ignored ?? []) options.logger?.warn({ file }, `${file} is not a migration: left alone`);
   }
   const legacy = readSqlFiles('legacy', legacyListing);
   const tables = readSqlFiles('tables', tablesListing);
+  const repeatable = readSqlFiles('repeatable', repeatableListing);
   for (const file of legacy) refuseInTransaction(`legacy/${file.name}`, file.sql);
   for (const file of tables) refuseInTransaction(`tables/${file.name}`, file.sql);
+  // All of them run in one transaction: a file may neither end it nor hold a statement that refuses one.
+  for (const file of repeatable) refuseInTransaction(`repeatable/${file.name}`, file.sql);
   const versionedDir = versionedListing?.dir;
   const manifest = versionedDir && (options.useManifest ?? true) ? readManifest(versionedDir) : undefined;
   const versioned = versionedListing
     ? loadVersionedFiles(versionedListing.dir, versionedListing.names, options.executeJs ?? true, manifest)
     : [];
-  if (!options.allowEmpty && legacy.length + tables.length + versioned.length === 0) {
+  if (!options.allowEmpty && legacy.length + tables.length + versioned.length + repeatable.length === 0) {
     throw new ConfigError(
-      `the migrations folder ${migrationsDir} holds no migration (no .sql file in legacy/, tables/ or versioned/): check the path or the mount`,
+      `the migrations folder ${migrationsDir} holds no migration (no .sql file in legacy/, tables/, versioned/ or repeatable/): check the path or the mount`,
       'MIGRATIONS_DIR',
     );
   }
-  return { legacy, tables, versioned, versionedDir };
+  return { legacy, tables, versioned, versionedDir, repeatable };
 }

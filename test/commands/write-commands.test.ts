@@ -44,6 +44,24 @@ describe('write commands', () => {
       expect(await appliedVersions(db)).toHaveLength(3);
     });
 
+    test('--repeatable writes repeatable/NNN_<slug>.sql after the others, with no down file; up runs it once written', async () => {
+      migrations.write('repeatable/010_a_view.sql', 'CREATE OR REPLACE VIEW a_view AS SELECT 1 AS one;');
+
+      const result = await runMigrator(['new', '--repeatable', 'customer_count'], { env });
+
+      expect(result.code).toBe(0);
+      const file = path.join(migrations.dir, 'repeatable', '020_customer_count.sql');
+      expect(summaryLine(result)).toMatchObject({ file });
+      expect(summaryLine(result)).not.toHaveProperty('downFile');
+      expect(readFileSync(file, 'utf8')).toContain('CREATE OR REPLACE VIEW');
+      writeFileSync(file, `${readFileSync(file, 'utf8')}CREATE OR REPLACE VIEW customer_count AS SELECT count(*) AS n FROM customers;\n`);
+      const again = await runMigrator(['new', '--repeatable', 'customer_count'], { env });
+      expect(again.code).toBe(2);
+      expect(summaryLine(again).msg).toMatch(/already used by repeatable\/020_customer_count\.sql/);
+      expect((await runMigrator(['up'], { env })).code).toBe(0);
+      expect(await db.query('SELECT n::int FROM customer_count')).toEqual([{ n: 0 }]);
+    });
+
     test.each([
       ['bad characters', 'Add Tier!', /must be lower-case letters and digits/],
       ['a slug already used', 'customers_display_name', /already used by versioned\/2_customers_display_name\.sql/],

@@ -165,7 +165,9 @@ describe('read-only commands and .js migrations', () => {
       for (const command of ['up', 'check', 'plan']) {
         const result = await runMigrator([command], { env: { ...env, MIGRATIONS_DIR: empty.dir } });
         expect(result.code).toBe(2);
-        expect(result.stdout + result.stderr).toMatch(/holds no migration \(no \.sql file in legacy\/, tables\/ or versioned\/\)/);
+        expect(result.stdout + result.stderr).toMatch(
+          /holds no migration \(no \.sql file in legacy\/, tables\/, versioned\/ or repeatable\/\)/,
+        );
       }
     } finally {
       empty.remove();

@@ -62,7 +62,7 @@ describe('read, validate, plan, apply', () => {
     const result = await runMigrator(['up'], { env });
 
     const messages = result.lines.map((line) => String(line.msg));
-    const planned = messages.indexOf('4 step(s) pending: legacy 0, tables 2, versioned 2');
+    const planned = messages.indexOf('4 step(s) pending: legacy 0, tables 2, versioned 2, repeatable 0');
     expect(planned).toBeGreaterThanOrEqual(0);
     expect(messages.slice(planned + 1, planned + 9)).toEqual([
       'applying tables/010_customers.sql (1/4): create table customers',
