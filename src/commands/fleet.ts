@@ -54,7 +54,7 @@ export async function fleet(context: MigratorContext, action: FleetAction, optio
   const { parallel = FLEET_DEFAULTS.parallel, canary = FLEET_DEFAULTS.canary, maxFailures = FLEET_DEFAULTS.maxFailures } = options;
   const files = loadMigrationSet(config.migrationsDir, { executeJs: action === 'up', logger });
   const targets = inShard(await listTargets(context, options), options.shard);
-  const expected = expectedOf(files);
+  const expected = expectedOf(files, { postDeploy: options.postDeploy ?? false });
   logger.info(
     {
       action,

@@ -1,8 +1,9 @@
 /**
  * A fleet's fast path for a schema target: one query, on a connection the worker keeps from target
  * to target, that tells a tenant where nothing is to be done from one that needs the full run.
- * Current means: its history records exactly these versioned files (ids and hashes, none pending,
- * none newer), `up` completed there with exactly these legacy scripts and table files (the record
+ * Current means: its history records exactly these versioned files (ids and hashes, none newer),
+ * or all but a tail of post-deploy ones that a plain run leaves waiting (the rule of results.ts's
+ * whyNotCurrent), `up` completed there with exactly these legacy scripts and table files (the record
  * the declared-columns phase leaves, which an app's gate trusts too), every declared table exists,
  * no declared column is missing and no index a versioned file builds CONCURRENTLY is INVALID there
  * (the versioned phase would rebuild it), and the repeatable phase's record holds exactly these
@@ -26,8 +27,8 @@ export interface QuickLook {
 
 /** The files' side of the comparison, computed once for every target. */
 export interface Expected {
-  count: number;
-  digest: string;
+  /** For each history length that counts as current, the digest (digestOf) of that many files. */
+  histories: Map<number, string>;
   /** undefined: no legacy scripts or table files, so up records nothing. */
   recordKey?: string;
   /** Declared tables: schema (null: the target's) and name. */
@@ -41,11 +42,16 @@ export interface Expected {
   comparable: boolean;
 }
 
-export function expectedOf(files: MigrationSet): Expected {
+/** `postDeploy`: the run applies post-deploy migrations too, so only the whole history is current. */
+export function expectedOf(files: MigrationSet, { postDeploy }: { postDeploy: boolean }): Expected {
   const declared = files.tables.map(declaredTable);
+  const { versioned } = files;
+  let shortest = versioned.length;
+  if (!postDeploy) while (shortest > 0 && versioned[shortest - 1].postDeploy) shortest -= 1;
+  const histories = new Map<number, string>();
+  for (let count = shortest; count <= versioned.length; count += 1) histories.set(count, digestOf(versioned.slice(0, count)));
   return {
-    count: files.versioned.length,
-    digest: digestOf(files.versioned),
+    histories,
     recordKey: shapeRecordKey(files),
     tableSchemas: declared.map((table) => table.schema ?? null),
     tableNames: declared.map((table) => table.table),
@@ -57,6 +63,12 @@ export function expectedOf(files: MigrationSet): Expected {
   };
 }
 
+/*
+ * Every catalog read below is a lookup by key (to_regclass, an oid, a name in one namespace), never
+ * a scan of pg_class or pg_namespace: those grow with the fleet, so a scan per tenant would make
+ * the fleet's quick looks grow with the square of its size. The scalar subqueries keep the planner
+ * from turning the lookups into hash joins over the whole catalog.
+ */
 const quickLookSql = (client: pg.Client, schema: string, recorded: boolean, repeatable: boolean) => {
   const own = (table: string) => `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(table)}`;
   const cache = own(DECLARED_COLUMNS_TABLE);
@@ -71,13 +83,13 @@ SELECT h.count, h.digest, h.version,
        ${
          recorded
            ? `(SELECT count(*) FROM jsonb_to_recordset((SELECT columns FROM ${cache} WHERE tables_hash = $1)) AS d("table" text, "column" text)
-            JOIN pg_class t ON t.oid = to_regclass(quote_ident($4) || '.' || quote_ident(d."table")) AND t.relkind IN ('r', 'p')
-           WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attname = d."column" AND a.attnum > 0 AND NOT a.attisdropped))::int`
+             CROSS JOIN LATERAL (SELECT to_regclass(quote_ident($4) || '.' || quote_ident(d."table")) AS oid) t
+           WHERE (SELECT relkind FROM pg_class c WHERE c.oid = t.oid) IN ('r', 'p')
+             AND (SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attname = d."column" AND a.attnum > 0 AND NOT a.attisdropped) IS NULL)::int`
            : '0'
        } AS "missingColumns",
        EXISTS (SELECT 1 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
-                WHERE c.relname = ANY ($5::text[]) AND NOT i.indisvalid
-                  AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $4)) AS "invalidIndexes"
+                WHERE c.relname = ANY ($5::text[]) AND NOT i.indisvalid AND c.relnamespace = to_regnamespace($4)) AS "invalidIndexes"
   FROM (${historyDigestSql(own(HISTORY_TABLE))}) h`;
 };
 
@@ -108,8 +120,7 @@ export async function quickLook(client: pg.Client, schema: string, expected: Exp
     return undefined;
   }
   const current =
-    row.count === expected.count &&
-    row.digest === expected.digest &&
+    expected.histories.get(row.count) === row.digest &&
     row.recorded &&
     row.missingTables === 0 &&
     row.missingColumns === 0 &&

@@ -151,6 +151,33 @@ describe('fleet tenants of one database', () => {
     ).toEqual([{ valid: true }]);
   });
 
+  test('tenants whose only pending files are post-deploy are current for a plain fleet up, found so without their lock; --post-deploy applies them', async () => {
+    await fresh.db.query('CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b');
+    expect((await fleet('up')).code).toBe(0);
+    fresh.migrations.write('versioned/3_drop_customers_note.sql', '-- migrator: post-deploy\nCREATE TABLE contracted (id int);\n');
+    const holder = await fresh.db.connect();
+    try {
+      // A full run would wait for this lock and fail; the quick look takes none.
+      await holder.query('SELECT pg_advisory_lock($1, $2)', [...schemaLockKey('tenant_a')]);
+      const plain = await runMigrator(['fleet', 'up', '--targets-sql', TENANTS], {
+        env: { ...fresh.env, LOG_LEVEL: 'info', MIGRATOR_LOCK_WAIT: '1' },
+      });
+
+      expect(plain.code).toBe(0);
+      expect(targetLines(plain.lines)['schema:tenant_a']).toMatchObject({ outcome: 'up-to-date', versionAfter: 2 });
+      expect(targetLines(plain.lines)['schema:tenant_b']).toMatchObject({ outcome: 'up-to-date', versionAfter: 2 });
+    } finally {
+      await holder.end();
+    }
+
+    const contract = await fleet('up', '--post-deploy');
+
+    expect(contract.code).toBe(0);
+    for (const tenant of ['a', 'b'])
+      expect(targetLines(contract.lines)[`schema:tenant_${tenant}`]).toMatchObject({ outcome: 'applied', versionAfter: 3 });
+    expect(await fresh.db.query(`SELECT to_regclass('tenant_a.contracted')::text AS made`)).toEqual([{ made: 'tenant_a.contracted' }]);
+  });
+
   test('a worker keeps its connection from tenant to tenant: no login per tenant, and nothing a script leaves in the session reaches the next', async () => {
     await fresh.db.query(`CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b; CREATE SCHEMA tenant_c; CREATE SCHEMA tenant_d;
                           CREATE ROLE tenant_reader NOLOGIN; GRANT tenant_reader TO CURRENT_USER`);
