@@ -8,8 +8,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, ValidationError } from '../errors';
-import type { MigrationSet } from '../source';
 import type { SourceTool, ToolHistory } from './tool';
+
+/** The versioned files, ids 1..N in order (source/ loads them; adopt/ sits below it). */
+type VersionedFiles = readonly { id: number; fileName: string }[];
 
 export type Mapping = { upTo: number } | { file: string; lines: MappingLine[] };
 
@@ -49,7 +51,7 @@ export function readMapping(file: string): Mapping {
  * The id of the last versioned file that holds a migration the tool applied, with every file up
  * to it holding only applied ones. table: the tool's table as read, for messages.
  */
-export function mappedUpTo(tool: SourceTool, table: string, files: MigrationSet, history: ToolHistory, mapping: Mapping): number {
+export function mappedUpTo(tool: SourceTool, table: string, files: VersionedFiles, history: ToolHistory, mapping: Mapping): number {
   if (history.recorded.length === 0) {
     throw new ValidationError(`${table} records no migration as applied: there is nothing to baseline (run migrator up)`);
   }
@@ -90,7 +92,7 @@ export function mappedUpTo(tool: SourceTool, table: string, files: MigrationSet,
     );
   });
   const mapped = new Set(ids);
-  for (const versioned of files.versioned.slice(0, upTo)) {
+  for (const versioned of files.slice(0, upTo)) {
     if (mapped.has(versioned.id)) continue;
     throw new ValidationError(
       `versioned/${versioned.fileName} is not after ${last}, but no line of ${file} maps a ${tool.name} migration to it: ` +
@@ -102,18 +104,18 @@ export function mappedUpTo(tool: SourceTool, table: string, files: MigrationSet,
 }
 
 /** Each line's file id: the target is a versioned file's name or its id. */
-function resolveTargets(file: string, files: MigrationSet, lines: MappingLine[]): number[] {
+function resolveTargets(file: string, files: VersionedFiles, lines: MappingLine[]): number[] {
   return lines.map((line) => {
-    const found = files.versioned.find((versioned) => versioned.fileName === line.target || String(versioned.id) === line.target);
+    const found = files.find((versioned) => versioned.fileName === line.target || String(versioned.id) === line.target);
     if (found) return found.id;
     throw new ValidationError(
       `${file} line ${line.line} maps ${line.name} to ${line.target}, but versioned/ has no file of that name or id ` +
-        `(its ids run 1 to ${files.versioned.length}): write that file, or correct the line`,
+        `(its ids run 1 to ${files.length}): write that file, or correct the line`,
       file,
     );
   });
 }
 
-function fileName(files: MigrationSet, id: number): string {
-  return files.versioned[id - 1].fileName;
+function fileName(files: VersionedFiles, id: number): string {
+  return files[id - 1].fileName;
 }

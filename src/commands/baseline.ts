@@ -65,7 +65,7 @@ export async function baselineFrom(context: MigratorContext, toolName: string, o
   }
   return withDatabase(context.config, { logger: context.logger, signal: context.signal, writes: true }, async (session) => {
     const history = await tool.readHistory(session.client, table);
-    const upTo = mapping ? mappedUpTo(tool, table, files, history, mapping) : lastAppliedId(tool, files, history);
+    const upTo = mapping ? mappedUpTo(tool, table, files.versioned, history, mapping) : lastAppliedId(tool, files, history);
     verifyScripts(tool, files, history, upTo);
     const state = await readState(session.client, files);
     if (state.currentVersion >= upTo) return [];
