@@ -54,5 +54,7 @@ function codeNote(name: string): string {
  * dbmate's files are recognised by their text, so it is asked after the tools that go by names.
  */
 export function toolOfLayout(fileNames: string[], read: (fileName: string) => string): SourceTool | undefined {
-  return [golangMigrate, flyway, alembic, prisma, drizzle, nodePgMigrate, dbmate].find((tool) => tool.recognizes?.(fileNames, read) === true);
+  return [golangMigrate, flyway, alembic, prisma, drizzle, nodePgMigrate, dbmate].find(
+    (tool) => tool.recognizes?.(fileNames, read) === true,
+  );
 }

@@ -32,7 +32,10 @@ export function readMapping(file: string): Mapping {
     throw new ConfigError(`cannot read the mapping file ${file}: ${(error as Error).message}`, '--mapping');
   }
   const lines: MappingLine[] = [];
-  for (const [index, raw] of text.replace(/^\uFEFF/, '').split(/\r?\n/).entries()) {
+  for (const [index, raw] of text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .entries()) {
     const content = raw.replace(/(^|\s)#.*$/, '').trim();
     if (content === '') continue;
     const match = /^(.+?)\s+(\S+)$/.exec(content);

@@ -228,8 +228,8 @@ const baselineCommand: Command = {
   name: 'baseline',
   summary: 'record versioned migrations up to <id>, or those another tool applied (--from), as applied without running them',
   usage:
-    'migrator baseline <id> | migrator baseline --from golang-migrate|dbmate|flyway|alembic|prisma|drizzle|node-pg-migrate\n' +
-    '       migrator baseline --from knex|typeorm|kysely --mapping FILE | --up-to N [--table [SCHEMA.]NAME]',
+    'migrator baseline <id> | migrator baseline --from golang-migrate|dbmate|flyway|alembic|prisma|drizzle|node-pg-migrate' +
+    ' | migrator baseline --from knex|typeorm|kysely --mapping FILE|--up-to N [--table [SCHEMA.]NAME]',
   details:
     'For a database whose schema was built by other means. Refuses when the history already goes that far or disagrees with the files.\n' +
     "--from TOOL  read that tool's history table (schema_migrations, flyway_schema_history, alembic_version,\n" +
