@@ -4,7 +4,7 @@
  * CLI returns; an error of a command that produces a result (check's plan, lint's findings,
  * converge's report) carries it.
  */
-import { baseline, baselineFrom } from './commands/baseline';
+import { baseline, baselineFrom, type BaselineFromOptions } from './commands/baseline';
 import type { MigratorContext } from './commands/context';
 import { converge } from './commands/converge';
 import { fleet, type FleetAction, type FleetOptions } from './commands/fleet';
@@ -63,9 +63,10 @@ export interface Migrator {
   baseline(id: number): Promise<string[]>;
   /**
    * Records as applied the versioned files another tool's history table (golang-migrate, dbmate,
-   * flyway, alembic, prisma, drizzle, node-pg-migrate) records as applied, matched by their origin header; resolves with those recorded now.
+   * flyway, alembic, prisma, drizzle, node-pg-migrate) records as applied, matched by their origin header;
+   * for knex, typeorm and kysely, by options.mapping or options.upTo. Resolves with those recorded now.
    */
-  baselineFrom(tool: string): Promise<string[]>;
+  baselineFrom(tool: string, options?: BaselineFromOptions): Promise<string[]>;
   /** Converts a folder of another tool's migrations (golang-migrate, dbmate, flyway, prisma, drizzle, node-pg-migrate) into an empty versioned/. */
   importFrom(tool: string, folder: string): Promise<ImportedMigration[]>;
   /** Runs down files newest first and removes their history rows. */
@@ -106,7 +107,7 @@ export function createMigrator(config: MigratorConfig, options: MigratorOptions 
     history: async () => history(context()),
     verify: async () => verify(context()),
     baseline: async (id) => baseline(context(), id),
-    baselineFrom: async (tool) => baselineFrom(context(), tool),
+    baselineFrom: async (tool, options) => baselineFrom(context(), tool, options),
     importFrom: async (tool, from) => importMigrations(folder(), tool, from),
     rollback: async (target) => rollback(context(), target),
     newMigration: async (slug, newOptions) => newMigration(folder(), slug, newOptions),

@@ -10,6 +10,7 @@ export type { UpOptions } from './commands/up';
 export type { RollbackTarget } from './commands/rollback';
 export type { GenerateOptions } from './commands/generate';
 export type { ImportedMigration } from './commands/import';
+export type { BaselineFromOptions } from './commands/baseline';
 export { loadConfig, DEFAULTS, type MigratorConfig, type ConnectionSettings, type Env } from './config';
 export { createLogger, withFields, type Logger, type LoggerOptions } from './log';
 export { MIGRATION_LOCK_KEY, schemaLockKey } from './db/lock-key';

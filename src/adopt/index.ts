@@ -1,6 +1,6 @@
 /**
  * The tools whose databases and folders can be adopted: golang-migrate, dbmate, Flyway, Alembic,
- * Prisma, Drizzle, node-pg-migrate.
+ * Prisma, Drizzle, node-pg-migrate; and Knex, TypeORM, Kysely, whose databases only.
  */
 import { ConfigError } from '../errors';
 import { alembic } from './alembic';
@@ -8,10 +8,15 @@ import { dbmate } from './dbmate';
 import { drizzle } from './drizzle';
 import { flyway } from './flyway';
 import { golangMigrate } from './golang-migrate';
+import { knex } from './knex';
+import { kysely } from './kysely';
 import { nodePgMigrate } from './node-pg-migrate';
 import { prisma } from './prisma';
+import { typeorm } from './typeorm';
 import { TOOL_NAMES, type SourceTool, type ToolName } from './tool';
 
+export { checkedTableName } from './history-table';
+export { mappedUpTo, readMapping, type Mapping } from './mapping';
 export { importedScript, originLine, originOf } from './origin';
 export type { ConvertedMigration, SourceTool, ToolHistory, ToolName } from './tool';
 
@@ -23,17 +28,25 @@ const TOOLS: Record<ToolName, SourceTool> = {
   prisma,
   drizzle,
   'node-pg-migrate': nodePgMigrate,
+  knex,
+  typeorm,
+  kysely,
 };
 
 /** The tool named by --from; importable: only those whose folders `import` converts. */
 export function toolNamed(name: string, importable = false): SourceTool {
   const names = importable ? TOOL_NAMES.filter((tool) => TOOLS[tool].convertFolder) : TOOL_NAMES;
   if (!(names as readonly string[]).includes(name)) {
-    const alembicNote =
-      importable && name === 'alembic' ? ' (Alembic revisions are Python: see docs/adopting.md for writing its SQL files)' : '';
-    throw new ConfigError(`--from must be one of ${names.join(', ')} (got "${name}")${alembicNote}`, '--from');
+    throw new ConfigError(`--from must be one of ${names.join(', ')} (got "${name}")${importable ? codeNote(name) : ''}`, '--from');
   }
   return TOOLS[name as ToolName];
+}
+
+/** Why a tool of ours is not importable: its migrations are code. */
+function codeNote(name: string): string {
+  if (name === 'alembic') return ' (Alembic revisions are Python: see docs/adopting.md for writing its SQL files)';
+  if (!(TOOL_NAMES as readonly string[]).includes(name)) return '';
+  return ` (${name} migrations are code: write their SQL in versioned files, then baseline --from ${name} with --mapping or --up-to: see docs/adopting.md)`;
 }
 
 /**
@@ -41,5 +54,7 @@ export function toolNamed(name: string, importable = false): SourceTool {
  * dbmate's files are recognised by their text, so it is asked after the tools that go by names.
  */
 export function toolOfLayout(fileNames: string[], read: (fileName: string) => string): SourceTool | undefined {
-  return [golangMigrate, flyway, alembic, prisma, drizzle, nodePgMigrate, dbmate].find((tool) => tool.recognizes(fileNames, read));
+  return [golangMigrate, flyway, alembic, prisma, drizzle, nodePgMigrate, dbmate].find(
+    (tool) => tool.recognizes?.(fileNames, read) === true,
+  );
 }

@@ -5,7 +5,18 @@
  */
 import type pg from 'pg';
 
-export const TOOL_NAMES = ['golang-migrate', 'dbmate', 'flyway', 'alembic', 'prisma', 'drizzle', 'node-pg-migrate'] as const;
+export const TOOL_NAMES = [
+  'golang-migrate',
+  'dbmate',
+  'flyway',
+  'alembic',
+  'prisma',
+  'drizzle',
+  'node-pg-migrate',
+  'knex',
+  'typeorm',
+  'kysely',
+] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** One migration of the other tool, converted: what `import` writes as versioned/<n>_<title>.sql. */
@@ -48,10 +59,22 @@ export interface SourceTool {
   table: string;
   /** Its file layout, for messages: "20230101120000_create_users.up.sql and .down.sql pairs". */
   layout: string;
-  /** Whether a folder of these files (names, and a reader of a file's text) is this tool's. */
-  recognizes(fileNames: string[], read: (fileName: string) => string): boolean;
+  /**
+   * Whether a folder of these files (names, and a reader of a file's text) is this tool's;
+   * undefined for a tool whose migrations are code only (Knex, TypeORM, Kysely).
+   */
+  recognizes?(fileNames: string[], read: (fileName: string) => string): boolean;
   /** The folder's migrations in the tool's order; undefined for a tool whose files are not SQL (Alembic). */
   convertFolder?(dir: string): ConvertedMigration[];
-  /** Refuses (ValidationError) a table that is missing or records a failed run. */
-  readHistory(client: pg.Client): Promise<ToolHistory>;
+  /**
+   * For a tool whose migrations are code and whose history names them (Knex, TypeORM, Kysely):
+   * baseline maps each name to a versioned file by a mapping file, or takes files 1..N
+   * (src/adopt/mapping.ts), instead of reading origin lines; and the table may be named.
+   */
+  mapped?: boolean;
+  /**
+   * Refuses (ValidationError) a table that is missing, locked by a run of the tool, or records a
+   * failed run. table: the [schema.]name given with --table, for a mapped tool; its default otherwise.
+   */
+  readHistory(client: pg.Client, table?: string): Promise<ToolHistory>;
 }

@@ -227,25 +227,43 @@ const manifestCommand: Command = {
 const baselineCommand: Command = {
   name: 'baseline',
   summary: 'record versioned migrations up to <id>, or those another tool applied (--from), as applied without running them',
-  usage: 'migrator baseline <id> | migrator baseline --from golang-migrate|dbmate|flyway|alembic|prisma|drizzle|node-pg-migrate',
+  usage:
+    'migrator baseline <id> | migrator baseline --from golang-migrate|dbmate|flyway|alembic|prisma|drizzle|node-pg-migrate' +
+    ' | migrator baseline --from knex|typeorm|kysely --mapping FILE|--up-to N [--table [SCHEMA.]NAME]',
   details:
     'For a database whose schema was built by other means. Refuses when the history already goes that far or disagrees with the files.\n' +
     "--from TOOL  read that tool's history table (schema_migrations, flyway_schema_history, alembic_version,\n" +
-    '             _prisma_migrations, drizzle.__drizzle_migrations, pgmigrations; only read)\n' +
-    '             and record the files imported from what it applied (their header line -- migrator: from TOOL <version>).\n' +
+    '             _prisma_migrations, drizzle.__drizzle_migrations, pgmigrations, knex_migrations, typeorm_migrations,\n' +
+    '             kysely_migration; only read) and record the files that hold what it applied: for all but knex, typeorm\n' +
+    '             and kysely, the files imported from it (their header line -- migrator: from TOOL <version>).\n' +
     '             Refuses, writing nothing, a failed (dirty) run, a missing table, a version no file has, or a file\n' +
     '             between them not applied by the tool; records nothing when the history already has them (docs/adopting.md).\n' +
     '             Prisma: a failed run not resolved (P3009) and a file whose script lacks the recorded checksum are refused too.\n' +
-    '             Drizzle: a file whose text lacks the recorded sha256, and a migration drizzle passed by, are refused too.',
-  options: { from: { type: 'string' } },
+    '             Drizzle: a file whose text lacks the recorded sha256, and a migration drizzle passed by, are refused too.\n' +
+    '             Knex: a held knex_migrations_lock is refused; Kysely: a run under way (its advisory lock held).\n' +
+    '--mapping FILE  knex, typeorm, kysely: lines "<their migration name> <versioned file name or id>" (# comments),\n' +
+    '             in the order of the files; every migration the tool applied needs its line\n' +
+    '--up-to N    knex, typeorm, kysely: versioned files 1..N hold everything the tool applied\n' +
+    "--table [SCHEMA.]NAME  knex, typeorm, kysely: the tool's table, when its configuration moved it (TypeORM's default\n" +
+    '             name, migrations, is taken by this history: rename it to typeorm_migrations first)',
+  options: { from: { type: 'string' }, mapping: { type: 'string' }, 'up-to': { type: 'string' }, table: { type: 'string' } },
   positionals: [0, 1],
   printsResult: () => false,
   async run(context) {
-    const from = context.values.from;
+    const { from, mapping, table } = context.values;
+    const upTo = context.values['up-to'];
     const id = context.positionals[0];
     if ((from === undefined) === (id === undefined)) throw new ConfigError('give an <id> or --from <tool> (not both)');
+    if (from === undefined && [mapping, upTo, table].some((value) => value !== undefined))
+      throw new ConfigError('--mapping, --up-to and --table go with --from knex|typeorm|kysely');
     const recorded =
-      typeof from === 'string' ? await context.migrator.baselineFrom(from) : await context.migrator.baseline(wholeNumber(id, '<id>'));
+      typeof from === 'string'
+        ? await context.migrator.baselineFrom(from, {
+            ...(mapping !== undefined && { mapping: String(mapping) }),
+            ...(upTo !== undefined && { upTo: wholeNumber(String(upTo), '--up-to') }),
+            ...(table !== undefined && { table: String(table) }),
+          })
+        : await context.migrator.baseline(wholeNumber(id, '<id>'));
     if (recorded.length === 0)
       return { msg: 'baseline: the history already records every migration the tool applied', outcome: 'up-to-date', recorded: 0 };
     return { msg: 'baseline recorded', outcome: 'ok', recorded: recorded.length };

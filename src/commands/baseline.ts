@@ -1,10 +1,21 @@
 /**
  * `baseline <id>`: records versioned migrations 1..id as applied without running them, for a
  * database whose schema was built by other means. `baseline --from <tool>`: the same, up to the
- * last file the other tool's history table records as applied (adopting a database it migrated).
+ * last file the other tool's history table records as applied (adopting a database it migrated),
+ * matched by the files' origin lines, or for Knex, TypeORM and Kysely by a mapping file or --up-to.
  * Both refuse when that would contradict the history, and write nothing then.
  */
-import { importedScript, originOf, toolNamed, type SourceTool, type ToolHistory } from '../adopt';
+import {
+  checkedTableName,
+  importedScript,
+  mappedUpTo,
+  originOf,
+  readMapping,
+  toolNamed,
+  type Mapping,
+  type SourceTool,
+  type ToolHistory,
+} from '../adopt';
 import { ConfigError, ValidationError } from '../errors';
 import { withFields } from '../log';
 import { readState, type RunState } from '../run/pipeline';
@@ -30,21 +41,60 @@ export async function baseline(context: MigratorContext, id: number): Promise<st
   });
 }
 
+/** How baseline --from knex|typeorm|kysely finds the files: exactly one of mapping and upTo. */
+export interface BaselineFromOptions {
+  /** A file of lines `<their migration name> <versioned file name or id>`. */
+  mapping?: string;
+  /** Versioned files 1..upTo hold every migration the tool applied. */
+  upTo?: number;
+  /** The tool's history table, name or schema.name, when its configuration moved it. */
+  table?: string;
+}
+
 /**
  * Resolves with the file names recorded as applied: none when the history already records every
  * one (rows already there were checked against the files, and stay).
  */
-export async function baselineFrom(context: MigratorContext, toolName: string): Promise<string[]> {
+export async function baselineFrom(context: MigratorContext, toolName: string, options: BaselineFromOptions = {}): Promise<string[]> {
   const tool = toolNamed(toolName);
+  const mapping = mappingOf(tool, options);
+  const table = options.table === undefined ? tool.table : checkedTableName(options.table);
   const files = loadMigrationSet(context.config.migrationsDir, { logger: context.logger });
+  if (mapping && 'upTo' in mapping && mapping.upTo > files.versioned.length) {
+    throw new ConfigError(`--up-to needs a versioned migration id from 1 to ${files.versioned.length} (got ${mapping.upTo})`, '--up-to');
+  }
   return withDatabase(context.config, { logger: context.logger, signal: context.signal, writes: true }, async (session) => {
-    const history = await tool.readHistory(session.client);
-    const upTo = lastAppliedId(tool, files, history);
+    const history = await tool.readHistory(session.client, table);
+    const upTo = mapping ? mappedUpTo(tool, table, files.versioned, history, mapping) : lastAppliedId(tool, files, history);
     verifyScripts(tool, files, history, upTo);
     const state = await readState(session.client, files);
     if (state.currentVersion >= upTo) return [];
     return record(context, session, state, upTo);
   });
+}
+
+/** The mapping of a tool whose migrations are code; undefined for the others, which refuse the options. */
+function mappingOf(tool: SourceTool, options: BaselineFromOptions): Mapping | undefined {
+  const given = (['mapping', 'upTo', 'table'] as const).filter((option) => options[option] !== undefined);
+  if (!tool.mapped) {
+    if (given.length === 0) return undefined;
+    throw new ConfigError(
+      `--mapping, --up-to and --table are for --from knex, typeorm or kysely, whose migrations are code: ` +
+        `${tool.name}'s files are matched by their header line -- migrator: from ${tool.name} <version>`,
+      given[0] === 'upTo' ? '--up-to' : `--${given[0]}`,
+    );
+  }
+  if ((options.mapping === undefined) === (options.upTo === undefined)) {
+    throw new ConfigError(
+      `baseline --from ${tool.name} needs --mapping FILE (the versioned file of each migration ${tool.name} applied) ` +
+        `or --up-to N (versioned files 1..N hold all of them), one of the two (docs/adopting.md)`,
+      '--mapping',
+    );
+  }
+  if (options.mapping !== undefined) return readMapping(options.mapping);
+  const upTo = options.upTo!;
+  if (!Number.isInteger(upTo) || upTo < 1) throw new ConfigError(`--up-to needs a versioned migration id from 1 (got ${upTo})`, '--up-to');
+  return { upTo };
 }
 
 /** Records the pending files up to id, in one transaction, as one step under the lock. */

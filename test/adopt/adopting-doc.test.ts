@@ -14,6 +14,7 @@ import { alembicUpgrade, dbmateUp, flywayMigrate, golangMigrateUp } from '../sup
 import { drizzleJournal, drizzleMigrate } from '../support/drizzle';
 import { nodePgMigrateFiles, nodePgMigrateUp } from '../support/node-pg-migrate';
 import { prismaFolders, prismaMigrateDeploy } from '../support/prisma';
+import { APP, KNEX, KYSELY, TYPEORM, type CodeTool } from '../support/code-tools';
 
 const ADOPT = fixturePath('adopt');
 const PAGE = readFileSync(path.join(__dirname, '..', '..', 'docs', 'adopting.md'), 'utf8');
@@ -46,6 +47,9 @@ const MIGRATED_BY: Record<string, (db: TestDatabase, folder: string) => Promise<
   dbmate: (db, folder) => dbmateUp(db, folder),
   Flyway: (db, folder) => flywayMigrate(db, folder),
 };
+
+/** The tools whose migrations are code: their history made under the names the page's mapping gives. */
+const CODE_TOOLS: Record<string, CodeTool> = { Knex: KNEX, TypeORM: TYPEORM, Kysely: KYSELY };
 
 describe('docs/adopting.md', () => {
   let db: TestDatabase;
@@ -138,4 +142,31 @@ describe('docs/adopting.md', () => {
 
     await followThePage(commandsOf(text), 2);
   });
+
+  test.each(Object.keys(CODE_TOOLS))(
+    'from %s: versioned files written, the mapping file of the page, baseline --from, up',
+    async (title) => {
+      const text = section(title);
+      const mapping = /```text\n([\s\S]*?)```/.exec(text)![1];
+      const lines = mapping
+        .split('\n')
+        .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+        .map((line) => line.trim().split(/\s+/));
+      const tool: CodeTool = { ...CODE_TOOLS[title], nameOf: (at) => lines[at][0] };
+      await tool.create(db);
+      await tool.apply(
+        db,
+        lines.map((_, at) => at),
+      );
+      // TypeORM's: the rename the page gives.
+      const sql = /```sql\n([\s\S]*?)```/.exec(text);
+      if (sql) await db.query(sql[1]);
+      for (const [at, [, file]] of lines.entries()) migrations.write(`versioned/${file}`, `${APP[at].up};\n`);
+      const commands = commandsOf(text);
+      expect(commands[0].slice(0, 4)).toEqual(['baseline', '--from', tool.name, '--mapping']);
+      writeFileSync(path.join(cwd, commands[0][4]), mapping);
+
+      await followThePage(commands, lines.length);
+    },
+  );
 });
