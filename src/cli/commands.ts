@@ -33,7 +33,8 @@ export interface CommandContext {
   positionals: string[];
   /** Writes a command's result to stdout. */
   print(text: string): void;
-  interactive: boolean;
+  /** Asks the person at the terminal a yes/no question; undefined when stdin is not a terminal. */
+  confirm?(question: string): Promise<boolean>;
   /** The command's log lines (fleet logs a line per target). */
   logger: Logger;
   /** On a terminal with pretty logs: shows a live line below the log lines (undefined clears it). */
@@ -297,8 +298,8 @@ const rollbackCommand: Command = {
         : { steps: steps === undefined ? 1 : wholeNumber(String(steps), '--steps') };
     if (!yes) {
       const what = 'to' in target ? `every migration above version ${target.to}` : `the last ${target.steps} migration(s)`;
-      if (!context.interactive) throw new ConfigError(`rollback is destructive: pass --yes to roll back ${what}`);
-      if (!(await confirm(`Roll back ${what} of ${context.config.connection.database}? [y/N] `))) {
+      if (!context.confirm) throw new ConfigError(`rollback is destructive: pass --yes to roll back ${what}`);
+      if (!(await context.confirm(`Roll back ${what} of ${context.config.connection.database}? [y/N] `))) {
         return { msg: 'rollback cancelled', outcome: 'cancelled' };
       }
     }
@@ -521,16 +522,4 @@ function outcomeOf(plan: Plan): 'up-to-date' | 'pending' {
 function wholeNumber(text: string, what: string): number {
   if (!/^\d+$/.test(text)) throw new ConfigError(`${what} must be a whole number (got "${text}")`);
   return Number(text);
-}
-
-async function confirm(question: string): Promise<boolean> {
-  // Loaded here: only a person at a terminal is ever asked, and readline costs every start a little.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createInterface } = require('node:readline/promises') as typeof import('node:readline/promises');
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(question)).trim());
-  } finally {
-    prompt.close();
-  }
 }

@@ -16,6 +16,7 @@ import { stepLabel, summarize, type PartialReport } from '../results';
 import { packageVersion } from '../version';
 import { writeAll } from '../write-fd';
 import { parseInvocation } from './args';
+import { confirm } from './prompt';
 import { environment } from './env';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { fleetSummary } from './fleet-output';
@@ -83,7 +84,10 @@ async function main(): Promise<number> {
     resultsOnStdout = logFd === STDERR;
     redact = createRedactor(masking.secrets, masking);
     const redactResult = resultRedactor(redact);
-    const migrator = createMigrator(config, { logger, signal: stopOnSignals(logger), onEvent: progressFor(logger, live, logProgress) });
+    // While a person is asked, a stop has nothing to roll back: the prompt itself says so.
+    let asking = false;
+    const signal = stopOnSignals(logger, () => asking);
+    const migrator = createMigrator(config, { logger, signal, onEvent: progressFor(logger, live, logProgress) });
     const { msg, ...fields } = await command.run({
       config,
       migrator,
@@ -91,7 +95,16 @@ async function main(): Promise<number> {
       positionals: invocation.positionals,
       print: (text) => writeAll(STDOUT, redactResult(text)),
       // Not process.stdin: that would open the stream (for a file or /dev/null, loading fs streams) on every start.
-      interactive: isatty(0),
+      confirm: isatty(0)
+        ? async (question) => {
+            asking = true;
+            try {
+              return await confirm(question, signal);
+            } finally {
+              asking = false;
+            }
+          }
+        : undefined,
       logger,
       showLive: live?.status,
     });
@@ -147,13 +160,16 @@ function resultRedactor(redact: Redactor): (text: string) => string {
   };
 }
 
-/** SIGINT/SIGTERM abort the run (rollback, lock released); a second signal leaves at once. */
-function stopOnSignals(logger: Logger): AbortSignal {
+/**
+ * SIGINT/SIGTERM abort the run (rollback, lock released); a second signal leaves at once. `asking`:
+ * whether a confirmation prompt is open, which ends the command at once with nothing changed.
+ */
+function stopOnSignals(logger: Logger, asking: () => boolean): AbortSignal {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     const exitCode = signal === 'SIGTERM' ? EXIT.interruptedBySigterm : EXIT.interruptedBySigint;
     if (controller.signal.aborted) process.exit(exitCode);
-    logger.warn({ signal }, 'stopping: rolling back the running step');
+    if (!asking()) logger.warn({ signal }, 'stopping: rolling back the running step');
     controller.abort(signal);
     // Not unref'd: work that never settles (a promise nothing will resolve) would otherwise let the
     // event loop drain and the process end with 0, as if the run had succeeded.
