@@ -56,6 +56,53 @@ export interface Command {
   run(context: CommandContext): Promise<CommandResult>;
 }
 
+/**
+ * Where the documentation pages are read: the npm package ships no docs/, so help points to the
+ * repository's copy (package.json's repository; test/cli/package.test.ts keeps them in step).
+ */
+export const DOCS_URL = 'https://github.com/pg-init-migrator/pg-init-migrator/blob/main/docs/';
+
+export function docsLink(page: string): string {
+  return `${DOCS_URL}${page}`;
+}
+
+/** An option every command takes, in place of an environment variable: given, it wins over the variable. */
+export interface GlobalOption {
+  name: string;
+  short?: string;
+  /** What its value is, as the usage shows it. */
+  value: string;
+  /** The variable it stands in for. */
+  variable: string;
+  /** Variables it stands in for too: the flag's value is used and these are not read. */
+  alsoReplaces: string[];
+  summary: string;
+}
+
+/** As dbmate's --url and --migrations-dir: a person at a terminal types the connection instead of exporting it. */
+export const GLOBAL_OPTIONS: readonly GlobalOption[] = [
+  {
+    name: 'url',
+    short: 'd',
+    value: 'URL',
+    variable: 'DATABASE_URL',
+    alsoReplaces: ['DATABASE_URL_FILE'],
+    summary: 'the database, as DATABASE_URL (which it overrides, with DATABASE_URL_FILE); PG* variables fill in what it leaves out',
+  },
+  {
+    name: 'migrations-dir',
+    value: 'DIR',
+    variable: 'MIGRATIONS_DIR',
+    alsoReplaces: [],
+    summary: 'the folder holding legacy/, tables/ and versioned/, as MIGRATIONS_DIR (which it overrides)',
+  },
+];
+
+/** The global options as parseArgs takes them. */
+export const GLOBAL_PARSE_OPTIONS: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
+  GLOBAL_OPTIONS.map((option) => [option.name, { type: 'string', ...(option.short && { short: option.short }) }]),
+);
+
 const json = { json: { type: 'boolean' } } as const;
 
 /** How long `check --wait` waits by default: a rollout's Job usually finishes well within it. */
@@ -235,7 +282,9 @@ const baselineCommand: Command = {
     '             _prisma_migrations, drizzle.__drizzle_migrations, pgmigrations; only read)\n' +
     '             and record the files imported from what it applied (their header line -- migrator: from TOOL <version>).\n' +
     '             Refuses, writing nothing, a failed (dirty) run, a missing table, a version no file has, or a file\n' +
-    '             between them not applied by the tool; records nothing when the history already has them (docs/adopting.md).\n' +
+    '             between them not applied by the tool; records nothing when the history already has them (' +
+    docsLink('adopting.md') +
+    ').\n' +
     '             Prisma: a failed run not resolved (P3009) and a file whose script lacks the recorded checksum are refused too.\n' +
     '             Drizzle: a file whose text lacks the recorded sha256, and a migration drizzle passed by, are refused too.',
   options: { from: { type: 'string' } },
@@ -262,7 +311,7 @@ const importCommand: Command = {
     "Writes versioned/<n>_<title>.sql (and its down file) with ids 1..N in the tool's order; each file's header\n" +
     'names the migration it came from (-- migrator: from TOOL <version> (<files>)), which baseline --from matches.\n' +
     'Prints each new file and where it came from. Needs an empty versioned/; never overwrites a file.\n' +
-    'Alembic revisions are Python: write their SQL in versioned files by hand (docs/adopting.md).\n' +
+    `Alembic revisions are Python: write their SQL in versioned files by hand (${docsLink('adopting.md')}).\n` +
     'Prisma: each <timestamp>_<name>/migration.sql becomes versioned/<n>_<timestamp>_<name>.sql (no down files).\n' +
     'Drizzle: each journal entry <NNNN>_<tag>.sql (or 1.0 folder <timestamp>_<name>/) becomes versioned/<n>_<NNNN>_<tag>.sql.\n' +
     'node-pg-migrate: each <timestamp>_<name>.sql is split at -- Down Migration; JavaScript/TypeScript files are refused.',
@@ -411,7 +460,7 @@ const fleetCommand: Command = {
     'migrator fleet up|check|plan|status (--targets-sql QUERY | --targets-file FILE) [--parallel N] [--canary K] [--max-failures F] [--shard I/N] [--post-deploy] [--sql] [--json]',
   details:
     'The same pipeline per target, each with its own history, declared tables and lock; the files are read and checked once,\n' +
-    'before any target is touched. One log line per target, then a summary (docs/fleet.md). Exit 0 when every target\n' +
+    `before any target is touched. One log line per target, then a summary (${docsLink('fleet.md')}). Exit 0 when every target\n` +
     'succeeded (check: is current); otherwise the code of its targets that a retry is least likely to fix.\n' +
     "--targets-sql QUERY  a query on DATABASE_URL's database (read-only) returning one column, named schema or database\n" +
     '--targets-file FILE  one schema:NAME or database:NAME per line (# comments)\n' +

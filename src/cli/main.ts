@@ -17,7 +17,7 @@ import { packageVersion } from '../version';
 import { writeAll } from '../write-fd';
 import { parseInvocation } from './args';
 import { confirm } from './prompt';
-import { environment } from './env';
+import { environment, inFlagTerms, withGlobalOptions } from './env';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { fleetSummary } from './fleet-output';
 import { formatJson } from './output';
@@ -52,9 +52,15 @@ async function main(): Promise<number> {
   let loggerTo: ((fd: number) => Logger) | undefined;
   let resultsOnStdout = false;
   let commandName = process.argv[2] ?? 'up';
+  /** The options given, once read: an error about a variable one of them replaced names the option. */
+  let values: Record<string, string | boolean | undefined> = {};
   try {
     env = environment(cwd, process.env);
     const invocation = parseInvocation(process.argv.slice(2));
+    if (invocation.kind === 'run') {
+      values = invocation.values;
+      env = withGlobalOptions(env, values);
+    }
     if (invocation.kind === 'help') {
       writeAll(STDOUT, `${invocation.text}\n`);
       return EXIT.success;
@@ -110,7 +116,8 @@ async function main(): Promise<number> {
     });
     logger.info({ command: command.name, ...fields, peakRssMb: peakRssMb(), exitCode: EXIT.success }, msg);
     return EXIT.success;
-  } catch (error) {
+  } catch (thrown) {
+    const error = inFlagTerms(thrown, values);
     const exitCode = exitCodeFor(error);
     // A configuration error may quote a value after the password was read (DATABASE_URL's, say):
     // mask every password the environment gives. Usage and configuration errors go to stderr,
