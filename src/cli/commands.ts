@@ -41,6 +41,14 @@ export interface CommandContext {
   showLive?(text: string | undefined): void;
 }
 
+export type DatabaseUse = 'none' | 'reads' | 'writes';
+
+/** --wait of the commands that only read: wait for a database that is not up yet, as up does. */
+const waitOption = { wait: { type: 'boolean' } } as const;
+const WAIT_DETAILS =
+  '--wait  with no DATABASE_URL or PG* variable set (libpq defaults: postgres@localhost:5432), wait for the database\n' +
+  '        up to MIGRATOR_WAIT_TIMEOUT as up does, instead of trying once; a database that is set is always waited for';
+
 /** The fields of the final log line; `msg` is its message. */
 export type CommandResult = Record<string, unknown> & { msg: string };
 
@@ -53,6 +61,12 @@ export interface Command {
   positionals: [min: number, max: number];
   /** Whether, with these options and arguments, the command prints a result on stdout (its log lines then go to stderr). */
   printsResult(values: CommandContext['values'], positionals: string[]): boolean;
+  /**
+   * What it does with the database of DATABASE_URL: nothing, reads only, or writes. With no
+   * connection configured at all, a command that only reads and takes --wait tries libpq's
+   * defaults once, unless --wait is given.
+   */
+  database(values: CommandContext['values'], positionals: string[]): DatabaseUse;
   run(context: CommandContext): Promise<CommandResult>;
 }
 
@@ -121,6 +135,7 @@ const up: Command = {
   options: { 'dry-run': { type: 'boolean' }, 'post-deploy': { type: 'boolean' } },
   positionals: [0, 0],
   printsResult: (values) => values['dry-run'] === true,
+  database: (values) => (values['dry-run'] === true ? 'reads' : 'writes'),
   async run(context) {
     const postDeploy = context.values['post-deploy'] === true;
     if (context.values['dry-run']) return planCommand.run({ ...context, values: { 'post-deploy': postDeploy } });
@@ -132,11 +147,12 @@ const up: Command = {
 const statusCommand: Command = {
   name: 'status',
   summary: 'what up would do now, per phase, and the current version',
-  usage: 'migrator status [--json]',
-  details: 'Changes nothing: legacy scripts are tried in transactions that are rolled back.',
-  options: json,
+  usage: 'migrator status [--json] [--wait]',
+  details: `Changes nothing: legacy scripts are tried in transactions that are rolled back.\n${WAIT_DETAILS}`,
+  options: { ...json, ...waitOption },
   positionals: [0, 0],
   printsResult: () => true,
+  database: () => 'reads',
   async run(context) {
     const result = await context.migrator.status();
     context.print(context.values.json ? formatJson(result) : formatStatus(result));
@@ -151,13 +167,15 @@ const checkCommand: Command = {
   details:
     "For pipelines, readiness probes and gates. Changes nothing, and needs only read rights: run it with the app's role.\n" +
     '--wait           ask again every 2 s until the schema is current (exit 0), or until the timeout (exit 3);\n' +
-    '                 a database not up yet is waited for too, up to the timeout when MIGRATOR_WAIT_TIMEOUT is shorter\n' +
+    '                 a database not up yet is waited for too, up to the timeout when MIGRATOR_WAIT_TIMEOUT is shorter.\n' +
+    '                 Without it, and with no DATABASE_URL or PG* variable set, libpq defaults are tried once\n' +
     '--timeout S      how long --wait waits, in seconds (default 300)\n' +
     "--schema NAME    one tenant's schema of this database, as `fleet` migrates it (its history, tables and lock)\n" +
     "--database NAME  one tenant's database on this server, with the same credentials",
   options: { wait: { type: 'boolean' }, timeout: { type: 'string' }, schema: { type: 'string' }, database: { type: 'string' } },
   positionals: [0, 0],
   printsResult: () => false,
+  database: () => 'reads',
   async run(context) {
     const { wait, timeout, schema, database } = context.values;
     if (timeout !== undefined && !wait) throw new ConfigError('--timeout needs --wait', '--timeout');
@@ -177,12 +195,14 @@ const checkCommand: Command = {
 const planCommand: Command = {
   name: 'plan',
   summary: 'list every step up would take, in order (--sql: with the SQL); changes nothing',
-  usage: 'migrator plan [--sql] [--json] [--post-deploy]',
+  usage: 'migrator plan [--sql] [--json] [--post-deploy] [--wait]',
   details:
-    'Same as `migrator up --dry-run`. Lists what waits for `up --post-deploy` after the steps;\n--post-deploy  plan what `up --post-deploy` would do instead.',
-  options: { sql: { type: 'boolean' }, ...json, 'post-deploy': { type: 'boolean' } },
+    'Same as `migrator up --dry-run`. Lists what waits for `up --post-deploy` after the steps;\n--post-deploy  plan what `up --post-deploy` would do instead.\n' +
+    WAIT_DETAILS,
+  options: { sql: { type: 'boolean' }, ...json, 'post-deploy': { type: 'boolean' }, ...waitOption },
   positionals: [0, 0],
   printsResult: () => true,
+  database: () => 'reads',
   async run(context) {
     const result = await context.migrator.plan({ postDeploy: context.values['post-deploy'] === true });
     context.print(context.values.json ? formatJson(result) : formatPlan(result, Boolean(context.values.sql)));
@@ -193,11 +213,12 @@ const planCommand: Command = {
 const historyCommand: Command = {
   name: 'history',
   summary: 'applied versioned migrations with id, name, hash and time',
-  usage: 'migrator history [--json]',
-  details: '',
-  options: json,
+  usage: 'migrator history [--json] [--wait]',
+  details: WAIT_DETAILS,
+  options: { ...json, ...waitOption },
   positionals: [0, 0],
   printsResult: () => true,
+  database: () => 'reads',
   async run(context) {
     const rows = await context.migrator.history();
     context.print(context.values.json ? formatJson(rows) : formatHistory(rows));
@@ -208,11 +229,12 @@ const historyCommand: Command = {
 const verifyCommand: Command = {
   name: 'verify',
   summary: 'check files against the history by id: unchanged, none missing, ids unique and consecutive',
-  usage: 'migrator verify',
-  details: 'Exit 0 when files and history agree, 6 otherwise.',
-  options: {},
+  usage: 'migrator verify [--wait]',
+  details: `Exit 0 when files and history agree, 6 otherwise.\n${WAIT_DETAILS}`,
+  options: waitOption,
   positionals: [0, 0],
   printsResult: () => false,
+  database: () => 'reads',
   async run(context) {
     const report = await context.migrator.verify();
     return { msg: 'files and history agree', outcome: 'ok', ...report };
@@ -230,6 +252,7 @@ const newCommand: Command = {
   options: { 'post-deploy': { type: 'boolean' }, repeatable: { type: 'boolean' } },
   positionals: [1, 1],
   printsResult: () => false,
+  database: () => 'none',
   async run(context) {
     const { file, downFile } = await context.migrator.newMigration(context.positionals[0], {
       postDeploy: context.values['post-deploy'] === true,
@@ -247,6 +270,7 @@ const renumberCommand: Command = {
   options: {},
   positionals: [1, 1],
   printsResult: () => false,
+  database: () => 'none',
   async run(context) {
     const { from, to } = await context.migrator.renumber(context.positionals[0]);
     return { msg: 'migration renumbered', outcome: 'ok', from, to };
@@ -266,6 +290,7 @@ const manifestCommand: Command = {
   options: {},
   positionals: [0, 0],
   printsResult: () => false,
+  database: () => 'none',
   async run(context) {
     const { file, files } = await context.migrator.manifest();
     return { msg: 'manifest written', outcome: 'ok', file, files };
@@ -290,6 +315,7 @@ const baselineCommand: Command = {
   options: { from: { type: 'string' } },
   positionals: [0, 1],
   printsResult: () => false,
+  database: () => 'writes',
   async run(context) {
     const from = context.values.from;
     const id = context.positionals[0];
@@ -318,6 +344,7 @@ const importCommand: Command = {
   options: { from: { type: 'string' } },
   positionals: [1, 1],
   printsResult: () => true,
+  database: () => 'none',
   async run(context) {
     if (typeof context.values.from !== 'string')
       throw new ConfigError('import needs --from golang-migrate, dbmate, flyway, prisma, drizzle or node-pg-migrate', '--from');
@@ -338,6 +365,7 @@ const rollbackCommand: Command = {
   options: { steps: { type: 'string' }, to: { type: 'string' }, yes: { type: 'boolean' } },
   positionals: [0, 0],
   printsResult: () => false,
+  database: () => 'writes',
   async run(context) {
     const { steps, to, yes } = context.values;
     if (steps !== undefined && to !== undefined) throw new ConfigError('give --steps or --to, not both');
@@ -370,6 +398,7 @@ const lintCommand: Command = {
   options: { ...json, since: { type: 'string' } },
   positionals: [0, Number.POSITIVE_INFINITY],
   printsResult: () => true,
+  database: () => 'none',
   async run(context) {
     const since = context.values.since === undefined ? undefined : wholeNumber(String(context.values.since), '--since');
     if (since !== undefined && context.positionals.length > 0) throw new ConfigError('give files or --since, not both', '--since');
@@ -395,6 +424,7 @@ const convergeCommand: Command = {
   options: json,
   positionals: [0, Number.POSITIVE_INFINITY],
   printsResult: () => true,
+  database: () => 'writes',
   async run(context) {
     const show = (report: ConvergenceReport) => context.print(context.values.json ? formatJson(report) : formatConvergence(report));
     const report = await context.migrator.converge(context.positionals).catch((error: unknown) => {
@@ -425,6 +455,7 @@ const generateCommand: Command = {
   options: { from: { type: 'string' }, check: { type: 'boolean' }, scratch: { type: 'string' }, 'scratch-image': { type: 'string' } },
   positionals: [0, 1],
   printsResult: () => true,
+  database: (values) => (values.scratch === 'docker' ? 'none' : 'writes'),
   async run(context) {
     const check = context.values.check === true;
     const slug = context.positionals[0];
@@ -483,6 +514,7 @@ const fleetCommand: Command = {
   },
   positionals: [1, 1],
   printsResult: (_values, positionals) => positionals[0] === 'status' || positionals[0] === 'plan',
+  database: (_values, positionals) => (positionals[0] === 'up' ? 'writes' : 'reads'),
   async run(context) {
     const action = context.positionals[0];
     if (!(FLEET_ACTIONS as readonly string[]).includes(action)) {

@@ -4,7 +4,18 @@
  * and exits with the code documented in docs/exit-codes.md. The only place that calls process.exit.
  */
 import { isatty } from 'node:tty';
-import { colorAllowed, loadConfig, publicTextOf, secretsIn, secretsOf, terminationLog, type Env } from '../config';
+import {
+  colorAllowed,
+  connectionUnset,
+  describeConnection,
+  loadConfig,
+  publicTextOf,
+  secretsIn,
+  secretsOf,
+  terminationLog,
+  type Env,
+  type MigratorConfig,
+} from '../config';
 import { sqlStateOf } from '../db/query-failure';
 import { FleetFailedError, MigratorError, MigrationFailedError, UsageError } from '../errors';
 import { createMigrator } from '../create-migrator';
@@ -16,6 +27,7 @@ import { stepLabel, summarize, type PartialReport } from '../results';
 import { packageVersion } from '../version';
 import { writeAll } from '../write-fd';
 import { parseInvocation } from './args';
+import type { Command, CommandContext } from './commands';
 import { confirm } from './prompt';
 import { environment, inFlagTerms, withGlobalOptions } from './env';
 import { EXIT, exitCodeFor } from './exit-codes';
@@ -74,7 +86,7 @@ async function main(): Promise<number> {
     // A command that prints its result keeps stdout for it: its log lines go to stderr. Whether
     // they are pretty and coloured is up to the stream they go to.
     const logFd = command.printsResult(invocation.values, invocation.positionals) ? STDERR : STDOUT;
-    const config = loadConfig(env, { cwd, logsToTerminal: isatty(logFd) });
+    let config = loadConfig(env, { cwd, logsToTerminal: isatty(logFd) });
     const masking = { secrets: secretsOf(config), publicText: publicTextOf(config.connection) };
     // Pretty logs on a terminal get the running step as a live line below them.
     const live = config.log.format === 'pretty' && isatty(logFd) ? liveProgress(logFd) : undefined;
@@ -89,6 +101,7 @@ async function main(): Promise<number> {
     logger = loggerTo(logFd);
     resultsOnStdout = logFd === STDERR;
     redact = createRedactor(masking.secrets, masking);
+    config = withDefaultsSaid(config, env, command, invocation, loggerTo(STDERR));
     const redactResult = resultRedactor(redact);
     // While a person is asked, a stop has nothing to roll back: the prompt itself says so.
     let asking = false;
@@ -149,6 +162,30 @@ async function main(): Promise<number> {
     );
     return exitCode;
   }
+}
+
+/**
+ * With no connection configured at all, a command that uses the database says at once which one
+ * it tries and why; one that only reads and takes --wait tries it once, unless --wait: `migrator status` typed in
+ * the wrong shell should not wait a minute for a server that is not there. `up` waits as it
+ * always does: an init container started before its database must wait for it.
+ */
+function withDefaultsSaid(
+  config: MigratorConfig,
+  env: Env,
+  command: Command,
+  invocation: { values: CommandContext['values']; positionals: string[] },
+  logger: Logger,
+): MigratorConfig {
+  const use = command.database(invocation.values, invocation.positionals);
+  if (use === 'none' || !connectionUnset(env)) return config;
+  const once = use === 'reads' && 'wait' in command.options && invocation.values.wait !== true;
+  const target = describeConnection(config.connection);
+  logger.warn(
+    { target, waitMs: once ? 0 : config.waitTimeoutMs },
+    `no DATABASE_URL or PG* variable set: trying ${target} (libpq's defaults)${once ? `, once (${command.name} --wait waits for it)` : ''}`,
+  );
+  return once ? { ...config, waitTimeoutMs: 0 } : config;
 }
 
 /**
