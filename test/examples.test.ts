@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { COMMANDS } from '../src/cli/commands';
+import { COMMANDS, GLOBAL_OPTIONS } from '../src/cli/commands';
 import { CONFIG_VARIABLES } from '../src/config';
 import { runMigrator } from './support/cli';
 import { SAMPLE_MIGRATIONS } from './support/fixtures';
@@ -85,7 +85,12 @@ function environmentNames(documents: unknown[]): string[] {
 function notInCli(invocation: Invocation): string[] {
   const command = COMMANDS.find((candidate) => candidate.name === invocation.command);
   if (command === undefined) return [`command ${invocation.command}`];
-  const flags = [...Object.keys(command.options).map((name) => `--${name}`), '--help', '-h'];
+  const flags = [
+    ...[...Object.keys(command.options), ...GLOBAL_OPTIONS.map((option) => option.name)].map((name) => `--${name}`),
+    ...GLOBAL_OPTIONS.flatMap((option) => (option.short ? [`-${option.short}`] : [])),
+    '--help',
+    '-h',
+  ];
   return invocation.flags.filter((flag) => !flags.includes(flag)).map((flag) => `flag ${flag}`);
 }
 

@@ -33,12 +33,21 @@ export interface CommandContext {
   positionals: string[];
   /** Writes a command's result to stdout. */
   print(text: string): void;
-  interactive: boolean;
+  /** Asks the person at the terminal a yes/no question; undefined when stdin is not a terminal. */
+  confirm?(question: string): Promise<boolean>;
   /** The command's log lines (fleet logs a line per target). */
   logger: Logger;
   /** On a terminal with pretty logs: shows a live line below the log lines (undefined clears it). */
   showLive?(text: string | undefined): void;
 }
+
+export type DatabaseUse = 'none' | 'reads' | 'writes';
+
+/** --wait of the commands that only read: wait for a database that is not up yet, as up does. */
+const waitOption = { wait: { type: 'boolean' } } as const;
+const WAIT_DETAILS =
+  '--wait  with no DATABASE_URL or PG* variable set (libpq defaults: postgres@localhost:5432), wait for the database\n' +
+  '        up to MIGRATOR_WAIT_TIMEOUT as up does, instead of trying once; a database that is set is always waited for';
 
 /** The fields of the final log line; `msg` is its message. */
 export type CommandResult = Record<string, unknown> & { msg: string };
@@ -52,8 +61,61 @@ export interface Command {
   positionals: [min: number, max: number];
   /** Whether, with these options and arguments, the command prints a result on stdout (its log lines then go to stderr). */
   printsResult(values: CommandContext['values'], positionals: string[]): boolean;
+  /**
+   * What it does with the database of DATABASE_URL: nothing, reads only, or writes. With no
+   * connection configured at all, a command that only reads and takes --wait tries libpq's
+   * defaults once, unless --wait is given.
+   */
+  database(values: CommandContext['values'], positionals: string[]): DatabaseUse;
   run(context: CommandContext): Promise<CommandResult>;
 }
+
+/**
+ * Where the documentation pages are read: the npm package ships no docs/, so help points to the
+ * repository's copy (package.json's repository; test/cli/package.test.ts keeps them in step).
+ */
+export const DOCS_URL = 'https://github.com/pg-init-migrator/pg-init-migrator/blob/main/docs/';
+
+export function docsLink(page: string): string {
+  return `${DOCS_URL}${page}`;
+}
+
+/** An option every command takes, in place of an environment variable: given, it wins over the variable. */
+export interface GlobalOption {
+  name: string;
+  short?: string;
+  /** What its value is, as the usage shows it. */
+  value: string;
+  /** The variable it stands in for. */
+  variable: string;
+  /** Variables it stands in for too: the flag's value is used and these are not read. */
+  alsoReplaces: string[];
+  summary: string;
+}
+
+/** As dbmate's --url and --migrations-dir: a person at a terminal types the connection instead of exporting it. */
+export const GLOBAL_OPTIONS: readonly GlobalOption[] = [
+  {
+    name: 'url',
+    short: 'd',
+    value: 'URL',
+    variable: 'DATABASE_URL',
+    alsoReplaces: ['DATABASE_URL_FILE'],
+    summary: 'the database, as DATABASE_URL (which it overrides, with DATABASE_URL_FILE); PG* variables fill in what it leaves out',
+  },
+  {
+    name: 'migrations-dir',
+    value: 'DIR',
+    variable: 'MIGRATIONS_DIR',
+    alsoReplaces: [],
+    summary: 'the folder holding legacy/, tables/ and versioned/, as MIGRATIONS_DIR (which it overrides)',
+  },
+];
+
+/** The global options as parseArgs takes them. */
+export const GLOBAL_PARSE_OPTIONS: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(
+  GLOBAL_OPTIONS.map((option) => [option.name, { type: 'string', ...(option.short && { short: option.short }) }]),
+);
 
 const json = { json: { type: 'boolean' } } as const;
 
@@ -73,6 +135,7 @@ const up: Command = {
   options: { 'dry-run': { type: 'boolean' }, 'post-deploy': { type: 'boolean' } },
   positionals: [0, 0],
   printsResult: (values) => values['dry-run'] === true,
+  database: (values) => (values['dry-run'] === true ? 'reads' : 'writes'),
   async run(context) {
     const postDeploy = context.values['post-deploy'] === true;
     if (context.values['dry-run']) return planCommand.run({ ...context, values: { 'post-deploy': postDeploy } });
@@ -84,11 +147,12 @@ const up: Command = {
 const statusCommand: Command = {
   name: 'status',
   summary: 'what up would do now, per phase, and the current version',
-  usage: 'migrator status [--json]',
-  details: 'Changes nothing: legacy scripts are tried in transactions that are rolled back.',
-  options: json,
+  usage: 'migrator status [--json] [--wait]',
+  details: `Changes nothing: legacy scripts are tried in transactions that are rolled back.\n${WAIT_DETAILS}`,
+  options: { ...json, ...waitOption },
   positionals: [0, 0],
   printsResult: () => true,
+  database: () => 'reads',
   async run(context) {
     const result = await context.migrator.status();
     context.print(context.values.json ? formatJson(result) : formatStatus(result));
@@ -103,13 +167,15 @@ const checkCommand: Command = {
   details:
     "For pipelines, readiness probes and gates. Changes nothing, and needs only read rights: run it with the app's role.\n" +
     '--wait           ask again every 2 s until the schema is current (exit 0), or until the timeout (exit 3);\n' +
-    '                 a database not up yet is waited for too, up to the timeout when MIGRATOR_WAIT_TIMEOUT is shorter\n' +
+    '                 a database not up yet is waited for too, up to the timeout when MIGRATOR_WAIT_TIMEOUT is shorter.\n' +
+    '                 Without it, and with no DATABASE_URL or PG* variable set, libpq defaults are tried once\n' +
     '--timeout S      how long --wait waits, in seconds (default 300)\n' +
     "--schema NAME    one tenant's schema of this database, as `fleet` migrates it (its history, tables and lock)\n" +
     "--database NAME  one tenant's database on this server, with the same credentials",
   options: { wait: { type: 'boolean' }, timeout: { type: 'string' }, schema: { type: 'string' }, database: { type: 'string' } },
   positionals: [0, 0],
   printsResult: () => false,
+  database: () => 'reads',
   async run(context) {
     const { wait, timeout, schema, database } = context.values;
     if (timeout !== undefined && !wait) throw new ConfigError('--timeout needs --wait', '--timeout');
@@ -129,12 +195,14 @@ const checkCommand: Command = {
 const planCommand: Command = {
   name: 'plan',
   summary: 'list every step up would take, in order (--sql: with the SQL); changes nothing',
-  usage: 'migrator plan [--sql] [--json] [--post-deploy]',
+  usage: 'migrator plan [--sql] [--json] [--post-deploy] [--wait]',
   details:
-    'Same as `migrator up --dry-run`. Lists what waits for `up --post-deploy` after the steps;\n--post-deploy  plan what `up --post-deploy` would do instead.',
-  options: { sql: { type: 'boolean' }, ...json, 'post-deploy': { type: 'boolean' } },
+    'Same as `migrator up --dry-run`. Lists what waits for `up --post-deploy` after the steps;\n--post-deploy  plan what `up --post-deploy` would do instead.\n' +
+    WAIT_DETAILS,
+  options: { sql: { type: 'boolean' }, ...json, 'post-deploy': { type: 'boolean' }, ...waitOption },
   positionals: [0, 0],
   printsResult: () => true,
+  database: () => 'reads',
   async run(context) {
     const result = await context.migrator.plan({ postDeploy: context.values['post-deploy'] === true });
     context.print(context.values.json ? formatJson(result) : formatPlan(result, Boolean(context.values.sql)));
@@ -145,11 +213,12 @@ const planCommand: Command = {
 const historyCommand: Command = {
   name: 'history',
   summary: 'applied versioned migrations with id, name, hash and time',
-  usage: 'migrator history [--json]',
-  details: '',
-  options: json,
+  usage: 'migrator history [--json] [--wait]',
+  details: WAIT_DETAILS,
+  options: { ...json, ...waitOption },
   positionals: [0, 0],
   printsResult: () => true,
+  database: () => 'reads',
   async run(context) {
     const rows = await context.migrator.history();
     context.print(context.values.json ? formatJson(rows) : formatHistory(rows));
@@ -160,11 +229,12 @@ const historyCommand: Command = {
 const verifyCommand: Command = {
   name: 'verify',
   summary: 'check files against the history by id: unchanged, none missing, ids unique and consecutive',
-  usage: 'migrator verify',
-  details: 'Exit 0 when files and history agree, 6 otherwise.',
-  options: {},
+  usage: 'migrator verify [--wait]',
+  details: `Exit 0 when files and history agree, 6 otherwise.\n${WAIT_DETAILS}`,
+  options: waitOption,
   positionals: [0, 0],
   printsResult: () => false,
+  database: () => 'reads',
   async run(context) {
     const report = await context.migrator.verify();
     return { msg: 'files and history agree', outcome: 'ok', ...report };
@@ -182,6 +252,7 @@ const newCommand: Command = {
   options: { 'post-deploy': { type: 'boolean' }, repeatable: { type: 'boolean' } },
   positionals: [1, 1],
   printsResult: () => false,
+  database: () => 'none',
   async run(context) {
     const { file, downFile } = await context.migrator.newMigration(context.positionals[0], {
       postDeploy: context.values['post-deploy'] === true,
@@ -199,6 +270,7 @@ const renumberCommand: Command = {
   options: {},
   positionals: [1, 1],
   printsResult: () => false,
+  database: () => 'none',
   async run(context) {
     const { from, to } = await context.migrator.renumber(context.positionals[0]);
     return { msg: 'migration renumbered', outcome: 'ok', from, to };
@@ -218,6 +290,7 @@ const manifestCommand: Command = {
   options: {},
   positionals: [0, 0],
   printsResult: () => false,
+  database: () => 'none',
   async run(context) {
     const { file, files } = await context.migrator.manifest();
     return { msg: 'manifest written', outcome: 'ok', file, files };
@@ -237,7 +310,9 @@ const baselineCommand: Command = {
     '             kysely_migration; only read) and record the files that hold what it applied: for all but knex, typeorm\n' +
     '             and kysely, the files imported from it (their header line -- migrator: from TOOL <version>).\n' +
     '             Refuses, writing nothing, a failed (dirty) run, a missing table, a version no file has, or a file\n' +
-    '             between them not applied by the tool; records nothing when the history already has them (docs/adopting.md).\n' +
+    '             between them not applied by the tool; records nothing when the history already has them (' +
+    docsLink('adopting.md') +
+    ').\n' +
     '             Prisma: a failed run not resolved (P3009) and a file whose script lacks the recorded checksum are refused too.\n' +
     '             Drizzle: a file whose text lacks the recorded sha256, and a migration drizzle passed by, are refused too.\n' +
     '             Knex: a held knex_migrations_lock is refused; Kysely: a run under way (its advisory lock held).\n' +
@@ -249,6 +324,7 @@ const baselineCommand: Command = {
   options: { from: { type: 'string' }, mapping: { type: 'string' }, 'up-to': { type: 'string' }, table: { type: 'string' } },
   positionals: [0, 1],
   printsResult: () => false,
+  database: () => 'writes',
   async run(context) {
     const { from, mapping, table } = context.values;
     const upTo = context.values['up-to'];
@@ -279,13 +355,14 @@ const importCommand: Command = {
     "Writes versioned/<n>_<title>.sql (and its down file) with ids 1..N in the tool's order; each file's header\n" +
     'names the migration it came from (-- migrator: from TOOL <version> (<files>)), which baseline --from matches.\n' +
     'Prints each new file and where it came from. Needs an empty versioned/; never overwrites a file.\n' +
-    'Alembic revisions are Python: write their SQL in versioned files by hand (docs/adopting.md).\n' +
+    `Alembic revisions are Python: write their SQL in versioned files by hand (${docsLink('adopting.md')}).\n` +
     'Prisma: each <timestamp>_<name>/migration.sql becomes versioned/<n>_<timestamp>_<name>.sql (no down files).\n' +
     'Drizzle: each journal entry <NNNN>_<tag>.sql (or 1.0 folder <timestamp>_<name>/) becomes versioned/<n>_<NNNN>_<tag>.sql.\n' +
     'node-pg-migrate: each <timestamp>_<name>.sql is split at -- Down Migration; JavaScript/TypeScript files are refused.',
   options: { from: { type: 'string' } },
   positionals: [1, 1],
   printsResult: () => true,
+  database: () => 'none',
   async run(context) {
     if (typeof context.values.from !== 'string')
       throw new ConfigError('import needs --from golang-migrate, dbmate, flyway, prisma, drizzle or node-pg-migrate', '--from');
@@ -306,6 +383,7 @@ const rollbackCommand: Command = {
   options: { steps: { type: 'string' }, to: { type: 'string' }, yes: { type: 'boolean' } },
   positionals: [0, 0],
   printsResult: () => false,
+  database: () => 'writes',
   async run(context) {
     const { steps, to, yes } = context.values;
     if (steps !== undefined && to !== undefined) throw new ConfigError('give --steps or --to, not both');
@@ -315,8 +393,8 @@ const rollbackCommand: Command = {
         : { steps: steps === undefined ? 1 : wholeNumber(String(steps), '--steps') };
     if (!yes) {
       const what = 'to' in target ? `every migration above version ${target.to}` : `the last ${target.steps} migration(s)`;
-      if (!context.interactive) throw new ConfigError(`rollback is destructive: pass --yes to roll back ${what}`);
-      if (!(await confirm(`Roll back ${what} of ${context.config.connection.database}? [y/N] `))) {
+      if (!context.confirm) throw new ConfigError(`rollback is destructive: pass --yes to roll back ${what}`);
+      if (!(await context.confirm(`Roll back ${what} of ${context.config.connection.database}? [y/N] `))) {
         return { msg: 'rollback cancelled', outcome: 'cancelled' };
       }
     }
@@ -338,6 +416,7 @@ const lintCommand: Command = {
   options: { ...json, since: { type: 'string' } },
   positionals: [0, Number.POSITIVE_INFINITY],
   printsResult: () => true,
+  database: () => 'none',
   async run(context) {
     const since = context.values.since === undefined ? undefined : wholeNumber(String(context.values.since), '--since');
     if (since !== undefined && context.positionals.length > 0) throw new ConfigError('give files or --since, not both', '--since');
@@ -363,6 +442,7 @@ const convergeCommand: Command = {
   options: json,
   positionals: [0, Number.POSITIVE_INFINITY],
   printsResult: () => true,
+  database: () => 'writes',
   async run(context) {
     const show = (report: ConvergenceReport) => context.print(context.values.json ? formatJson(report) : formatConvergence(report));
     const report = await context.migrator.converge(context.positionals).catch((error: unknown) => {
@@ -393,6 +473,7 @@ const generateCommand: Command = {
   options: { from: { type: 'string' }, check: { type: 'boolean' }, scratch: { type: 'string' }, 'scratch-image': { type: 'string' } },
   positionals: [0, 1],
   printsResult: () => true,
+  database: (values) => (values.scratch === 'docker' ? 'none' : 'writes'),
   async run(context) {
     const check = context.values.check === true;
     const slug = context.positionals[0];
@@ -428,7 +509,7 @@ const fleetCommand: Command = {
     'migrator fleet up|check|plan|status (--targets-sql QUERY | --targets-file FILE) [--parallel N] [--canary K] [--max-failures F] [--shard I/N] [--post-deploy] [--sql] [--json]',
   details:
     'The same pipeline per target, each with its own history, declared tables and lock; the files are read and checked once,\n' +
-    'before any target is touched. One log line per target, then a summary (docs/fleet.md). Exit 0 when every target\n' +
+    `before any target is touched. One log line per target, then a summary (${docsLink('fleet.md')}). Exit 0 when every target\n` +
     'succeeded (check: is current); otherwise the code of its targets that a retry is least likely to fix.\n' +
     "--targets-sql QUERY  a query on DATABASE_URL's database (read-only) returning one column, named schema or database\n" +
     '--targets-file FILE  one schema:NAME or database:NAME per line (# comments)\n' +
@@ -451,6 +532,7 @@ const fleetCommand: Command = {
   },
   positionals: [1, 1],
   printsResult: (_values, positionals) => positionals[0] === 'status' || positionals[0] === 'plan',
+  database: (_values, positionals) => (positionals[0] === 'up' ? 'writes' : 'reads'),
   async run(context) {
     const action = context.positionals[0];
     if (!(FLEET_ACTIONS as readonly string[]).includes(action)) {
@@ -539,16 +621,4 @@ function outcomeOf(plan: Plan): 'up-to-date' | 'pending' {
 function wholeNumber(text: string, what: string): number {
   if (!/^\d+$/.test(text)) throw new ConfigError(`${what} must be a whole number (got "${text}")`);
   return Number(text);
-}
-
-async function confirm(question: string): Promise<boolean> {
-  // Loaded here: only a person at a terminal is ever asked, and readline costs every start a little.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createInterface } = require('node:readline/promises') as typeof import('node:readline/promises');
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await prompt.question(question)).trim());
-  } finally {
-    prompt.close();
-  }
 }

@@ -4,7 +4,18 @@
  * and exits with the code documented in docs/exit-codes.md. The only place that calls process.exit.
  */
 import { isatty } from 'node:tty';
-import { colorAllowed, loadConfig, publicTextOf, secretsIn, secretsOf, terminationLog, type Env } from '../config';
+import {
+  colorAllowed,
+  connectionUnset,
+  describeConnection,
+  loadConfig,
+  publicTextOf,
+  secretsIn,
+  secretsOf,
+  terminationLog,
+  type Env,
+  type MigratorConfig,
+} from '../config';
 import { sqlStateOf } from '../db/query-failure';
 import { FleetFailedError, MigratorError, MigrationFailedError, UsageError } from '../errors';
 import { createMigrator } from '../create-migrator';
@@ -16,7 +27,9 @@ import { stepLabel, summarize, type PartialReport } from '../results';
 import { packageVersion } from '../version';
 import { writeAll } from '../write-fd';
 import { parseInvocation } from './args';
-import { environment } from './env';
+import type { Command, CommandContext } from './commands';
+import { confirm } from './prompt';
+import { environment, inFlagTerms, withGlobalOptions } from './env';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { fleetSummary } from './fleet-output';
 import { formatJson } from './output';
@@ -51,9 +64,15 @@ async function main(): Promise<number> {
   let loggerTo: ((fd: number) => Logger) | undefined;
   let resultsOnStdout = false;
   let commandName = process.argv[2] ?? 'up';
+  /** The options given, once read: an error about a variable one of them replaced names the option. */
+  let values: Record<string, string | boolean | undefined> = {};
   try {
     env = environment(cwd, process.env);
     const invocation = parseInvocation(process.argv.slice(2));
+    if (invocation.kind === 'run') {
+      values = invocation.values;
+      env = withGlobalOptions(env, values);
+    }
     if (invocation.kind === 'help') {
       writeAll(STDOUT, `${invocation.text}\n`);
       return EXIT.success;
@@ -67,7 +86,7 @@ async function main(): Promise<number> {
     // A command that prints its result keeps stdout for it: its log lines go to stderr. Whether
     // they are pretty and coloured is up to the stream they go to.
     const logFd = command.printsResult(invocation.values, invocation.positionals) ? STDERR : STDOUT;
-    const config = loadConfig(env, { cwd, logsToTerminal: isatty(logFd) });
+    let config = loadConfig(env, { cwd, logsToTerminal: isatty(logFd) });
     const masking = { secrets: secretsOf(config), publicText: publicTextOf(config.connection) };
     // Pretty logs on a terminal get the running step as a live line below them.
     const live = config.log.format === 'pretty' && isatty(logFd) ? liveProgress(logFd) : undefined;
@@ -82,8 +101,12 @@ async function main(): Promise<number> {
     logger = loggerTo(logFd);
     resultsOnStdout = logFd === STDERR;
     redact = createRedactor(masking.secrets, masking);
+    config = withDefaultsSaid(config, env, command, invocation, loggerTo(STDERR));
     const redactResult = resultRedactor(redact);
-    const migrator = createMigrator(config, { logger, signal: stopOnSignals(logger), onEvent: progressFor(logger, live, logProgress) });
+    // While a person is asked, a stop has nothing to roll back: the prompt itself says so.
+    let asking = false;
+    const signal = stopOnSignals(logger, () => asking);
+    const migrator = createMigrator(config, { logger, signal, onEvent: progressFor(logger, live, logProgress) });
     const { msg, ...fields } = await command.run({
       config,
       migrator,
@@ -91,13 +114,23 @@ async function main(): Promise<number> {
       positionals: invocation.positionals,
       print: (text) => writeAll(STDOUT, redactResult(text)),
       // Not process.stdin: that would open the stream (for a file or /dev/null, loading fs streams) on every start.
-      interactive: isatty(0),
+      confirm: isatty(0)
+        ? async (question) => {
+            asking = true;
+            try {
+              return await confirm(question, signal);
+            } finally {
+              asking = false;
+            }
+          }
+        : undefined,
       logger,
       showLive: live?.status,
     });
     logger.info({ command: command.name, ...fields, peakRssMb: peakRssMb(), exitCode: EXIT.success }, msg);
     return EXIT.success;
-  } catch (error) {
+  } catch (thrown) {
+    const error = inFlagTerms(thrown, values);
     const exitCode = exitCodeFor(error);
     // A configuration error may quote a value after the password was read (DATABASE_URL's, say):
     // mask every password the environment gives. Usage and configuration errors go to stderr,
@@ -132,6 +165,30 @@ async function main(): Promise<number> {
 }
 
 /**
+ * With no connection configured at all, a command that uses the database says at once which one
+ * it tries and why; one that only reads and takes --wait tries it once, unless --wait: `migrator status` typed in
+ * the wrong shell should not wait a minute for a server that is not there. `up` waits as it
+ * always does: an init container started before its database must wait for it.
+ */
+function withDefaultsSaid(
+  config: MigratorConfig,
+  env: Env,
+  command: Command,
+  invocation: { values: CommandContext['values']; positionals: string[] },
+  logger: Logger,
+): MigratorConfig {
+  const use = command.database(invocation.values, invocation.positionals);
+  if (use === 'none' || !connectionUnset(env)) return config;
+  const once = use === 'reads' && 'wait' in command.options && invocation.values.wait !== true;
+  const target = describeConnection(config.connection);
+  logger.warn(
+    { target, waitMs: once ? 0 : config.waitTimeoutMs },
+    `no DATABASE_URL or PG* variable set: trying ${target} (libpq's defaults)${once ? `, once (${command.name} --wait waits for it)` : ''}`,
+  );
+  return once ? { ...config, waitTimeoutMs: 0 } : config;
+}
+
+/**
  * A result printed with --json is masked value by value, so that its keys stay keys whatever the
  * password is; it is recognised by coming back unchanged from formatJson. Text results are masked as text.
  */
@@ -147,13 +204,16 @@ function resultRedactor(redact: Redactor): (text: string) => string {
   };
 }
 
-/** SIGINT/SIGTERM abort the run (rollback, lock released); a second signal leaves at once. */
-function stopOnSignals(logger: Logger): AbortSignal {
+/**
+ * SIGINT/SIGTERM abort the run (rollback, lock released); a second signal leaves at once. `asking`:
+ * whether a confirmation prompt is open, which ends the command at once with nothing changed.
+ */
+function stopOnSignals(logger: Logger, asking: () => boolean): AbortSignal {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     const exitCode = signal === 'SIGTERM' ? EXIT.interruptedBySigterm : EXIT.interruptedBySigint;
     if (controller.signal.aborted) process.exit(exitCode);
-    logger.warn({ signal }, 'stopping: rolling back the running step');
+    if (!asking()) logger.warn({ signal }, 'stopping: rolling back the running step');
     controller.abort(signal);
     // Not unref'd: work that never settles (a promise nothing will resolve) would otherwise let the
     // event loop drain and the process end with 0, as if the run had succeeded.

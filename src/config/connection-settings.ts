@@ -195,6 +195,17 @@ export function connectionFromEnv(env: Env, cwd: string): ConnectionSettings {
   };
 }
 
+/**
+ * Whether the environment says nothing of the connection (no DATABASE_URL, DATABASE_URL_FILE or
+ * libpq variable): the migrator then tries libpq's defaults, postgres@localhost:5432, which is
+ * seldom what a person at a terminal meant.
+ */
+export function connectionUnset(env: Env): boolean {
+  return ['DATABASE_URL', 'DATABASE_URL_FILE', 'PGPASSWORD_FILE', ...Object.values(LIBPQ_VARIABLES)].every(
+    (name) => value(env, name) === undefined,
+  );
+}
+
 /** The passwords that can be read from the environment even when the rest of the connection is wrong. */
 export function passwordsIn(env: Env, cwd: string): Array<string | undefined> {
   const attempt = (read: () => string | undefined) => {

@@ -21,7 +21,7 @@ import { CONFIG_VARIABLES } from './variables';
 import { value, type Env } from './env-value';
 import { ConfigError } from '../errors';
 
-export { describeConnection, type ConnectionSettings } from './connection-settings';
+export { connectionUnset, describeConnection, type ConnectionSettings } from './connection-settings';
 export type { Env } from './env-value';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;

@@ -96,7 +96,8 @@ export const VARIABLES: readonly Variable[] = [
   {
     names: ['MIGRATOR_WAIT_TIMEOUT'],
     default: '`60`',
-    meaning: 'seconds to keep retrying the first connection while the database starts',
+    meaning:
+      'seconds to keep retrying the first connection while the database starts. With no connection set at all (no `DATABASE_URL`, `DATABASE_URL_FILE`, `--url` or `PG*` variable), `status`, `plan`, `history`, `verify` and `check` try once instead, unless given `--wait`',
   },
   {
     names: ['MIGRATOR_LOCK_WAIT'],

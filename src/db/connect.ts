@@ -12,6 +12,7 @@ import { sleep } from '../sleep';
 import { createClient, errorCode, errorMessage, isPermanentConnectError, isTlsError } from './client';
 
 export interface WaitOptions {
+  /** 0: one attempt, no retry. */
   timeoutMs: number;
   logger: Logger;
   signal?: AbortSignal;
@@ -54,10 +55,8 @@ export async function connectWithRetry(settings: ConnectionSettings, options: Wa
       }
       const elapsed = Date.now() - started;
       if (elapsed >= timeoutMs) {
-        throw new DatabaseUnavailableError(
-          `database ${target} not reachable within ${timeoutMs / 1000}s (${attempt} attempts): ${errorMessage(error)}`,
-          code,
-        );
+        const within = timeoutMs === 0 ? '' : ` within ${timeoutMs / 1000}s (${attempt} attempts)`;
+        throw new DatabaseUnavailableError(`database ${target} not reachable${within}: ${errorMessage(error)}`, code);
       }
       logger.debug({ attempt, target, code, error: errorMessage(error) }, 'database not reachable yet, retrying');
       if (Date.now() - lastWarning >= WARN_EVERY_MS) {

@@ -1,6 +1,6 @@
 /**
  * Masking never corrupts output. The same runs (a successful up, a failing one, plan --sql,
- * status --json, a refused login, configuration errors) with passwords that are common words,
+ * status --json, a refused login, configuration errors; the URL in DATABASE_URL or in --url) with passwords that are common words,
  * very short, long and random, or full of characters that JSON and URLs escape, print exactly
  * what they print with another random password, masks included, and never the password.
  */
@@ -111,6 +111,12 @@ describe('redaction', () => {
     // A pasting mistake: the URL's own password, quoted back by the errors about its query.
     await run('sslmode quoting the password', ['up'], { DATABASE_URL: `${url(role)}?sslmode=${encodeURIComponent(password)}` });
     await run('unknown URL parameter quoting the password', ['up'], { DATABASE_URL: `${url(role)}?${encodeURIComponent(password)}=1` });
+    // The same URLs typed on the command line (--url, -d) instead of DATABASE_URL.
+    const typed = { DATABASE_URL: undefined };
+    await run('failing up, --url', ['up', '--url', url(role)], typed);
+    await run('refused login, -d', ['-d', url(`nobody_${id}`), 'up'], typed);
+    await run('sslmode quoting the password, --url', ['up', `--url=${url(role)}?sslmode=${encodeURIComponent(password)}`], typed);
+    await run('unknown URL parameter quoting the password, -d', ['up', '-d', `${url(role)}?${encodeURIComponent(password)}=1`], typed);
     return outputs;
   }
 
@@ -134,6 +140,10 @@ describe('redaction', () => {
       ['unknown URL parameter', 2],
       ['sslmode quoting the password', 2],
       ['unknown URL parameter quoting the password', 2],
+      ['failing up, --url', 1],
+      ['refused login, -d', 4],
+      ['sslmode quoting the password, --url', 2],
+      ['unknown URL parameter quoting the password, -d', 2],
     ]);
     const all = reference.map((output) => output.stdout + output.stderr + output.terminationMessage).join('\n');
     expect(all).not.toContain(REFERENCE);
@@ -142,6 +152,7 @@ describe('redaction', () => {
     expect(all).toContain('invalid input syntax for type integer: \\"[REDACTED]\\"');
     expect(all).toContain('(got \\"[REDACTED]\\")');
     expect(all).toContain('DATABASE_URL: parameter [REDACTED] is not a libpq connection parameter');
+    expect(all).toContain('--url: parameter [REDACTED] is not a libpq connection parameter');
     // Files without the password are printed byte for byte.
     expect(reference[0].stdout).toContain(`${TABLE.trimEnd()}\n`);
     expect(reference[0].stdout).toContain(`${MARKED.trimEnd()}\n`);

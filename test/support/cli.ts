@@ -111,3 +111,27 @@ export function waitForLine(
     output.on('data', onData);
   });
 }
+
+/**
+ * Runs the CLI under a pseudo-terminal (util-linux script), as a person at a terminal does: what
+ * is written to `child.stdin` is typed at that terminal (Ctrl-C is "\x03"), and `output()` is what
+ * the terminal showed so far. `redirect` is shell text after the command, e.g. "2>log".
+ */
+export function startOnTerminal(
+  args: string[],
+  env: Record<string, string | undefined>,
+  redirect = '',
+): { child: ChildProcess; output(): string; done: Promise<{ code: number | null; output: string }> } {
+  const command = [NODE, CLI, ...args].map((part) => `'${part}'`).join(' ');
+  const child = spawn('script', ['-qec', `${command} ${redirect}`, '/dev/null'], {
+    env: { ...childEnv(env), TERM: 'xterm' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  const done = new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+  return { child, output: () => output, done };
+}
