@@ -10,6 +10,7 @@ export type { UpOptions } from './commands/up';
 export type { RollbackTarget } from './commands/rollback';
 export type { GenerateOptions } from './commands/generate';
 export type { ImportedMigration } from './commands/import';
+export type { DriftOptions } from './commands/drift';
 export { loadConfig, DEFAULTS, type MigratorConfig, type ConnectionSettings, type Env } from './config';
 export { createLogger, withFields, type Logger, type LoggerOptions } from './log';
 export { MIGRATION_LOCK_KEY, schemaLockKey } from './db/lock-key';
@@ -19,6 +20,8 @@ export type {
   AppliedMigration,
   ConvergenceReport,
   ConvergenceResult,
+  DriftDifference,
+  DriftReport,
   FleetReport,
   GenerateResult,
   LintFinding,
@@ -47,6 +50,7 @@ export {
   SchemaNotCurrentError,
   MigrationRunningError,
   SchemasDifferError,
+  SchemaDriftError,
   BackupFailedError,
   NeedsReviewError,
   InterruptedError,

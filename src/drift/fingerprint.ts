@@ -6,21 +6,13 @@
  * (MIGRATOR_IGNORE_TABLES) are left out, with everything on them. Object-level, so that a
  * difference names the object: "index public.notes_account_id_idx: missing".
  *
- * Definitions are rendered with search_path = pg_catalog (SET LOCAL, in the query's own
+ * Definitions are rendered with search_path = pg_catalog (SET LOCAL, in the query's
  * transaction), so that every name in them is qualified and the same whatever the role's
  * search_path: a gate's read-only role compares what the migrator's role recorded.
  */
 import type pg from 'pg';
 import { inTransaction } from '../db/transaction';
-
-/** Where the last recorded fingerprint is kept, in the schema of the migrator's own tables. */
-export const FINGERPRINT_TABLE = 'migrator_schema_fingerprint';
-
-export interface Difference {
-  /** The object, e.g. "column public.accounts.nickname". */
-  object: string;
-  state: 'missing' | 'changed' | 'not in any migration';
-}
+import type { DriftDifference as Difference } from '../results';
 
 export interface LeftOut {
   /** The schema of the migrator's own tables (its tables there are left out). */
@@ -84,33 +76,56 @@ function objectsSql(client: pg.Client, schemas: string, leftOut: LeftOut): strin
 SELECT coalesce(jsonb_object_agg(key, md5(definition)), '{}'::jsonb) AS objects FROM objects`;
 }
 
-/** Runs `sql` with every name in catalog definitions qualified (see the top of this file). */
+/** Runs the statements `sql` with every name in catalog definitions qualified (see the top of this file), in one round trip. */
 async function qualified<R extends pg.QueryResultRow>(client: pg.Client, sql: string): Promise<R[]> {
-  return inTransaction(client, async () => {
-    await client.query('SET LOCAL search_path = pg_catalog, pg_temp');
-    return (await client.query<R>(sql)).rows;
-  });
+  try {
+    const results = (await client.query(
+      `BEGIN; SET LOCAL search_path = pg_catalog, pg_temp; ${sql}; COMMIT`,
+    )) as unknown as pg.QueryResult<R>[];
+    return results[2].rows;
+  } catch (error) {
+    // A failing statement skips the rest of the query, COMMIT too: its transaction is left open.
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
 }
 
+/** Settings of the recording's own, for its transaction only: the search_path it found, and that path's schemas. */
+const SAVED_PATH = 'migrator.fingerprint_search_path';
+const SAVED_SCHEMAS = 'migrator.fingerprint_schemas';
+
 /**
- * Records the schema as it is now in `table` (ownTable(client, FINGERPRINT_TABLE)), replacing the
- * last record: the schemas of the session's search_path, and every object's hash, computed and
- * stored by the server in one statement (the objects never travel to the client).
+ * SQL that records the schema as it is now in `table` (ownTable(client, FINGERPRINT_TABLE)),
+ * replacing the last record: the schemas of the session's search_path, and every object's hash,
+ * computed and stored by the server (the objects never travel to the client). It runs inside the
+ * caller's transaction (the run's last step's, so that the record and the change it describes
+ * commit together) and leaves that transaction's search_path as it found it.
  */
-export async function recordFingerprint(client: pg.Client, table: string, leftOut: LeftOut): Promise<void> {
-  const { rows } = await client.query<{ schemas: string[] }>('SELECT current_schemas(false)::text[] AS schemas');
-  const schemas = literal(client, rows[0].schemas);
-  await qualified(
-    client,
-    `CREATE TABLE IF NOT EXISTS ${table} (
+export function recordFingerprintSql(client: pg.Client, table: string, leftOut: LeftOut): string {
+  const schemas = `to_jsonb(pg_catalog.current_setting('${SAVED_SCHEMAS}')::text[])`;
+  return `SELECT pg_catalog.set_config('${SAVED_SCHEMAS}', pg_catalog.current_schemas(false)::text, true),
+                 pg_catalog.set_config('${SAVED_PATH}', pg_catalog.current_setting('search_path'), true);
+     SET LOCAL search_path = pg_catalog, pg_temp;
+     CREATE TABLE IF NOT EXISTS ${table} (
        id boolean PRIMARY KEY DEFAULT true CHECK (id),
        schemas jsonb NOT NULL,
        objects jsonb NOT NULL,
        recorded_at timestamptz NOT NULL DEFAULT now()
      );
      INSERT INTO ${table} (schemas, objects) SELECT ${schemas}, (${objectsSql(client, schemas, leftOut)})
-     ON CONFLICT (id) DO UPDATE SET schemas = excluded.schemas, objects = excluded.objects, recorded_at = excluded.recorded_at`,
-  );
+     ON CONFLICT (id) DO UPDATE SET schemas = excluded.schemas, objects = excluded.objects, recorded_at = excluded.recorded_at;
+     SELECT pg_catalog.set_config('search_path', pg_catalog.current_setting('${SAVED_PATH}'), true)`;
+}
+
+/** Records the schema as it is now (recordFingerprintSql), in a transaction of its own. */
+export async function recordFingerprint(client: pg.Client, table: string, leftOut: LeftOut): Promise<void> {
+  await inTransaction(client, () => client.query(recordFingerprintSql(client, table, leftOut)));
+}
+
+/** Whether a fingerprint was ever recorded here: the table is made by the statement that writes its row. */
+export async function hasFingerprint(client: pg.Client, table: string): Promise<boolean> {
+  const { rows } = await client.query<{ recorded: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS recorded`, [table]);
+  return rows[0].recorded;
 }
 
 /**
@@ -118,8 +133,7 @@ export async function recordFingerprint(client: pg.Client, table: string, leftOu
  * back. Undefined when nothing is recorded yet (no baseline). Writes nothing.
  */
 export async function compareWithFingerprint(client: pg.Client, table: string, leftOut: LeftOut): Promise<Difference[] | undefined> {
-  const { rows } = await client.query<{ recorded: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS recorded`, [table]);
-  if (!rows[0].recorded) return undefined;
+  if (!(await hasFingerprint(client, table))) return undefined;
   const last = `(SELECT schemas FROM ${table})`;
   const found = await qualified<{ object: string; state: Difference['state'] } | { object: null; state: null }>(
     client,
