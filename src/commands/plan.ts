@@ -45,7 +45,7 @@ async function planWhenSettled(
 ): Promise<Plan> {
   const files = read ?? loadMigrationSet(config.migrationsDir, { executeJs: false, logger });
   return withDatabase(config, { logger, signal, writes: false, whileMigrating, kept: connection }, async ({ client, mayChangeSchema }) => {
-    const drift = lookForDrift ? driftScope(client, config.ignoreTables) : undefined;
+    const drift = lookForDrift && config.onDrift !== 'ignore' ? driftScope(client, config.ignoreTables) : undefined;
     if (drift) await guardAgainstDrift(drift, config.onDrift, logger);
     return planOnClient(client, files, {
       logger,

@@ -129,7 +129,7 @@ export const VARIABLES: readonly Variable[] = [
   },
   {
     names: ['MIGRATOR_ON_DRIFT'],
-    default: '`warn`',
+    default: '`ignore`',
     meaning:
       '`ignore`, `warn` or `fail`: what `up` and `check` do, before planning, when the schema differs from what the last `up` recorded (a column added by hand, an index dropped, a view or function replaced; see [Drift](drift.md)). `warn` logs the objects and carries on; `fail` refuses with them (exit 10) before anything is planned; `ignore` does not compare. `up` records the schema whatever this says',
   },

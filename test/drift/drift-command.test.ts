@@ -97,11 +97,11 @@ describe('drift', () => {
     expect(await recordedAt()).toBe(recorded);
   });
 
-  test('with MIGRATOR_ON_DRIFT=warn (the default), up logs the objects and carries on; ignore does not look', async () => {
+  test('with MIGRATOR_ON_DRIFT=warn, up logs the objects and carries on; ignore does not look', async () => {
     await upWithViewAndFunction();
     await db.query('ALTER TABLE customers ADD COLUMN nickname text');
 
-    const warned = await runMigrator(['up'], { env });
+    const warned = await runMigrator(['up'], { env: { ...env, MIGRATOR_ON_DRIFT: 'warn' } });
     const ignored = await runMigrator(['up'], { env: { ...env, MIGRATOR_ON_DRIFT: 'ignore' } });
 
     expect([warned.code, ignored.code]).toEqual([0, 0]);
@@ -179,6 +179,48 @@ describe('drift', () => {
     expect(logLines(again).some((entry) => entry.msg?.startsWith('no drift baseline yet'))).toBe(false);
     await db.query('DROP INDEX orders_customer_id_idx');
     expect((await runMigrator(['drift'], { env })).stdout).toBe('index public.orders_customer_id_idx: missing\n');
+  });
+
+  test('rollback records the schema its down files leave: no drift after it, and up with fail goes on', async () => {
+    await upWithViewAndFunction();
+    migrations.write('versioned/down/3_view_and_function.sql', 'DROP FUNCTION order_total(orders); DROP VIEW customer_emails;\n');
+
+    expect((await runMigrator(['rollback', '--steps', '1', '--yes'], { env })).code).toBe(0);
+    const drift = await runMigrator(['drift'], { env });
+    const up = await runMigrator(['up'], { env: { ...env, MIGRATOR_ON_DRIFT: 'fail' } });
+
+    expect(drift.code).toBe(0);
+    expect(up.code).toBe(0);
+    expect(await applied()).toBe(3);
+  });
+
+  test('each fleet tenant has its own record, of its schema alone; fail refuses the tenant that drifted, and it alone', async () => {
+    await db.query('CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b');
+    const targets = ['--targets-sql', "SELECT nspname AS schema FROM pg_namespace WHERE nspname LIKE 'tenant\\_%'"];
+    expect((await runMigrator(['fleet', 'up', ...targets], { env })).code).toBe(0);
+    const records = await db.query(
+      `SELECT 'tenant_a' AS tenant, schemas FROM tenant_a.migrator_schema_fingerprint
+       UNION ALL SELECT 'tenant_b', schemas FROM tenant_b.migrator_schema_fingerprint
+       UNION ALL SELECT 'public', NULL WHERE to_regclass('public.migrator_schema_fingerprint') IS NOT NULL`,
+    );
+    expect(records).toEqual([
+      { tenant: 'tenant_a', schemas: ['tenant_a'] },
+      { tenant: 'tenant_b', schemas: ['tenant_b'] },
+    ]);
+    await db.query('ALTER TABLE tenant_a.customers ADD COLUMN nickname text');
+
+    const a = await runMigrator(['drift', '--schema', 'tenant_a'], { env });
+    const b = await runMigrator(['drift', '--schema', 'tenant_b'], { env });
+    const fleet = await runMigrator(['fleet', 'up', ...targets], { env: { ...env, MIGRATOR_ON_DRIFT: 'fail', LOG_LEVEL: 'info' } });
+
+    expect(a.code).toBe(DRIFT_EXIT);
+    expect(a.stdout).toBe('column tenant_a.customers.nickname: not in any migration\n');
+    expect(b.code).toBe(0);
+    expect(fleet.code).toBe(DRIFT_EXIT);
+    const outcomes = Object.fromEntries(
+      fleet.lines.filter((line) => line.target !== undefined && line.outcome !== undefined).map((line) => [line.target, line.outcome]),
+    );
+    expect(outcomes).toEqual({ 'schema:tenant_a': 'failed', 'schema:tenant_b': 'up-to-date' });
   });
 
   test('MIGRATOR_ON_DRIFT takes ignore, warn or fail only (exit 2)', async () => {

@@ -1,6 +1,6 @@
 /** The schema's fingerprint against a real PostgreSQL: what drift names, and what it leaves alone. */
 import type pg from 'pg';
-import { compareWithFingerprint, recordFingerprint, type LeftOut } from '../../src/drift/fingerprint';
+import { compareWithFingerprint, recordFingerprint, recordFingerprintSql, type LeftOut } from '../../src/drift/fingerprint';
 import { createDatabase, type TestDatabase } from '../support/database';
 
 const TABLE = 'public.migrator_schema_fingerprint';
@@ -55,6 +55,22 @@ describe('the schema fingerprint', () => {
     await client.query(`ALTER TABLE audit_log ADD COLUMN at timestamptz; CREATE INDEX ON audit_log (at);
       ALTER TABLE migrations ADD COLUMN x int; CREATE TABLE other.t (id int); SET search_path = other, public`);
     expect(await compareWithFingerprint(client, TABLE, LEFT_OUT)).toEqual([]);
+  });
+
+  test("records in the caller's transaction: rolled back with it, and the search_path given back", async () => {
+    await client.query('SET search_path = other, public');
+    await client.query('BEGIN');
+    await client.query(recordFingerprintSql(client, TABLE, LEFT_OUT));
+    const [{ search_path: inside }] = (await client.query<{ search_path: string }>('SHOW search_path')).rows;
+    await client.query('ROLLBACK');
+
+    expect(inside).toBe('other, public');
+    expect(await compareWithFingerprint(client, TABLE, LEFT_OUT)).toBeUndefined();
+    await client.query('BEGIN');
+    await client.query(recordFingerprintSql(client, TABLE, LEFT_OUT));
+    await client.query('COMMIT');
+    const [{ schemas }] = await db.query<{ schemas: string[] }>(`SELECT schemas FROM ${TABLE}`);
+    expect(schemas).toEqual(['other', 'public']);
   });
 
   test('writes nothing when it compares', async () => {
