@@ -7,6 +7,7 @@
 import { baseline, baselineFrom, type BaselineFromOptions } from './commands/baseline';
 import type { MigratorContext } from './commands/context';
 import { converge } from './commands/converge';
+import { drift, type DriftOptions } from './commands/drift';
 import { fleet, type FleetAction, type FleetOptions } from './commands/fleet';
 import { generate, type GenerateOptions } from './commands/generate';
 import { history, verify } from './commands/history';
@@ -24,6 +25,7 @@ import { createLogger, type Logger } from './log';
 import type {
   AppliedMigration,
   ConvergenceReport,
+  DriftReport,
   FleetReport,
   GenerateResult,
   LintReport,
@@ -55,6 +57,11 @@ export interface Migrator {
    * when `up` has work to do, after waiting up to `waitMs` for it to be done.
    */
   check(options?: CheckOptions): Promise<Plan>;
+  /**
+   * The schema against what the last `up` recorded; rejects with SchemaDriftError (carrying the
+   * report) when an object differs. A database no `up` has recorded yet resolves with baseline false.
+   */
+  drift(options?: DriftOptions): Promise<DriftReport>;
   /** Applied versioned migrations, oldest first. */
   history(): Promise<AppliedMigration[]>;
   /** Resolves with counts when files and history agree; rejects with ValidationError otherwise. */
@@ -104,6 +111,7 @@ export function createMigrator(config: MigratorConfig, options: MigratorOptions 
     plan: async (planOptions) => plan(context(), planOptions),
     status: async () => plan(context()),
     check: async (checkOptions) => check(context(), checkOptions),
+    drift: async (driftOptions) => drift(context(), driftOptions),
     history: async () => history(context()),
     verify: async () => verify(context()),
     baseline: async (id) => baseline(context(), id),

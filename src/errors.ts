@@ -3,7 +3,7 @@
  * Library code throws these; only the CLI turns them into exit codes (src/cli/exit-codes.ts).
  */
 
-import type { ConvergenceReport, FleetReport, GenerateResult, LintReport, PartialReport, PhaseName, Plan } from './results';
+import type { ConvergenceReport, DriftReport, FleetReport, GenerateResult, LintReport, PartialReport, PhaseName, Plan } from './results';
 
 export abstract class MigratorError extends Error {
   override readonly name: string = this.constructor.name;
@@ -145,6 +145,16 @@ export class SchemaNotCurrentError extends MigratorError {
   constructor(
     message: string,
     readonly plan: Plan,
+  ) {
+    super(message);
+  }
+}
+
+/** The schema differs from what the last `up` recorded: `drift`, and `up` and `check` with MIGRATOR_ON_DRIFT=fail. */
+export class SchemaDriftError extends MigratorError {
+  constructor(
+    message: string,
+    readonly drift: DriftReport,
   ) {
     super(message);
   }

@@ -11,6 +11,7 @@ export type { RollbackTarget } from './commands/rollback';
 export type { GenerateOptions } from './commands/generate';
 export type { ImportedMigration } from './commands/import';
 export type { BaselineFromOptions } from './commands/baseline';
+export type { DriftOptions } from './commands/drift';
 export { loadConfig, DEFAULTS, type MigratorConfig, type ConnectionSettings, type Env } from './config';
 export { createLogger, withFields, type Logger, type LoggerOptions } from './log';
 export { MIGRATION_LOCK_KEY, schemaLockKey } from './db/lock-key';
@@ -20,6 +21,8 @@ export type {
   AppliedMigration,
   ConvergenceReport,
   ConvergenceResult,
+  DriftDifference,
+  DriftReport,
   FleetReport,
   GenerateResult,
   LintFinding,
@@ -48,6 +51,7 @@ export {
   SchemaNotCurrentError,
   MigrationRunningError,
   SchemasDifferError,
+  SchemaDriftError,
   BackupFailedError,
   NeedsReviewError,
   InterruptedError,

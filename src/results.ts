@@ -193,6 +193,21 @@ export interface ConvergenceReport {
   results: ConvergenceResult[];
 }
 
+/** `drift`: an object of the schema that differs from what the last `up` recorded. */
+export interface DriftDifference {
+  /** The object, e.g. "column public.accounts.nickname", "index public.notes_account_id_idx". */
+  object: string;
+  /** missing: recorded, gone now; changed: its definition differs; not in any migration: there now, never recorded. */
+  state: 'missing' | 'changed' | 'not in any migration';
+}
+
+/** `drift`: the live schema against the last record of it. */
+export interface DriftReport {
+  /** Whether an `up` has recorded the schema yet (false: nothing to compare with). */
+  baseline: boolean;
+  differences: DriftDifference[];
+}
+
 /** `lint`: what it found. */
 export interface LintFinding {
   /** versioned/<file>, or the path as given. */

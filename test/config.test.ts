@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       waitTimeoutMs: 60_000,
       lockWaitMs: 300_000,
       onAhead: 'warn',
+      onDrift: 'ignore',
       log: { level: 'info', format: 'json', color: true },
     });
   });

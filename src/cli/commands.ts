@@ -6,7 +6,15 @@ import type { ParseArgsConfig } from 'node:util';
 import { FLEET_ACTIONS, FLEET_DEFAULTS, type FleetAction } from '../commands/fleet';
 import type { RollbackTarget } from '../commands/rollback';
 import type { MigratorConfig } from '../config';
-import { ConfigError, DeclarationsDifferError, FleetFailedError, LintFindingsError, NeedsReviewError, SchemasDifferError } from '../errors';
+import {
+  ConfigError,
+  DeclarationsDifferError,
+  FleetFailedError,
+  LintFindingsError,
+  NeedsReviewError,
+  SchemaDriftError,
+  SchemasDifferError,
+} from '../errors';
 import { parseShard, type Target } from '../fleet/targets';
 import type { Logger } from '../log';
 import { DEFAULT_SCRATCH_IMAGE } from '../generate/scratch-server';
@@ -16,6 +24,7 @@ import {
   summarize,
   whyNotCurrent,
   type ConvergenceReport,
+  type DriftReport,
   type FleetReport,
   type Plan,
   type GenerateResult,
@@ -24,7 +33,7 @@ import {
 } from '../results';
 import { exitCodeFor } from './exit-codes';
 import { fleetStatus, fleetSummary, formatFleetPlan, formatFleetStatus, targetFields, targetMessage } from './fleet-output';
-import { formatConvergence, formatHistory, formatJson, formatLint, formatPlan, formatStatus } from './output';
+import { formatConvergence, formatDrift, formatHistory, formatJson, formatLint, formatPlan, formatStatus } from './output';
 
 export interface CommandContext {
   config: MigratorConfig;
@@ -177,16 +186,10 @@ const checkCommand: Command = {
   printsResult: () => false,
   database: () => 'reads',
   async run(context) {
-    const { wait, timeout, schema, database } = context.values;
+    const { wait, timeout } = context.values;
     if (timeout !== undefined && !wait) throw new ConfigError('--timeout needs --wait', '--timeout');
-    if (schema !== undefined && database !== undefined) throw new ConfigError('give --schema or --database, not both', '--schema');
     const seconds = timeout === undefined ? DEFAULT_CHECK_WAIT_SECONDS : wholeNumber(String(timeout), '--timeout');
-    const target: Target | undefined =
-      schema !== undefined
-        ? { kind: 'schema', name: String(schema) }
-        : database !== undefined
-          ? { kind: 'database', name: String(database) }
-          : undefined;
+    const target = oneTarget(context.values);
     const result = await context.migrator.check({ ...(wait && { waitMs: seconds * 1000 }), ...(target && { target }) });
     return { msg: 'the schema is current', outcome: 'up-to-date', currentVersion: result.versioned.currentVersion };
   },
@@ -207,6 +210,36 @@ const planCommand: Command = {
     const result = await context.migrator.plan({ postDeploy: context.values['post-deploy'] === true });
     context.print(context.values.json ? formatJson(result) : formatPlan(result, Boolean(context.values.sql)));
     return { msg: 'plan', outcome: outcomeOf(result), pending: result.steps.length };
+  },
+};
+
+const driftCommand: Command = {
+  name: 'drift',
+  summary: 'compare the schema with what the last up recorded: objects changed outside the migrations (exit 10)',
+  usage: 'migrator drift [--json] [--schema NAME | --database NAME] [--wait]',
+  details:
+    'Prints each object that differs (index public.notes_account_id_idx: missing, column public.accounts.nickname:\n' +
+    'not in any migration, view public.named: changed) and exits 10; exits 0 when nothing differs, and when no up\n' +
+    'has recorded the schema yet (it says so; --json: "baseline": false). Reads the catalog only: no scratch database,\n' +
+    "nothing written; read rights are enough. The schemas of the search_path, without the migrator's own tables and\n" +
+    'MIGRATOR_IGNORE_TABLES (docs/drift.md).\n' +
+    "--schema NAME    one tenant's schema of this database, as `fleet` migrates it\n" +
+    "--database NAME  one tenant's database on this server, with the same credentials\n" +
+    WAIT_DETAILS,
+  options: { ...json, schema: { type: 'string' }, database: { type: 'string' }, ...waitOption },
+  positionals: [0, 0],
+  printsResult: () => true,
+  database: () => 'reads',
+  async run(context) {
+    const show = (report: DriftReport) => context.print(context.values.json ? formatJson(report) : formatDrift(report));
+    const target = oneTarget(context.values);
+    const report = await context.migrator.drift(target && { target }).catch((error: unknown) => {
+      if (error instanceof SchemaDriftError) show(error.drift);
+      throw error;
+    });
+    show(report);
+    if (!report.baseline) return { msg: 'no drift baseline yet: the next migrator up records one', outcome: 'no-baseline' };
+    return { msg: 'no drift: the schema is as the last migrator up recorded it', outcome: 'ok' };
   },
 };
 
@@ -599,6 +632,7 @@ export const COMMANDS: Command[] = [
   statusCommand,
   checkCommand,
   planCommand,
+  driftCommand,
   historyCommand,
   verifyCommand,
   newCommand,
@@ -616,6 +650,15 @@ export const COMMANDS: Command[] = [
 /** The outcome of plan and status, by the rule check exits with: "pending" whenever the schema is not current. */
 function outcomeOf(plan: Plan): 'up-to-date' | 'pending' {
   return whyNotCurrent(plan) === undefined ? 'up-to-date' : 'pending';
+}
+
+/** --schema NAME or --database NAME: one tenant, as `fleet` runs it. */
+function oneTarget(values: CommandContext['values']): Target | undefined {
+  const { schema, database } = values;
+  if (schema !== undefined && database !== undefined) throw new ConfigError('give --schema or --database, not both', '--schema');
+  if (schema !== undefined) return { kind: 'schema', name: String(schema) };
+  if (database !== undefined) return { kind: 'database', name: String(database) };
+  return undefined;
 }
 
 function wholeNumber(text: string, what: string): number {

@@ -14,6 +14,7 @@ import {
   MigrationFailedError,
   MigrationRunningError,
   NeedsReviewError,
+  SchemaDriftError,
   SchemaNotCurrentError,
   SchemasDifferError,
   ValidationError,
@@ -30,6 +31,7 @@ export const EXIT = {
   backupFailed: 7,
   schemasDiffer: 8,
   needsReview: 9,
+  driftFound: 10,
   interruptedBySigint: 130,
   interruptedBySigterm: 143,
 } as const;
@@ -46,6 +48,7 @@ export const EXIT_MEANING: Record<number, string> = {
   [EXIT.backupFailed]: 'the backup before migrating failed',
   [EXIT.schemasDiffer]: 'the schemas do not converge (converge)',
   [EXIT.needsReview]: 'a migration was generated with parts commented out for review (generate)',
+  [EXIT.driftFound]: 'the schema was changed outside the migrations (drift)',
   [EXIT.interruptedBySigint]: 'interrupted (SIGINT)',
   [EXIT.interruptedBySigterm]: 'interrupted (SIGTERM)',
 };
@@ -53,7 +56,7 @@ export const EXIT_MEANING: Record<number, string> = {
 /** What each code means in full, for docs/exit-codes.md (Markdown). */
 export const EXIT_DETAILS: Record<number, string> = {
   [EXIT.success]:
-    'success, or nothing to do; `fleet`: every target succeeded (otherwise the code of its targets that a retry is least likely to fix, in this order: 2, 6, 1, 7, 3, 5, 4; see [fleet.md](fleet.md#exit-codes))',
+    'success, or nothing to do; `fleet`: every target succeeded (otherwise the code of its targets that a retry is least likely to fix, in this order: 2, 6, 10, 1, 7, 3, 5, 4; see [fleet.md](fleet.md#exit-codes))',
   [EXIT.migrationFailed]:
     "a migration failed (SQL error, `MIGRATOR_LOCK_TIMEOUT` after the last retry, `MIGRATOR_STATEMENT_TIMEOUT`): when found while planning, nothing was changed; when applying, its transaction was rolled back and earlier steps kept (a file without a transaction: the message says what may have stayed); or the database is read-only; or a query of the migrator's own (taking the lock, reading or writing the history) failed with a database error no other code covers: one line with its message and SQLSTATE (`pgCode`), never a stack trace (a deadlock or serialization failure with another session is rolled back by PostgreSQL, and the message says to run again); also a step that released the migration lock (`pg_advisory_unlock_all()`): found before it commits or is recorded, its transaction rolled back; also any other unexpected error",
   [EXIT.usage]:
@@ -70,6 +73,8 @@ export const EXIT_DETAILS: Record<number, string> = {
     '`converge`: a database from an earlier release ended at a different schema than a fresh install, or a second `up` changed something',
   [EXIT.needsReview]:
     '`generate`: the migration was written, but parts of it are commented out under `REVIEW:` lines for a person to decide (a drop, a type change, a possible rename)',
+  [EXIT.driftFound]:
+    '`drift`: the schema differs from what the last `up` recorded (an object missing, changed, or not in any migration; the objects on stdout); `up` and `check` with `MIGRATOR_ON_DRIFT=fail`: the same, found before anything was planned, so nothing was changed (see [drift.md](drift.md)). A database no `up` has recorded yet is not drift: `drift` exits 0 and says there is no baseline',
   [EXIT.interruptedBySigint]:
     'interrupted by SIGINT: the running statement was cancelled, its transaction rolled back (the message says so, or, for a file without a transaction, that what it did stays), the lock released; when the server does not answer the cancel request within 5 s, the connection is closed instead and the message says that the server rolls back once it runs again',
   [EXIT.interruptedBySigterm]:
@@ -84,6 +89,7 @@ export const EXIT_DETAILS: Record<number, string> = {
 const FLEET_PRECEDENCE: number[] = [
   EXIT.usage,
   EXIT.validationFailed,
+  EXIT.driftFound,
   EXIT.migrationFailed,
   EXIT.backupFailed,
   EXIT.pendingWork,
@@ -109,6 +115,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof BackupFailedError) return EXIT.backupFailed;
   if (error instanceof SchemasDifferError) return EXIT.schemasDiffer;
   if (error instanceof NeedsReviewError) return EXIT.needsReview;
+  if (error instanceof SchemaDriftError) return EXIT.driftFound;
   if (error instanceof InterruptedError) {
     return error.signal === 'SIGTERM' ? EXIT.interruptedBySigterm : EXIT.interruptedBySigint;
   }

@@ -6,6 +6,7 @@ import {
   whyNotCurrent,
   type AppliedMigration,
   type ConvergenceReport,
+  type DriftReport,
   type LintReport,
   type Plan,
   type PlannedStep,
@@ -87,4 +88,10 @@ export function formatConvergence(report: ConvergenceReport): string {
       return `${result.database}: ${result.database === FRESH_INSTALL ? '' : 'same schema as the fresh install; '}a second up changed nothing\n`;
     })
     .join('');
+}
+
+export function formatDrift(report: DriftReport): string {
+  if (!report.baseline) return 'no drift baseline yet: the next migrator up records the schema, and drift compares with it from then on\n';
+  if (report.differences.length === 0) return 'no drift: the schema is as the last migrator up recorded it\n';
+  return report.differences.map(({ object, state }) => `${object}: ${state}\n`).join('');
 }

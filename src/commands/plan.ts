@@ -16,6 +16,7 @@ import { targetConfig, type Target } from '../fleet/targets';
 import { InterruptedError, MigrationRunningError, SchemaNotCurrentError } from '../errors';
 import { createLogger, withFields, type Logger } from '../log';
 import { whyNotCurrent, type Plan } from '../results';
+import { driftScope, guardAgainstDrift } from '../drift/session';
 import { describePlan, planRun, readState, refuseAheadIfAsked, settleAhead } from '../run/pipeline';
 import { sleep } from '../sleep';
 import { loadMigrationSet, type MigrationSet } from '../source';
@@ -33,17 +34,27 @@ export async function plan(context: MigratorContext, options: PlanCommandOptions
 /**
  * Plans under the migration lock in shared mode: never while a migration runs (its concurrent index
  * build and the planning transaction's snapshot and dry runs would wait for each other). `plan` and
- * `status` wait for it to end; `check` answers at once that it runs (MigrationRunningError).
+ * `status` wait for it to end; `check` answers at once that it runs (MigrationRunningError). `check` gates a deploy, so it
+ * looks for drift first (lookForDrift: MIGRATOR_ON_DRIFT), before anything is planned.
  */
 async function planWhenSettled(
   { config, logger, signal, files: read, connection }: MigratorContext,
   options: PlanCommandOptions,
   whileMigrating: 'wait' | 'refuse',
+  lookForDrift = false,
 ): Promise<Plan> {
   const files = read ?? loadMigrationSet(config.migrationsDir, { executeJs: false, logger });
-  return withDatabase(config, { logger, signal, writes: false, whileMigrating, kept: connection }, ({ client, mayChangeSchema }) =>
-    planOnClient(client, files, { logger, onAhead: config.onAhead, signal, dryRuns: mayChangeSchema, postDeploy: options.postDeploy }),
-  );
+  return withDatabase(config, { logger, signal, writes: false, whileMigrating, kept: connection }, async ({ client, mayChangeSchema }) => {
+    const drift = lookForDrift && config.onDrift !== 'ignore' ? driftScope(client, config.ignoreTables) : undefined;
+    if (drift) await guardAgainstDrift(drift, config.onDrift, logger);
+    return planOnClient(client, files, {
+      logger,
+      onAhead: config.onAhead,
+      signal,
+      dryRuns: mayChangeSchema,
+      postDeploy: options.postDeploy,
+    });
+  });
 }
 
 export interface CheckOptions {
@@ -71,7 +82,7 @@ export async function check(migrator: MigratorContext, options: CheckOptions = {
     // long as for the schema: connecting gets the longer of MIGRATOR_WAIT_TIMEOUT and the time left.
     const waitTimeoutMs = Math.max(context.config.waitTimeoutMs, deadline - Date.now());
     try {
-      return throwIfPending(await planWhenSettled({ ...context, config: { ...context.config, waitTimeoutMs } }, {}, 'refuse'));
+      return throwIfPending(await planWhenSettled({ ...context, config: { ...context.config, waitTimeoutMs } }, {}, 'refuse', true));
     } catch (error) {
       const left = deadline - Date.now();
       const notYet = error instanceof SchemaNotCurrentError || error instanceof MigrationRunningError;

@@ -1,7 +1,8 @@
 /**
  * `rollback`: runs down files (versioned/down/<same file name>) newest first, each through the
  * step runner in a transaction together with the removal of its history row, so that
- * postgres-migrations sees it as pending again. Refuses, changing nothing, when any down file it
+ * postgres-migrations sees it as pending again; the last one records the schema for drift detection
+ * (drift/), as `up` does. Refuses, changing nothing, when any down file it
  * would need is missing or does not pass the checks every migration file passes (a regular file, or
  * a link to one inside the migrations folder, opened without waiting).
  */
@@ -16,6 +17,7 @@ import { refuseInTransaction, refuseNoStatement } from '../source/file-checks';
 import { isRegularFileInFolder } from '../source/folder-entries';
 import { decodeSqlText, readBytes } from '../source/sql-text';
 import { withDatabase } from '../db/with-database';
+import { driftScope, recordSql } from '../drift/session';
 import type { MigratorContext } from './context';
 import { writingRunContext } from './writing-context';
 import { DOWN_FOLDER } from './new-migration';
@@ -76,11 +78,20 @@ export async function rollback(migrator: MigratorContext, target: RollbackTarget
     });
 
     const context = writingRunContext(migrator, session, withFields(logger, { phase: 'versioned' }));
+    // The schema as the down files leave it is the migrator's doing, not drift: recorded with the last one, as `up` does.
+    const drift = driftScope(client, config.ignoreTables);
     for (const [index, step] of steps.entries()) {
-      await applyStep(context, step, { index: index + 1, total: steps.length }, async () => {
-        await client.query(step.sql);
-        await state.store.remove(step.id);
-      });
+      const last = index === steps.length - 1 && drift ? recordSql(drift) : undefined;
+      await applyStep(
+        context,
+        step,
+        { index: index + 1, total: steps.length },
+        async () => {
+          await client.query(step.sql);
+          await state.store.remove(step.id);
+        },
+        last,
+      );
     }
     return downs.map((down) => down.file.fileName);
   });

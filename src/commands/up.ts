@@ -1,6 +1,7 @@
 /**
  * `up`: read and check the files, then, on one locked connection, read and check the history,
- * plan every phase and apply the plan (src/run/pipeline.ts). Resolves with a report when the
+ * look for drift (MIGRATOR_ON_DRIFT), plan every phase and apply the plan (src/run/pipeline.ts),
+ * recording the schema with the last step (drift/), or alone when nothing had recorded it yet. Resolves with a report when the
  * schema is then current; otherwise rejects with a MigratorError carrying what was applied before
  * the failure and the step that failed, or, when a plain up applied all it may and a pre-deploy
  * migration still waits behind a post-deploy one, with SchemaNotCurrentError (the exit 3 of check).
@@ -24,6 +25,7 @@ import {
   settleAhead,
 } from '../run/pipeline';
 import { loadMigrationSet } from '../source';
+import { driftScope, guardAgainstDrift, record, recordSql } from '../drift/session';
 import { withDatabase } from '../db/with-database';
 import { runBackup } from './backup';
 import type { MigratorContext } from './context';
@@ -48,6 +50,8 @@ export async function up(migrator: MigratorContext, options: UpOptions = {}): Pr
       const state = await readState(client, files);
       report = emptyReport(state);
       refuseAheadIfAsked(state, config.onAhead);
+      const drift = driftScope(client, config.ignoreTables);
+      const baseline = drift && (await guardAgainstDrift(drift, config.onDrift, logger));
       const phases = PHASES.filter((phase) => options.phases?.includes(phase.name) ?? true);
       const planned = await planRun(context, state, { phases, postDeploy: options.postDeploy });
       const plan = settleAhead(state, planned, withFields(logger, { phase: 'versioned' }));
@@ -56,7 +60,11 @@ export async function up(migrator: MigratorContext, options: UpOptions = {}): Pr
       const described = describePlan(plan, state);
       emit({ type: 'planned', steps: described.steps, pending: pendingByPhase(plan) });
       if (plan.steps.length > 0 && config.backupCommand) await runBackup(config.backupCommand, config.connection, logger, config.schema);
-      await applyRun(context, state, plan, report);
+      await applyRun(context, state, plan, report, { lastCommit: drift && plan.steps.length > 0 ? recordSql(drift) : undefined });
+      if (drift && !baseline) {
+        if (plan.steps.length === 0) await record(drift);
+        logger.info({ table: drift.table }, 'no drift baseline yet: recorded one (migrator drift compares the schema with it from now on)');
+      }
       report.versioned.waiting = described.waiting.map((step) => step.file);
       if (described.waiting.length > 0) logWaiting(withFields(logger, { phase: 'versioned' }), described.waiting);
       // What a plain up cannot apply may still leave the schema short of what the release needs.

@@ -129,6 +129,12 @@ export const VARIABLES: readonly Variable[] = [
       '`warn` or `fail` when the database has versioned migrations these files lack (an older image started after a newer one migrated: with `warn` it logs a warning and exits 0, the expand/contract rollback case)',
   },
   {
+    names: ['MIGRATOR_ON_DRIFT'],
+    default: '`ignore`',
+    meaning:
+      '`ignore`, `warn` or `fail`: what `up` and `check` do, before planning, when the schema differs from what the last `up` recorded (a column added by hand, an index dropped, a view or function replaced; see [Drift](drift.md)). `warn` logs the objects and carries on; `fail` refuses with them (exit 10) before anything is planned; `ignore` does not compare. `up` records the schema whatever this says',
+  },
+  {
     names: ['MIGRATOR_TERMINATION_LOG'],
     default: '`/dev/termination-log`',
     meaning:
@@ -144,7 +150,7 @@ export const VARIABLES: readonly Variable[] = [
     names: ['MIGRATOR_IGNORE_TABLES'],
     default: '',
     meaning:
-      'comma-separated tables that `converge` leaves out of the comparison, for tables other software manages: `table` (in any schema) or `schema.table`, as the catalog spells them',
+      'comma-separated tables that `converge` leaves out of the comparison, and drift detection out of the schema it records (with their columns, indexes, constraints and triggers), for tables other software manages: `table` (in any schema) or `schema.table`, as the catalog spells them',
   },
   {
     names: ['LOG_LEVEL'],

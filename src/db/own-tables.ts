@@ -14,6 +14,10 @@ export const HISTORY_TABLE = 'migrations';
 export const DECLARED_COLUMNS_TABLE = 'migrator_declared_columns';
 /** What the repeatable phase last ran: one row per file (phases/repeatable.ts). */
 export const REPEATABLE_TABLE = 'migrator_repeatable';
+/** The schema as the last `up` left it, for drift detection (drift/fingerprint.ts). */
+export const FINGERPRINT_TABLE = 'migrator_schema_fingerprint';
+/** Every table of ours, in the schema of ownSchema(). */
+export const OWN_TABLES = [HISTORY_TABLE, DECLARED_COLUMNS_TABLE, REPEATABLE_TABLE, FINGERPRINT_TABLE];
 
 /** The schema of our own tables, as a column of prepareSession's first query (NULL: no schema to create in). */
 export const OWN_SCHEMA_SQL = `coalesce((SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -7,11 +7,12 @@
  * the declared-columns phase leaves, which an app's gate trusts too), every declared table exists,
  * no declared column is missing and no index a versioned file builds CONCURRENTLY is INVALID there
  * (the versioned phase would rebuild it), and the repeatable phase's record holds exactly these
- * repeatable files and checksums (one changed, added or removed is work). Anything else, including any
+ * repeatable files and checksums (one changed, added or removed is work), and `up` has recorded the
+ * schema for drift detection (a tenant from before it gets the full run once). Anything else, including any
  * error (no history table yet), is "not known": the target gets the full pipeline, which decides.
  */
 import type pg from 'pg';
-import { DECLARED_COLUMNS_TABLE, HISTORY_TABLE, REPEATABLE_TABLE } from '../db/own-tables';
+import { DECLARED_COLUMNS_TABLE, FINGERPRINT_TABLE, HISTORY_TABLE, REPEATABLE_TABLE } from '../db/own-tables';
 import { digestOf, historyDigestSql } from '../history';
 import { shapeRecordKey } from '../phases/declared-columns';
 import { indexesBuiltBy } from '../phases/concurrent-indexes';
@@ -88,6 +89,7 @@ SELECT h.count, h.digest, h.version,
              AND (SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attname = d."column" AND a.attnum > 0 AND NOT a.attisdropped) IS NULL)::int`
            : '0'
        } AS "missingColumns",
+       to_regclass(${client.escapeLiteral(own(FINGERPRINT_TABLE))}) IS NOT NULL AS "driftRecorded",
        EXISTS (SELECT 1 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
                 WHERE c.relname = ANY ($5::text[]) AND NOT i.indisvalid AND c.relnamespace = to_regnamespace($4)) AS "invalidIndexes"
   FROM (${historyDigestSql(own(HISTORY_TABLE))}) h`;
@@ -104,6 +106,7 @@ export async function quickLook(client: pg.Client, schema: string, expected: Exp
     missingTables: number;
     missingColumns: number;
     invalidIndexes: boolean;
+    driftRecorded: boolean;
     repeatable: string[];
   };
   try {
@@ -125,6 +128,7 @@ export async function quickLook(client: pg.Client, schema: string, expected: Exp
     row.missingTables === 0 &&
     row.missingColumns === 0 &&
     !row.invalidIndexes &&
+    row.driftRecorded &&
     row.repeatable.sort().join('\n') === expected.repeatable.join('\n');
   return { version: row.version ?? 0, current };
 }

@@ -63,6 +63,8 @@ export interface ApplyOptions {
    * transaction; in one, both go together): a check that must pass for the file to count as applied.
    */
   beforeRecord?(): Promise<void>;
+  /** For a file in a transaction: SQL of the migrator's own run in it right before its history row and COMMIT. */
+  beforeCommit?: string;
 }
 
 interface HistoryCatalog {
@@ -163,7 +165,7 @@ async function applyThroughLibrary(
     sessionReset,
     historyTable: table,
     // A file that released the migration lock is refused before its history row, in its transaction.
-    guard,
+    guard: options.beforeCommit ? `${guard};${options.beforeCommit}` : guard,
   });
   try {
     await runLibraryMigration(table, batched as Pick<pg.Client, 'query'>, migration);

@@ -26,6 +26,12 @@ export interface PhaseContext {
   signal?: AbortSignal;
   files: MigrationSet;
   history: HistoryState;
+  /**
+   * When applying the run's last step, if the history store applies it in its transaction
+   * ('library'): SQL of the migrator's own to run in that transaction before it commits (the
+   * schema's record, drift/).
+   */
+  beforeCommit?: string;
 }
 
 export interface PlanContext extends PhaseContext {

@@ -88,7 +88,7 @@ export const versioned: Phase<VersionedStep> = {
       return;
     }
     if (step.transaction !== 'none') {
-      await history.store.apply(step.migration);
+      await history.store.apply(step.migration, { beforeCommit: context.beforeCommit });
       return;
     }
     const built = indexesBuiltBy(step.migration.sql);

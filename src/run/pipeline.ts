@@ -21,6 +21,7 @@ import { versioned } from '../phases/versioned';
 import { stepLabel, type AppliedMigration, type MigrationReport, type PartialReport, type PhaseName, type Plan } from '../results';
 import type { MigrationSet } from '../source';
 import { checkPendingVersioned } from '../source/file-checks';
+import { inTransaction } from '../db/transaction';
 import { applyStep, applyTogether, plannedStep, startPlanning, withLockRetries, type RunContext } from './step-runner';
 
 /** The phases in the order they run; the legacy phase has two parts, the scripts, then the declared columns. */
@@ -100,13 +101,14 @@ export interface RunPlan {
   finishers: Array<NonNullable<PhasePlan<Step>['finish']>>;
 }
 
-function phaseContext(context: RunContext, state: RunState, phase: PhaseName): PhaseContext {
+function phaseContext(context: RunContext, state: RunState, phase: PhaseName, beforeCommit?: string): PhaseContext {
   return {
     client: context.client,
     logger: withFields(context.logger, { phase }),
     signal: context.signal,
     files: state.files,
     history: state,
+    ...(beforeCommit !== undefined && { beforeCommit }),
   };
 }
 
@@ -213,6 +215,15 @@ function recordApplied(report: PartialReport, step: Step): void {
   }
 }
 
+export interface ApplyOptions {
+  /**
+   * SQL of the migrator's own (the schema's record, drift/) run in the transaction of the last
+   * step, right before it commits, so that the two commit together or not at all. When that step
+   * runs without a transaction, it runs after it, in a transaction of its own on the same session.
+   */
+  lastCommit?: string;
+}
+
 /**
  * Applies the plan's steps in order through the step runner, then what the phases keep for later
  * runs. `report` grows with every step applied, so that after a failure it says what was
@@ -223,21 +234,30 @@ export async function applyRun(
   state: RunState,
   plan: RunPlan,
   report: PartialReport,
+  options: ApplyOptions = {},
 ): Promise<Pick<MigrationReport, 'legacy' | 'tables' | 'versioned' | 'repeatable'>> {
   const total = plan.steps.length;
   for (let index = 0; index < total; index++) {
     const { phase, step } = plan.steps[index];
     if (step.transaction === 'phase') {
-      index = (await applyPhaseTogether(context, state, plan, index, report)) - 1;
+      index = (await applyPhaseTogether(context, state, plan, index, report, options.lastCommit)) - 1;
       continue;
     }
+    const last = index === total - 1 ? options.lastCommit : undefined;
     try {
-      await applyStep(context, step, { index: index + 1, total }, () => phase.apply(phaseContext(context, state, phase.name), step));
+      await applyStep(
+        context,
+        step,
+        { index: index + 1, total },
+        () => phase.apply(phaseContext(context, state, phase.name, step.transaction === 'library' ? last : undefined), step),
+        step.transaction === 'runner' ? last : undefined,
+      );
     } catch (error) {
       report.failedStep = plannedStep(step);
       throw error;
     }
     recordApplied(report, step);
+    if (last && step.transaction === 'none') await inTransaction(context.client, () => context.client.query(last));
   }
   for (const finish of plan.finishers) await finish(context.client);
   return report;
@@ -250,6 +270,7 @@ async function applyPhaseTogether(
   plan: RunPlan,
   first: number,
   report: PartialReport,
+  lastCommit?: string,
 ): Promise<number> {
   const { phase } = plan.steps[first];
   let end = first;
@@ -267,6 +288,7 @@ async function applyPhaseTogether(
           return phase.apply(phaseContext(context, state, phase.name), step);
         },
       })),
+      end === plan.steps.length ? lastCommit : undefined,
     );
   } catch (error) {
     report.failedStep = plannedStep(current);

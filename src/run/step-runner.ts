@@ -266,9 +266,16 @@ export function startPlanning(context: RunContext): Planning {
 
 /**
  * Applies one step: in a transaction of the runner's when the step asks for one, tried again
- * after lock timeouts, with an event before and after.
+ * after lock timeouts, with an event before and after. `beforeCommit`: SQL of the migrator's own
+ * run in that transaction after the step's work (the run's last step: the schema's record).
  */
-export async function applyStep(context: RunContext, step: Step, position: Position, work: () => Promise<void>): Promise<void> {
+export async function applyStep(
+  context: RunContext,
+  step: Step,
+  position: Position,
+  work: () => Promise<void>,
+  beforeCommit?: string,
+): Promise<void> {
   InterruptedError.throwIfAborted(context.signal);
   const planned = plannedStep(step);
   context.emit({ type: 'applying', step: planned, ...position });
@@ -278,6 +285,7 @@ export async function applyStep(context: RunContext, step: Step, position: Posit
       step.transaction === 'runner'
         ? inTransaction(context.client, async () => {
             await work();
+            if (beforeCommit) await context.client.query(beforeCommit);
             await ensureMigrationLockHeld(context.client);
           })
         : work(),
@@ -305,9 +313,9 @@ export interface TogetherStep {
  * Applies steps in one transaction of the runner's (a phase's steps with transaction 'phase'),
  * tried again as a whole after lock timeouts. Each step has its 'applying' event as it starts, and
  * its 'applied' event only once the transaction committed. A failure names the step that failed,
- * and rolls them all back.
+ * and rolls them all back. `beforeCommit` as for applyStep.
  */
-export async function applyTogether(context: RunContext, group: TogetherStep[]): Promise<void> {
+export async function applyTogether(context: RunContext, group: TogetherStep[], beforeCommit?: string): Promise<void> {
   InterruptedError.throwIfAborted(context.signal);
   let current = group[0];
   const durations: number[] = [];
@@ -323,6 +331,7 @@ export async function applyTogether(context: RunContext, group: TogetherStep[]):
           await member.work();
           durations[index] = Math.round(now() - started);
         }
+        if (beforeCommit) await context.client.query(beforeCommit);
         await ensureMigrationLockHeld(context.client);
       }),
     );

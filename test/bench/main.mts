@@ -14,6 +14,8 @@
  *   the same run outside one (needs a Linux Docker engine: the containers use the host network).
  * - fleet (fleet.mts): `fleet up --parallel 8` on 100 and 1,000 schema tenants all up to date, and
  *   on 1,000 with one new migration each; written into its own part of docs/performance.md.
+ * - drift (drift.mts): the no-op with 200 tables of their own, with MIGRATOR_ON_DRIFT=ignore and
+ *   =warn: what the fingerprint costs a start, which decides that variable's default; its own part too.
  *
  * The migrator's rows are the bundle with Node's compile cache written beforehand, as the image
  * runs it (the targets apply to it), in the no-op with and without the versioned files' manifest
@@ -26,7 +28,8 @@
  * BENCH_APPLY_LARGE_ROUNDS, BENCH_APPLY_LARGE_COUNT, BENCH_LARGE_ROUNDS, BENCH_LARGE_MB,
  * BENCH_CONTAINER_ROUNDS, BENCH_CONTAINER=0 (skip the image), BENCH_FLEET=0 (skip the fleet) or
  * BENCH_FLEET=only (the fleet alone), BENCH_FLEET_TENANTS, BENCH_FLEET_ROUNDS,
- * BENCH_FLEET_APPLY_ROUNDS, BENCH_DOCS=0 (leave
+ * BENCH_FLEET_APPLY_ROUNDS, BENCH_DRIFT=0 (skip the drift) or BENCH_DRIFT=only (the drift alone),
+ * BENCH_DRIFT_ROUNDS, BENCH_DOCS=0 (leave
  * docs/performance.md alone), BENCH_PSQL, and BENCH_COMPARE_CLI: another build's CLI script (e.g. an
  * older commit's dist/migrator.js), timed as more rows (with its own compile cache) for a
  * before/after in the same run.
@@ -37,6 +40,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BASE_IMAGE, dockerContext, outsideSubject, prepareImage, type ImageUnderTest } from './container.mts';
 import { interleave, nodeSubject, runOnce, stats, type Context, type Run, type Stats, type Subject } from './measure.mts';
+import { driftSection } from './drift.mts';
 import { fleetSection } from './fleet.mts';
 import { writeSets, type MigrationSet, type NoopShape, type Sets } from './migration-sets.mts';
 import { startServer, type BenchServer } from './postgres.mts';
@@ -63,6 +67,8 @@ const FLEET = process.env.BENCH_FLEET === '0' ? 'skip' : process.env.BENCH_FLEET
 const FLEET_TENANTS = count('BENCH_FLEET_TENANTS', 1000);
 const FLEET_ROUNDS = count('BENCH_FLEET_ROUNDS', 5);
 const FLEET_APPLY_ROUNDS = count('BENCH_FLEET_APPLY_ROUNDS', 3);
+const DRIFT = process.env.BENCH_DRIFT === '0' ? 'skip' : process.env.BENCH_DRIFT === 'only' ? 'only' : 'with';
+const DRIFT_ROUNDS = count('BENCH_DRIFT_ROUNDS', 30);
 const WRITE_DOCS = process.env.BENCH_DOCS !== '0';
 const PSQL = process.env.BENCH_PSQL ?? debianPsql() ?? 'psql';
 
@@ -88,6 +94,8 @@ const DOCS = path.resolve('docs/performance.md');
 const DOCS_MARKER = '<!-- Written by npm run bench (test/bench/main.mts): everything below this line is replaced by each run. -->';
 /** docs/performance.md: the fleet's results, between these two lines. */
 const FLEET_MARKERS = ['<!-- Fleet results: written by npm run bench (test/bench/fleet.mts) from here -->', '<!-- to here. -->'] as const;
+/** docs/performance.md: the drift's results, between these two lines. */
+const DRIFT_MARKERS = ['<!-- Drift results: written by npm run bench (test/bench/drift.mts) from here -->', '<!-- to here. -->'] as const;
 const PG_ONE_QUERY = path.join(here, 'subjects/pg-one-query.cjs');
 const LIBRARY_MIGRATE = path.join(here, 'subjects/library-migrate.cjs');
 const ONE_ROUND_TRIP = path.join(here, 'subjects/one-round-trip-runner.cjs');
@@ -429,8 +437,22 @@ async function runScenarios(server: BenchServer, sets: Sets, base: Context, psql
         env: { ...base.env, NODE_COMPILE_CACHE: caches.compare },
       });
     }
-    if (FLEET !== 'only') await mainScenarios(server, sets, base, psql, caches, loadBefore);
-    if (FLEET !== 'skip') {
+    if (DRIFT !== 'only' && FLEET !== 'only') await mainScenarios(server, sets, base, psql, caches, loadBefore);
+    if (DRIFT !== 'skip' && FLEET !== 'only') {
+      const driftLoadBefore = os.loadavg()[0];
+      const drift = await driftSection(server, sets.noop(NOOP_SMALL), base, {
+        rounds: DRIFT_ROUNDS,
+        tables: 200,
+        bundle: BUNDLE,
+        compileCache: caches.bundle,
+        connectionEnv,
+        progress,
+      });
+      const results = `${machineLine(server, psql, driftLoadBefore)}\n\n${drift}`;
+      process.stdout.write(results);
+      if (WRITE_DOCS) writeDocs(DRIFT_MARKERS, results);
+    }
+    if (FLEET !== 'skip' && DRIFT !== 'only') {
       const fleetLoadBefore = os.loadavg()[0];
       const fleet = await fleetSection(server, sets, base, {
         tenants: FLEET_TENANTS,

@@ -13,6 +13,7 @@ import {
   FleetFailedError,
   LockTimeoutError,
   MigrationFailedError,
+  SchemaDriftError,
   SchemaNotCurrentError,
   ValidationError,
 } from '../../src/errors';
@@ -60,6 +61,7 @@ describe('exit codes', () => {
     const unavailable = new DatabaseUnavailableError('down');
     const lock = new LockTimeoutError('held');
     const migration = new MigrationFailedError('x', 'versioned', '1_x.sql', {});
+    const drift = new SchemaDriftError('drifted', { baseline: true, differences: [{ object: 'index public.x', state: 'missing' }] });
     const notCurrent = new SchemaNotCurrentError('behind', { steps: [], waiting: [], versioned: { currentVersion: 0, ahead: [] } });
 
     test.each([
@@ -68,6 +70,8 @@ describe('exit codes', () => {
       ['not current over a lock timeout', [lock, notCurrent], EXIT.pendingWork],
       ['a migration failure over the retryable ones', [unavailable, migration, lock], EXIT.migrationFailed],
       ['validation over a migration failure', [migration, new ValidationError('bad')], EXIT.validationFailed],
+      ['drift over a migration failure', [migration, drift], EXIT.driftFound],
+      ['validation over drift', [drift, new ValidationError('bad')], EXIT.validationFailed],
       ['a usage error over everything', [migration, new ConfigError('no such schema'), unavailable], EXIT.usage],
     ])('%s', (_, errors, code) => {
       expect(exitCodeFor(failed(...errors))).toBe(code);
