@@ -195,11 +195,11 @@ export interface ConvergenceReport {
 
 /** `lint`: what it found. */
 export interface LintFinding {
-  /** versioned/<file>, or the path as given. */
+  /** versioned/<file>, repeatable/<file>, or the path as given. */
   file: string;
   line: number;
   column: number;
-  /** unguarded-ddl and syntax-error are ours; anything else is a squawk rule. */
+  /** unguarded-ddl, backward-compat, not-rerunnable and syntax-error are ours; anything else is a squawk rule. */
   rule: string;
   message: string;
   tool: 'migrator' | 'squawk';

@@ -13,7 +13,7 @@ import { prisma } from './prisma';
 import { TOOL_NAMES, type SourceTool, type ToolName } from './tool';
 
 export { importedScript, originLine, originOf } from './origin';
-export type { ConvertedMigration, SourceTool, ToolHistory, ToolName } from './tool';
+export type { ConvertedMigration, ConvertedRepeatable, SourceTool, ToolHistory, ToolName } from './tool';
 
 const TOOLS: Record<ToolName, SourceTool> = {
   'golang-migrate': golangMigrate,

@@ -23,6 +23,14 @@ export interface ConvertedMigration {
   inTransaction: boolean;
 }
 
+/** One repeatable file of the other tool, converted: what `import` writes as repeatable/<NNN>_<title>.sql. */
+export interface ConvertedRepeatable {
+  title: string;
+  /** The file it came from. */
+  source: string;
+  sql: string;
+}
+
 /** What the tool's history table says, read without changing it. */
 export interface ToolHistory {
   /** The versions it names, each of which must be the origin of a versioned file. */
@@ -52,6 +60,8 @@ export interface SourceTool {
   recognizes(fileNames: string[], read: (fileName: string) => string): boolean;
   /** The folder's migrations in the tool's order; undefined for a tool whose files are not SQL (Alembic). */
   convertFolder?(dir: string): ConvertedMigration[];
+  /** The folder's repeatable files (run again whenever one changed), in the order the tool runs them; for a tool that has them. */
+  convertRepeatable?(dir: string): ConvertedRepeatable[];
   /** Refuses (ValidationError) a table that is missing or records a failed run. */
   readHistory(client: pg.Client): Promise<ToolHistory>;
 }

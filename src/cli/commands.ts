@@ -261,6 +261,7 @@ const importCommand: Command = {
     "Writes versioned/<n>_<title>.sql (and its down file) with ids 1..N in the tool's order; each file's header\n" +
     'names the migration it came from (-- migrator: from TOOL <version> (<files>)), which baseline --from matches.\n' +
     'Prints each new file and where it came from. Needs an empty versioned/; never overwrites a file.\n' +
+    "Flyway: R__<description>.sql files become repeatable/<NNN>_<description>.sql, numbered in tens in Flyway's order.\n" +
     'Alembic revisions are Python: write their SQL in versioned files by hand (docs/adopting.md).\n' +
     'Prisma: each <timestamp>_<name>/migration.sql becomes versioned/<n>_<timestamp>_<name>.sql (no down files).\n' +
     'Drizzle: each journal entry <NNNN>_<tag>.sql (or 1.0 folder <timestamp>_<name>/) becomes versioned/<n>_<NNNN>_<tag>.sql.\n' +
@@ -309,10 +310,13 @@ const rollbackCommand: Command = {
 
 const lintCommand: Command = {
   name: 'lint',
-  summary: 'flag versioned migrations that are not safe to run twice or that break the release still running, and run squawk over them',
+  summary:
+    'flag versioned migrations that are not safe to run twice or that break the release still running, repeatable files that cannot run again, and run squawk over them',
   usage: 'migrator lint [file ...] [--since ID] [--json]',
   details:
     'Checks every versioned migration, only the files given, or those after --since ID (the release being built).\n' +
+    'Every repeatable file is checked too (also with --since): CREATE OR REPLACE, or a DROP ... IF EXISTS before\n' +
+    'a CREATE, no tables, types or data.\n' +
     'Flags DDL without IF [NOT] EXISTS or OR REPLACE, and renames, new types and new constraints outside a DO block;\n' +
     'outside post-deploy migrations, what breaks the release still running in a rolling deploy (dropping or renaming\n' +
     'a table or column, a type change, NOT NULL without a default, dropping a default); squawk adds its rules for\n' +
