@@ -169,6 +169,11 @@ export interface VerifyReport {
   ahead: Array<{ id: number; name: string }>;
   /** Applied .js migrations whose hash verify cannot check without running them (up checks them). */
   unverified: string[];
+  /**
+   * Repeatable files against their record: a changed or new file is no disagreement, it runs again
+   * on the next `up`; a removed one is forgotten then (what it defined is kept).
+   */
+  repeatable: { files: number; willRerun: string[]; removed: string[] };
 }
 
 /** How an upgraded database's schema differs from a fresh install's, in words a person can act on. */

@@ -161,7 +161,9 @@ const verifyCommand: Command = {
   name: 'verify',
   summary: 'check files against the history by id: unchanged, none missing, ids unique and consecutive',
   usage: 'migrator verify',
-  details: 'Exit 0 when files and history agree, 6 otherwise.',
+  details:
+    'Exit 0 when files and history agree, 6 otherwise. Repeatable files changed or added since their record are no\n' +
+    'disagreement: the summary names them (repeatable.willRerun), as the next up runs them again.',
   options: {},
   positionals: [0, 0],
   printsResult: () => false,
