@@ -169,6 +169,11 @@ export interface VerifyReport {
   ahead: Array<{ id: number; name: string }>;
   /** Applied .js migrations whose hash verify cannot check without running them (up checks them). */
   unverified: string[];
+  /**
+   * Repeatable files against their record: a changed or new file is no disagreement, it runs again
+   * on the next `up`; a removed one is forgotten then (what it defined is kept).
+   */
+  repeatable: { files: number; willRerun: string[]; removed: string[] };
 }
 
 /** How an upgraded database's schema differs from a fresh install's, in words a person can act on. */
@@ -210,11 +215,11 @@ export interface DriftReport {
 
 /** `lint`: what it found. */
 export interface LintFinding {
-  /** versioned/<file>, or the path as given. */
+  /** versioned/<file>, repeatable/<file>, or the path as given. */
   file: string;
   line: number;
   column: number;
-  /** unguarded-ddl and syntax-error are ours; anything else is a squawk rule. */
+  /** unguarded-ddl, backward-compat, not-rerunnable and syntax-error are ours; anything else is a squawk rule. */
   rule: string;
   message: string;
   tool: 'migrator' | 'squawk';

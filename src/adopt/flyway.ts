@@ -1,16 +1,16 @@
 /**
  * Flyway: versioned files `V{version}__{description}.sql` (the version's parts joined by . or _),
- * undo files `U{version}__...` (its paid editions), repeatable ones `R__...`; its table
+ * undo files `U{version}__...` (its paid editions), repeatable ones `R__{description}.sql`; its table
  * `flyway_schema_history` has one row per run, in installed_rank order, with success false for a
  * failed one, and a BASELINE row when `flyway baseline` marked everything up to a version applied.
  */
 import { ValidationError } from '../errors';
 import { columnsOf } from './history-table';
 import { readText, refuseDuplicate, refuseUnrecognized, sqlFileNames, titleOf } from './folder';
-import type { ConvertedMigration, SourceTool } from './tool';
+import type { ConvertedMigration, ConvertedRepeatable, SourceTool } from './tool';
 
 const VERSIONED = /^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$/i;
-const REPEATABLE = /^R__.+\.sql$/i;
+const REPEATABLE = /^R__(.+)\.sql$/i;
 const TABLE = 'flyway_schema_history';
 
 interface HistoryRow {
@@ -29,13 +29,8 @@ export const flyway: SourceTool = {
   convertFolder(dir) {
     const byVersion = new Map<string, ConvertedMigration & { upFile?: string; downFile?: string }>();
     for (const fileName of sqlFileNames(dir)) {
-      if (REPEATABLE.test(fileName)) {
-        throw new ValidationError(
-          `${fileName} is a repeatable Flyway migration (run again whenever it changes), which this migrator has not: ` +
-            'move it out of the folder; put its SQL in a versioned migration (CREATE OR REPLACE ...) each time it changes',
-          fileName,
-        );
-      }
+      // Repeatable files become repeatable/ files: convertRepeatable.
+      if (REPEATABLE.test(fileName)) continue;
       const match = VERSIONED.exec(fileName);
       if (!match) refuseUnrecognized('flyway', fileName, 'V{version}__{description}.sql or U{version}__{description}.sql');
       const version = normalizeVersion(match[2]);
@@ -59,6 +54,21 @@ export const flyway: SourceTool = {
       // The up file first, as the mapping and the header name them.
       return { ...migration, sources: downFile ? [upFile, downFile] : [upFile] };
     });
+  },
+
+  convertRepeatable(dir) {
+    // Flyway runs repeatable migrations in the order of their descriptions, the underscores of the
+    // name read as spaces, compared as Java strings (UTF-16 code units), as its resolver's
+    // comparator does.
+    const description = (fileName: string) => REPEATABLE.exec(fileName)![1].replace(/_/g, ' ');
+    return sqlFileNames(dir)
+      .filter((fileName) => REPEATABLE.test(fileName))
+      .sort((a, b) => (description(a) < description(b) ? -1 : description(a) > description(b) ? 1 : 0))
+      .map((fileName): ConvertedRepeatable => ({
+        title: titleOf(REPEATABLE.exec(fileName)![1]),
+        source: fileName,
+        sql: readText(dir, fileName),
+      }));
   },
 
   async readHistory(client) {

@@ -18,7 +18,7 @@ import { TOOL_NAMES, type SourceTool, type ToolName } from './tool';
 export { checkedTableName } from './history-table';
 export { mappedUpTo, readMapping, type Mapping } from './mapping';
 export { importedScript, originLine, originOf } from './origin';
-export type { ConvertedMigration, SourceTool, ToolHistory, ToolName } from './tool';
+export type { ConvertedMigration, ConvertedRepeatable, SourceTool, ToolHistory, ToolName } from './tool';
 
 const TOOLS: Record<ToolName, SourceTool> = {
   'golang-migrate': golangMigrate,

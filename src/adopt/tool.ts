@@ -34,6 +34,14 @@ export interface ConvertedMigration {
   inTransaction: boolean;
 }
 
+/** One repeatable file of the other tool, converted: what `import` writes as repeatable/<NNN>_<title>.sql. */
+export interface ConvertedRepeatable {
+  title: string;
+  /** The file it came from. */
+  source: string;
+  sql: string;
+}
+
 /** What the tool's history table says, read without changing it. */
 export interface ToolHistory {
   /** The versions it names, each of which must be the origin of a versioned file. */
@@ -66,6 +74,8 @@ export interface SourceTool {
   recognizes?(fileNames: string[], read: (fileName: string) => string): boolean;
   /** The folder's migrations in the tool's order; undefined for a tool whose files are not SQL (Alembic). */
   convertFolder?(dir: string): ConvertedMigration[];
+  /** The folder's repeatable files (run again whenever one changed), in the order the tool runs them; for a tool that has them. */
+  convertRepeatable?(dir: string): ConvertedRepeatable[];
   /**
    * For a tool whose migrations are code and whose history names them (Knex, TypeORM, Kysely):
    * baseline maps each name to a versioned file by a mapping file, or takes files 1..N

@@ -222,7 +222,7 @@ const driftCommand: Command = {
     'not in any migration, view public.named: changed) and exits 10; exits 0 when nothing differs, and when no up\n' +
     'has recorded the schema yet (it says so; --json: "baseline": false). Reads the catalog only: no scratch database,\n' +
     "nothing written; read rights are enough. The schemas of the search_path, without the migrator's own tables and\n" +
-    'MIGRATOR_IGNORE_TABLES (docs/drift.md).\n' +
+    `MIGRATOR_IGNORE_TABLES (${docsLink('drift.md')}).\n` +
     "--schema NAME    one tenant's schema of this database, as `fleet` migrates it\n" +
     "--database NAME  one tenant's database on this server, with the same credentials\n" +
     WAIT_DETAILS,
@@ -263,7 +263,10 @@ const verifyCommand: Command = {
   name: 'verify',
   summary: 'check files against the history by id: unchanged, none missing, ids unique and consecutive',
   usage: 'migrator verify [--wait]',
-  details: `Exit 0 when files and history agree, 6 otherwise.\n${WAIT_DETAILS}`,
+  details:
+    'Exit 0 when files and history agree, 6 otherwise. Repeatable files changed or added since their record are no\n' +
+    'disagreement: the summary names them (repeatable.willRerun), as the next up runs them again.\n' +
+    WAIT_DETAILS,
   options: waitOption,
   positionals: [0, 0],
   printsResult: () => false,
@@ -388,6 +391,7 @@ const importCommand: Command = {
     "Writes versioned/<n>_<title>.sql (and its down file) with ids 1..N in the tool's order; each file's header\n" +
     'names the migration it came from (-- migrator: from TOOL <version> (<files>)), which baseline --from matches.\n' +
     'Prints each new file and where it came from. Needs an empty versioned/; never overwrites a file.\n' +
+    "Flyway: R__<description>.sql files become repeatable/<NNN>_<description>.sql, numbered in tens in Flyway's order.\n" +
     `Alembic revisions are Python: write their SQL in versioned files by hand (${docsLink('adopting.md')}).\n` +
     'Prisma: each <timestamp>_<name>/migration.sql becomes versioned/<n>_<timestamp>_<name>.sql (no down files).\n' +
     'Drizzle: each journal entry <NNNN>_<tag>.sql (or 1.0 folder <timestamp>_<name>/) becomes versioned/<n>_<NNNN>_<tag>.sql.\n' +
@@ -438,10 +442,13 @@ const rollbackCommand: Command = {
 
 const lintCommand: Command = {
   name: 'lint',
-  summary: 'flag versioned migrations that are not safe to run twice or that break the release still running, and run squawk over them',
+  summary:
+    'flag versioned migrations that are not safe to run twice or that break the release still running, repeatable files that cannot run again, and run squawk over them',
   usage: 'migrator lint [file ...] [--since ID] [--json]',
   details:
     'Checks every versioned migration, only the files given, or those after --since ID (the release being built).\n' +
+    'Every repeatable file is checked too (also with --since): CREATE OR REPLACE, or a DROP ... IF EXISTS before\n' +
+    'a CREATE, no tables, types or data.\n' +
     'Flags DDL without IF [NOT] EXISTS or OR REPLACE, and renames, new types and new constraints outside a DO block;\n' +
     'outside post-deploy migrations, what breaks the release still running in a rolling deploy (dropping or renaming\n' +
     'a table or column, a type change, NOT NULL without a default, dropping a default); squawk adds its rules for\n' +

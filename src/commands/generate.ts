@@ -8,6 +8,11 @@
  * - declared: the schema the declared tables describe, i.e. the table-creation phase alone, run
  *   on an empty database.
  *
+ * What repeatable files define (views, functions, triggers...) is no part of either: it is not
+ * history, and a view on a table migra finds changed (if only in its column order) would come out
+ * as a drop and a create. The dump holds its release's, named in its repeatable record: they are
+ * dropped before the comparison.
+ *
  * @pgkit/migra writes the DDL from history to declared (and back, for the down file); guard.ts
  * makes it idempotent and comments out what needs a person. With `check`, nothing is written: the
  * result only says whether the two schemas differ. The scratch databases are always dropped.
@@ -30,6 +35,7 @@ import { withFields } from '../log';
 import { requireOptional } from '../optional-module';
 import { HISTORY_TABLE } from '../history';
 import { DECLARED_COLUMNS_TABLE } from '../phases/declared-columns';
+import { dropDefinedObject, recordedRepeatable, REPEATABLE_TABLE } from '../phases/repeatable';
 import { loadMigrationSet } from '../source';
 import type { MigratorContext } from './context';
 import { up } from './up';
@@ -52,7 +58,7 @@ export interface GenerateOptions {
 }
 
 /** Tables the migrator itself keeps: they are no part of either schema. */
-const OWN_TABLES = [HISTORY_TABLE, DECLARED_COLUMNS_TABLE];
+const OWN_TABLES = [HISTORY_TABLE, DECLARED_COLUMNS_TABLE, REPEATABLE_TABLE];
 
 /**
  * The tables left out of the comparison (ours and MIGRATOR_IGNORE_TABLES: "table" in any schema,
@@ -134,7 +140,7 @@ async function compare(
   const scratch = scratchDatabases(admin, logger);
   const clients: pg.Client[] = [];
 
-  /** A scratch database where one phase ran, without the tables left out of the comparison. */
+  /** A scratch database where one phase ran, without the tables left out of the comparison nor what repeatable files define. */
   const build = async (label: string, phase: PhaseName, dump?: string): Promise<pg.Client> => {
     InterruptedError.throwIfAborted(signal);
     const connection: ConnectionSettings = { ...config.connection, database: await scratch.create() };
@@ -146,6 +152,9 @@ async function compare(
       );
       const client = await connectWithRetry(connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
       clients.push(client);
+      for (const { objects } of await recordedRepeatable(client)) {
+        for (const statement of objects.map(dropDefinedObject)) if (statement) await client.query(statement);
+      }
       const { rows } = await client.query<{ name: string }>(LEFT_OUT_SQL, [[...OWN_TABLES, ...config.ignoreTables]]);
       for (const { name } of rows) await client.query(`DROP TABLE IF EXISTS ${name} CASCADE`);
       return client;

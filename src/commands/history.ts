@@ -1,6 +1,7 @@
 /** `history` and `verify`: what the database records, and whether the files still agree with it. */
 import { compareWithHistory, createHistoryStore } from '../history';
 import type { AppliedMigration, VerifyReport } from '../results';
+import { recordedRepeatable, repeatableChecksum } from '../phases/repeatable';
 import { loadMigrationSet } from '../source';
 import { withDatabase } from '../db/with-database';
 import type { MigratorContext } from './context';
@@ -20,12 +21,19 @@ export async function verify({ config, logger, signal }: MigratorContext): Promi
     const applied = await createHistoryStore(client, files.versionedDir).read();
     const { pending, ahead } = compareWithHistory(files.versioned, applied);
     const pendingFiles = new Set(pending);
+    const recorded = new Map((await recordedRepeatable(client)).map((row) => [row.name, row.checksum]));
+    const present = new Set(files.repeatable.map((file) => file.name));
     return {
       files: files.versioned.length,
       applied: applied.length,
       pending: pending.length,
       ahead: ahead.map(({ id, name }) => ({ id, name })),
       unverified: files.versioned.filter((file) => file.deferred && !pendingFiles.has(file)).map((file) => file.fileName),
+      repeatable: {
+        files: files.repeatable.length,
+        willRerun: files.repeatable.filter((file) => recorded.get(file.name) !== repeatableChecksum(file)).map((file) => file.name),
+        removed: [...recorded.keys()].filter((name) => !present.has(name)),
+      },
     };
   });
 }

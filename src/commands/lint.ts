@@ -1,12 +1,13 @@
 /**
- * `lint`: checks versioned migrations before they are merged. Two checks: statements that are not
- * safe to run when their change is already there (our own, on PostgreSQL's parser), and squawk's
- * rules for dangerous operations. A development and CI command: its packages (libpg-query,
+ * `lint`: checks versioned migrations and repeatable files before they are merged. Two checks:
+ * statements that are not safe to run when their change is already there, or in a repeatable file
+ * to run again (our own, on PostgreSQL's parser), and squawk's rules for dangerous operations. A development and CI command: its packages (libpg-query,
  * squawk-cli) are devDependencies, loaded only here.
  */
 import path from 'node:path';
 import { lineAndColumnAtByte } from '../db/sql-error';
 import { findBackwardIncompatible } from '../lint/backward-compat';
+import { findNotRerunnable } from '../lint/rerunnable';
 import { findUnguardedDdl } from '../lint/unguarded-ddl';
 import { runSquawk, squawkProgram } from '../lint/squawk';
 import { LintFindingsError } from '../errors';
@@ -20,10 +21,12 @@ import { decodeSqlText, readBytes } from '../source/sql-text';
 
 type LibpgQuery = typeof import('libpg-query');
 
+const REPEATABLE_FOLDER = 'repeatable';
+
 export interface LintOptions {
-  /** SQL files to check instead of every versioned migration (e.g. only the ones a branch adds). */
+  /** SQL files to check instead of every versioned migration and repeatable file (e.g. only the ones a branch adds). */
   files?: string[];
-  /** Check only the versioned migrations after this id (those of the release being built). */
+  /** Check only the versioned migrations after this id (those of the release being built), and every repeatable file. */
   since?: number;
 }
 
@@ -31,13 +34,15 @@ interface Target {
   label: string;
   path: string;
   sql: string;
+  /** A repeatable file (in repeatable/): checked for running again rather than for guards. */
+  repeatable: boolean;
 }
 
 /** Resolves with the report when nothing is found; rejects with LintFindingsError (carrying it) otherwise. */
 export async function lint(migrationsDir: string, options: LintOptions = {}): Promise<LintReport> {
   const libpgQuery = requireOptional<LibpgQuery>('libpg-query', 'lint');
   const program = squawkProgram();
-  const targets = options.files?.length ? readGiven(options.files) : versionedTargets(migrationsDir, options.since ?? 0);
+  const targets = options.files?.length ? readGiven(options.files) : folderTargets(migrationsDir, options.since ?? 0);
   await libpgQuery.loadModule();
 
   const findings = targets.flatMap((target) => ourRules(libpgQuery, target));
@@ -60,12 +65,27 @@ export async function lint(migrationsDir: string, options: LintOptions = {}): Pr
   return report;
 }
 
-/** Every versioned migration after `since` (.js ones as the SQL they generate; squawk sees .sql files only). */
-function versionedTargets(migrationsDir: string, since: number): Target[] {
+/**
+ * Every versioned migration after `since` (.js ones as the SQL they generate; squawk sees .sql files
+ * only), and every repeatable file: each is its object's current definition, whatever the release.
+ */
+function folderTargets(migrationsDir: string, since: number): Target[] {
   const set = loadMigrationSet(migrationsDir);
-  return set.versioned
+  const versioned = set.versioned
     .filter((file) => file.id > since)
-    .map((file) => ({ label: `versioned/${file.fileName}`, path: path.join(set.versionedDir!, file.fileName), sql: file.sql }));
+    .map((file) => ({
+      label: `versioned/${file.fileName}`,
+      path: path.join(set.versionedDir!, file.fileName),
+      sql: file.sql,
+      repeatable: false,
+    }));
+  const repeatable = set.repeatable.map((file) => ({
+    label: `repeatable/${file.name}`,
+    path: path.join(migrationsDir, REPEATABLE_FOLDER, file.name),
+    sql: file.sql,
+    repeatable: true,
+  }));
+  return [...versioned, ...repeatable];
 }
 
 function readGiven(files: string[]): Target[] {
@@ -75,15 +95,28 @@ function readGiven(files: string[]): Target[] {
       label: file,
       path: absolute,
       sql: decodeSqlText(file, readBytes(file, absolute)),
+      repeatable: path.basename(path.dirname(absolute)) === REPEATABLE_FOLDER,
     };
   });
 }
 
-/** Our two rules: DDL that is not safe to run again, and (outside post-deploy migrations) what breaks the release still running. */
+/**
+ * Our rules: in a versioned migration, DDL that is not safe to run again and (outside post-deploy
+ * migrations) what breaks the release still running; in a repeatable file, what cannot run again.
+ */
 function ourRules(libpgQuery: LibpgQuery, target: Target): LintFinding[] {
   const at = (byteOffset: number) => lineAndColumnAtByte(target.sql, byteOffset);
   try {
     const parsed = libpgQuery.parseSync(target.sql);
+    if (target.repeatable) {
+      return findNotRerunnable(parsed).map(({ location, message }): LintFinding => ({
+        file: target.label,
+        ...at(location),
+        rule: 'not-rerunnable',
+        message,
+        tool: 'migrator',
+      }));
+    }
     const unguarded = findUnguardedDdl(parsed).map(({ location, message }): LintFinding => ({
       file: target.label,
       ...at(location),

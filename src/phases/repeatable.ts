@@ -91,6 +91,29 @@ export function definedObjects(sql: string): string[] {
   return objects;
 }
 
+/** The DROP keyword for each kind definedObjects names; a function, a procedure or an aggregate is a routine. */
+const DROPPED_AS: Readonly<Record<string, string>> = {
+  'materialized view': 'MATERIALIZED VIEW',
+  view: 'VIEW',
+  function: 'ROUTINE',
+  procedure: 'ROUTINE',
+  aggregate: 'ROUTINE',
+  trigger: 'TRIGGER',
+  policy: 'POLICY',
+};
+
+/**
+ * A statement dropping one object of definedObjects' list ("trigger notes_touch on notes"), with
+ * what depends on it; undefined for a label it does not know. Without an argument list, a routine
+ * must be the only one of its name.
+ */
+export function dropDefinedObject(object: string): string | undefined {
+  const match = /^(materialized view|view|function|procedure|aggregate|trigger|policy) (\S+)(?: on (\S+))?$/.exec(object);
+  if (!match) return undefined;
+  const [, kind, name, table] = match;
+  return `DROP ${DROPPED_AS[kind]} IF EXISTS ${name}${table === undefined ? '' : ` ON ${table}`} CASCADE`;
+}
+
 /** The record of the last run of the phase; empty when it never ran here. */
 export async function recordedRepeatable(client: pg.Client): Promise<RecordedRepeatable[]> {
   const record = ownTable(client, REPEATABLE_TABLE);

@@ -1,8 +1,10 @@
 /**
- * `migrator lint`: unguarded DDL in versioned migrations (our rules, on PostgreSQL's parser) and
- * squawk's rules for dangerous operations. No database needed.
+ * `migrator lint`: unguarded DDL in versioned migrations and what cannot run again in repeatable
+ * files (our rules, on PostgreSQL's parser), and squawk's rules for dangerous operations. No
+ * database needed.
  */
 import { parseSync, loadModule } from 'libpg-query';
+import { findNotRerunnable } from '../../src/lint/rerunnable';
 import { findUnguardedDdl } from '../../src/lint/unguarded-ddl';
 import { runMigrator } from '../support/cli';
 import { SAMPLE_MIGRATIONS, tempMigrations, type TempMigrations } from '../support/fixtures';
@@ -15,9 +17,10 @@ describe('migrator lint', () => {
   afterEach(() => migrations.remove());
   const lint = (args: string[] = []) => runMigrator(['lint', ...args], { env: { MIGRATIONS_DIR: migrations.dir } });
 
-  test("the sample's release 3 passes; release 2's migration 3, from before post-deploy migrations, drops what release 1 read", async () => {
+  test("the sample's release 3 and its repeatable files pass; release 2's migration 3, from before post-deploy migrations, drops what release 1 read", async () => {
     const release3 = await runMigrator(['lint', '--since', '3'], { env: { MIGRATIONS_DIR: SAMPLE_MIGRATIONS } });
-    expect(release3.stdout).toBe('no problems in 4 file(s)\n');
+    // Versioned 4 to 7, and both repeatable files: they are current whatever the release.
+    expect(release3.stdout).toBe('no problems in 6 file(s)\n');
     expect(release3.code).toBe(0);
 
     const all = await runMigrator(['lint'], { env: { MIGRATIONS_DIR: SAMPLE_MIGRATIONS } });
@@ -125,6 +128,43 @@ describe('migrator lint', () => {
     expect(result.stdout).toBe('no problems in 1 file(s)\n');
   });
 
+  test('a repeatable file is checked for running again, not for guards; --since checks it too', async () => {
+    migrations.write('versioned/1_notes.sql', 'CREATE TABLE IF NOT EXISTS notes (id bigint PRIMARY KEY, body text);\n');
+    migrations.write(
+      'repeatable/010_note_bodies.sql',
+      '-- Its columns changed: dropped first.\nDROP VIEW IF EXISTS note_bodies;\nCREATE VIEW note_bodies AS SELECT id, body FROM notes;\n',
+    );
+    migrations.write(
+      'repeatable/020_seed.sql',
+      "CREATE OR REPLACE FUNCTION one() RETURNS int LANGUAGE sql AS 'SELECT 1';\nCREATE TRIGGER t BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION f();\nINSERT INTO notes VALUES (1, 'x');\n",
+    );
+
+    const result = await lint(['--since', '1']);
+
+    expect(result.code).toBe(6);
+    expect(result.stdout).toBe(
+      'repeatable/020_seed.sql:2:1  not-rerunnable  CREATE TRIGGER t on notes without a DROP TRIGGER IF EXISTS before it (or OR REPLACE, PostgreSQL 14 and later)\n' +
+        'repeatable/020_seed.sql:3:1  not-rerunnable  INSERT into notes writes data, again whenever a repeatable file changes: put it in a versioned migration\n',
+    );
+    expect(result.stderr).toMatch(/"msg":"lint found 2 problem\(s\) in 2 file\(s\)"/);
+
+    migrations.write(
+      'repeatable/020_seed.sql',
+      "CREATE OR REPLACE FUNCTION one() RETURNS int LANGUAGE sql AS 'SELECT 1';\nDROP TRIGGER IF EXISTS t ON notes;\nCREATE TRIGGER t BEFORE UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION f();\n",
+    );
+    const fixed = await lint();
+    expect(fixed.stdout).toBe('no problems in 3 file(s)\n');
+    expect(fixed.code).toBe(0);
+
+    // Given by name, a file in a repeatable/ folder gets the same rule.
+    migrations.write('repeatable/030_table.sql', 'CREATE TABLE IF NOT EXISTS t (id bigint);\n');
+    const given = await runMigrator(['lint', 'repeatable/030_table.sql'], { cwd: migrations.dir, env: { MIGRATIONS_DIR: migrations.dir } });
+    expect(given.code).toBe(6);
+    expect(given.stdout).toMatch(
+      /^repeatable\/030_table\.sql:1:1 {2}not-rerunnable {2}CREATE TABLE t is history, not a definition: .*put it in tables\/ or a versioned migration\n$/,
+    );
+  });
+
   test('only the files given are checked, and a syntax error is reported once, by line', async () => {
     migrations.write('versioned/1_old.sql', 'ALTER TABLE accounts ADD COLUMN legacy text;\n');
     migrations.write('new.sql', 'SELECT 1;\nALTER TABLE accounts ADD COLUMN;\n');
@@ -170,5 +210,74 @@ describe('unguarded DDL', () => {
     expect(
       check('UPDATE t SET c = 1; ALTER TABLE t ADD COLUMN a int, ADD COLUMN IF NOT EXISTS b int, DROP COLUMN c; INSERT INTO t VALUES (1)'),
     ).toEqual(['ALTER TABLE t ADD COLUMN a without IF NOT EXISTS', 'ALTER TABLE t DROP COLUMN c without IF EXISTS']);
+  });
+});
+
+describe('statements a repeatable file cannot run again', () => {
+  beforeAll(() => loadModule());
+  const check = (sql: string) => findNotRerunnable(parseSync(sql)).map((finding) => finding.message);
+
+  test.each([
+    ['CREATE VIEW v AS SELECT 1', 'CREATE OR REPLACE VIEW v AS SELECT 1', /^CREATE VIEW v without OR REPLACE/],
+    ['CREATE VIEW s.v AS SELECT 1', 'DROP VIEW IF EXISTS s.v; CREATE VIEW s.v AS SELECT 1', /^CREATE VIEW s\.v without OR REPLACE/],
+    [
+      "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+      "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+      /^CREATE FUNCTION f without OR REPLACE/,
+    ],
+    [
+      "CREATE FUNCTION f() RETURNS text LANGUAGE sql AS 'SELECT 1'",
+      "DROP FUNCTION IF EXISTS f(); CREATE FUNCTION f() RETURNS text LANGUAGE sql AS 'SELECT 1'",
+      /^CREATE FUNCTION f without OR REPLACE/,
+    ],
+    [
+      "CREATE PROCEDURE p() LANGUAGE sql AS 'SELECT 1'",
+      "CREATE OR REPLACE PROCEDURE p() LANGUAGE sql AS 'SELECT 1'",
+      /^CREATE PROCEDURE p without/,
+    ],
+    [
+      'CREATE TRIGGER t BEFORE UPDATE ON s.n FOR EACH ROW EXECUTE FUNCTION f()',
+      'DROP TRIGGER IF EXISTS t ON s.n; CREATE TRIGGER t BEFORE UPDATE ON s.n FOR EACH ROW EXECUTE FUNCTION f()',
+      /^CREATE TRIGGER t on s\.n without a DROP TRIGGER IF EXISTS/,
+    ],
+    [
+      'CREATE TRIGGER t BEFORE UPDATE ON n FOR EACH ROW EXECUTE FUNCTION f()',
+      'CREATE OR REPLACE TRIGGER t BEFORE UPDATE ON n FOR EACH ROW EXECUTE FUNCTION f()',
+      /^CREATE TRIGGER t on n without/,
+    ],
+    [
+      'ALTER TABLE n ENABLE ROW LEVEL SECURITY; CREATE POLICY own ON n USING (true)',
+      'ALTER TABLE n ENABLE ROW LEVEL SECURITY; DROP POLICY IF EXISTS own ON n; CREATE POLICY own ON n USING (true)',
+      /^CREATE POLICY own on n without a DROP POLICY IF EXISTS/,
+    ],
+    [
+      'CREATE MATERIALIZED VIEW m AS SELECT 1',
+      'DROP MATERIALIZED VIEW IF EXISTS m; CREATE MATERIALIZED VIEW m AS SELECT 1',
+      /^CREATE MATERIALIZED VIEW m without a DROP MATERIALIZED VIEW IF EXISTS/,
+    ],
+    ['DROP VIEW v', 'DROP VIEW IF EXISTS v', /^DROP VIEW v?\s*without IF EXISTS/],
+  ])('%s is flagged, its rerunnable form is not', (flagged, rerunnable, message) => {
+    expect(check(flagged)).toEqual([expect.stringMatching(message)]);
+    expect(check(rerunnable)).toEqual([]);
+  });
+
+  test('a DROP ... IF EXISTS of another object does not count; GRANT and COMMENT pass', () => {
+    expect(check('DROP VIEW IF EXISTS other; CREATE VIEW v AS SELECT 1')).toEqual([expect.stringMatching(/^CREATE VIEW v without/)]);
+    expect(check('DROP TRIGGER IF EXISTS t ON other; CREATE TRIGGER t BEFORE UPDATE ON n FOR EACH ROW EXECUTE FUNCTION f()')).toHaveLength(
+      1,
+    );
+    expect(check("GRANT SELECT ON v TO app; COMMENT ON VIEW v IS 'x'")).toEqual([]);
+  });
+
+  test.each([
+    ['CREATE TABLE IF NOT EXISTS t (id int)', /^CREATE TABLE t is history/],
+    ['ALTER TABLE t ADD COLUMN IF NOT EXISTS c int', /^ALTER TABLE t is history/],
+    ['CREATE INDEX IF NOT EXISTS i ON t (c)', /^CREATE INDEX i is history/],
+    ["CREATE TYPE e AS ENUM ('a')", /^a type is history/],
+    ['INSERT INTO t VALUES (1)', /^INSERT into t writes data/],
+    ['UPDATE t SET c = 1', /^UPDATE of t writes data/],
+    ['DELETE FROM t', /^DELETE from t writes data/],
+  ])('%s does not belong in a repeatable file', (sql, message) => {
+    expect(check(sql)).toEqual([expect.stringMatching(message)]);
   });
 });

@@ -153,6 +153,30 @@ describe('read commands', () => {
     expect(summaryLine(broken).msg).toMatch(/1_orders_customer_index\.sql is not recorded as applied, but later migrations are/);
   });
 
+  test('verify: a changed, added or removed repeatable file is no disagreement; the summary names what will rerun', async () => {
+    migrations.write('repeatable/010_kept.sql', 'CREATE OR REPLACE VIEW kept AS SELECT 1 AS one;\n');
+    migrations.write('repeatable/020_changed.sql', 'CREATE OR REPLACE VIEW changed AS SELECT 1 AS one;\n');
+    migrations.write('repeatable/030_removed.sql', 'CREATE OR REPLACE VIEW removed AS SELECT 1 AS one;\n');
+    expect((await runMigrator(['up'], { env })).code).toBe(0);
+    const agreed = await runMigrator(['verify'], { env });
+    expect(summaryLine(agreed)).toMatchObject({ repeatable: { files: 3, willRerun: [], removed: [] } });
+
+    migrations.write('repeatable/020_changed.sql', 'CREATE OR REPLACE VIEW changed AS SELECT 1 AS one, 2 AS two;\n');
+    migrations.write('repeatable/040_added.sql', 'CREATE OR REPLACE VIEW added AS SELECT 1 AS one;\n');
+    rmSync(path.join(migrations.dir, 'repeatable', '030_removed.sql'));
+    const before = await db.query('SELECT name, checksum FROM migrator_repeatable ORDER BY name');
+
+    const result = await runMigrator(['verify'], { env });
+
+    expect(result.code).toBe(0);
+    expect(summaryLine(result)).toMatchObject({
+      msg: 'files and history agree',
+      repeatable: { files: 3, willRerun: ['020_changed.sql', '040_added.sql'], removed: ['030_removed.sql'] },
+    });
+    // verify reads: the record is as up left it.
+    expect(await db.query('SELECT name, checksum FROM migrator_repeatable ORDER BY name')).toEqual(before);
+  });
+
   test('verify: a duplicate id names both files and the renumber command; renumber fixes it', async () => {
     migrations.write('versioned/2_from_other_branch.sql', 'SELECT 1;');
     migrations.write('versioned/down/2_from_other_branch.sql', 'SELECT 1;');

@@ -28,6 +28,7 @@ describe('upgrading the sample app', () => {
     });
     expect(report?.tables.created).toEqual(['tags', 'note_tags']);
     expect(report?.versioned.applied).toHaveLength(7);
+    expect(report?.repeatable.applied).toEqual(['010_notes_per_account.sql', '020_accounts_lowercase_email.sql']);
     expect(await db.query(counts)).toEqual([{ accounts: 3, notes: 4, tags: 0, note_tags: 0 }]);
     expect(await db.query('SELECT id, email, display_name, settings FROM accounts ORDER BY id')).toEqual([
       { id: '1', email: 'ann@example.com', display_name: 'Ann', settings: {} },
@@ -82,6 +83,14 @@ describe('upgrading the sample app', () => {
       { name: 'work', notes: 2 },
     ]);
     expect(await db.query(`SELECT enum_range(NULL::note_status)::text AS statuses`)).toEqual([{ statuses: '{draft,published,archived}' }]);
+    // Release 2's view, its columns changed: every account, its e-mail address, the count an int.
+    expect(report?.repeatable.applied).toEqual(['010_notes_per_account.sql', '020_accounts_lowercase_email.sql']);
+    await db.query(`INSERT INTO accounts (email) VALUES ('Gus@Example.com')`);
+    expect(await db.query('SELECT account_id, email, notes FROM notes_per_account ORDER BY 1')).toEqual([
+      { account_id: '1', email: 'dana@example.com', notes: 2 },
+      { account_id: '2', email: 'eve@example.com', notes: 1 },
+      { account_id: '3', email: 'gus@example.com', notes: 0 },
+    ]);
   });
 
   test("from release 2 across a rolling deploy: release 2's queries keep working after release 3's pre-deploy migrations", async () => {
@@ -91,6 +100,7 @@ describe('upgrading the sample app', () => {
     const before = await runLibrary(db, SAMPLE_MIGRATIONS);
 
     expect(before.error).toBeUndefined();
+    expect(before.report?.repeatable.applied).toEqual(['010_notes_per_account.sql', '020_accounts_lowercase_email.sql']);
     expect(before.report?.versioned).toMatchObject({
       applied: ['4_accounts_display_name.sql', '5_note_status_archived.sql'],
       waiting: ['6_notes_created_at_timestamptz.sql', '7_drop_accounts_name.sql'],
@@ -103,8 +113,10 @@ describe('upgrading the sample app', () => {
       `SELECT n.id, n.body, n.status, n.created_at FROM notes n JOIN accounts a ON a.id = n.account_id WHERE a.name IS NOT NULL AND n.status = 'published'`,
     );
     await db.query(`INSERT INTO notes (account_id, body, status, created_at) VALUES (1, 'During the deploy', 'draft', '2022-03-01 10:00')`);
+    await db.query(`SELECT account_id, notes FROM notes_per_account`);
     // So does release 3, whose pods start meanwhile.
     await db.query(`SELECT id, email, display_name FROM accounts ORDER BY id`);
+    await db.query(`SELECT account_id, email, notes FROM notes_per_account`);
 
     // After the rollout: up --post-deploy.
     const after = await runLibrary(db, SAMPLE_MIGRATIONS, {}, { postDeploy: true });
