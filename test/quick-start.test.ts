@@ -1,11 +1,12 @@
 /**
  * README.md's quick start, run as written, in a copy of the repository: `docker compose up` brings
  * the stack up (stopped with Ctrl-C, as a person would), the "add a migration" commands create a
- * table and apply version 8, and the test command is the one .ci/run runs.
+ * table and apply version 8, after which the `generate --check` README names passes, and the test
+ * command is the one .ci/run runs.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -47,7 +48,7 @@ function copyOfRepository(): string {
   return copy;
 }
 
-const [[mainJob, testCommand], addMigration, existingDatabase] = quickStartBlocks();
+const [[mainJob, testCommand], addMigration, generateCheck, existingDatabase] = quickStartBlocks();
 const image = uniqueImageTag();
 const appImage = uniqueImageTag('pg-init-migrator-example-app');
 const name = `pgim_quick_${randomBytes(4).toString('hex')}`;
@@ -132,9 +133,41 @@ describe("README's quick start", () => {
         '-d',
         'app',
         '-Atc',
-        "SELECT to_regclass('bookmarks') IS NOT NULL, count(*) FROM information_schema.columns WHERE table_name = 'notes' AND column_name = 'pinned'",
+        "SELECT to_regclass('bookmarks') IS NOT NULL, count(*) FROM information_schema.columns WHERE table_name = 'tags' AND column_name = 'color'",
       ]);
       expect(schema.stdout.trim()).toBe('t|1');
+      // The app's image was rebuilt too: it checks the schema against the same migrations.
+      const appMigrations = await docker(['run', '--rm', '--entrypoint', 'ls', appImage, '/app/migrations/versioned']);
+      expect(appMigrations.stdout.split('\n')).toContain('8_tags_color.sql');
+    },
+    BUILD_TIMEOUT_MS,
+  );
+
+  test(
+    'then the generate --check README names passes; without the versioned migration it exits 6',
+    async () => {
+      expect(generateCheck).toEqual(['node dist/cli/main.js generate --check --scratch docker --from test/fixtures/releases/v2.sql']);
+      // What `npm ci && npm run build` gives the copy, linked from this checkout rather than installed again.
+      for (const folder of ['node_modules', 'dist']) symlinkSync(path.join(ROOT, folder), path.join(copy, folder));
+      const check = () =>
+        new Promise<{ code: number | null; stdout: string }>((resolve) => {
+          // The shell's environment, without the stack's MIGRATOR_IMAGE (a compose variable, which the migrator refuses).
+          const shell = { ...process.env, MIGRATOR_IMAGE: undefined, APP_IMAGE: undefined };
+          const run = spawn('bash', ['-e', '-c', generateCheck.join('\n')], { cwd: copy, env: shell, stdio: ['ignore', 'pipe', 'pipe'] });
+          let stdout = '';
+          let stderr = '';
+          run.stdout.on('data', (chunk) => (stdout += chunk));
+          run.stderr.on('data', (chunk) => (stderr += chunk));
+          run.on('close', (code) => resolve({ code, stdout: stdout + stderr }));
+        });
+
+      const agreed = await check();
+      expect({ code: agreed.code, output: agreed.code === 0 ? '' : agreed.stdout }).toEqual({ code: 0, output: '' });
+
+      rmSync(path.join(copy, 'migrations/versioned/8_tags_color.sql'));
+      const without = await check();
+      expect(without.code).toBe(6);
+      expect(without.stdout).toContain('add column if not exists "color"');
     },
     BUILD_TIMEOUT_MS,
   );
