@@ -52,13 +52,14 @@ const [[mainJob, testCommand], addMigration, generateCheck, existingDatabase] = 
 const image = uniqueImageTag();
 const appImage = uniqueImageTag('pg-init-migrator-example-app');
 const name = `pgim_quick_${randomBytes(4).toString('hex')}`;
-const env = { ...process.env, COMPOSE_PROJECT_NAME: name, MIGRATOR_IMAGE: image, APP_IMAGE: appImage };
+// APP_PORT 0: the app on a free port of 127.0.0.1, so that stacks of other tests and people's 8080 do not collide.
+const env = { ...process.env, COMPOSE_PROJECT_NAME: name, MIGRATOR_IMAGE: image, APP_IMAGE: appImage, APP_PORT: '0' };
 let copy: string;
 let stack: ComposeProject;
 
 beforeAll(() => {
   copy = copyOfRepository();
-  stack = new ComposeProject(name, [path.join(copy, 'compose.yml')], { MIGRATOR_IMAGE: image, APP_IMAGE: appImage });
+  stack = new ComposeProject(name, [path.join(copy, 'compose.yml')], { MIGRATOR_IMAGE: image, APP_IMAGE: appImage, APP_PORT: '0' });
 });
 afterAll(async () => {
   await stack.down();
@@ -86,6 +87,7 @@ describe("README's quick start", () => {
       const exited = new Promise<number | null>((resolve) => up.on('close', resolve));
 
       let migrator: string;
+      let healthz: { status: number; body: unknown };
       try {
         for (let app = await stack.container('app'); ; app = await stack.container('app')) {
           if (app) {
@@ -95,13 +97,23 @@ describe("README's quick start", () => {
           await new Promise((resolve) => setTimeout(resolve, 1000));
         }
         migrator = (await docker(['inspect', '--format', '{{.State.ExitCode}}', (await stack.container('migrator'))!])).stdout.trim();
+        // What README says to open, on the port compose published (APP_PORT=0: a free one).
+        const published = (await stack.run(['port', 'app', '8080'])).stdout.trim();
+        expect(published).toMatch(/^127\.0\.0\.1:\d+$/);
+        const response = await fetch(`http://${published}/healthz`);
+        healthz = { status: response.status, body: await response.json() };
       } finally {
         up.kill('SIGINT');
         await exited;
       }
 
       expect(migrator).toBe('0');
-      expect(output).toMatch(/"msg":"migrator finished"/);
+      expect(healthz).toMatchObject({ status: 200, body: { status: 'ok' } });
+      expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain('Open http://127.0.0.1:8080/healthz');
+      // Readable at a glance: the migrator's and the app's lines are pretty, none is raw JSON.
+      expect(output).toMatch(/INFO: migrator finished/);
+      expect(output).toMatch(/INFO: example app listening/);
+      expect(output.split('\n').filter((line) => line.includes('{"level":'))).toEqual([]);
       const app = await stack.container('app');
       expect((await containerState(app!)).Running).toBe(false);
     },
@@ -118,11 +130,17 @@ describe("README's quick start", () => {
       const code = await new Promise<number | null>((resolve) => run.on('close', resolve));
 
       expect({ code, output }).toMatchObject({ code: 0 });
+      // The pretty line's fields: `[time] INFO: migrator finished {...}`.
       const summary = output
         .split('\n')
-        .filter((line) => line.includes('"msg":"migrator finished"'))
+        .filter((line) => line.includes('INFO: migrator finished {'))
         .at(-1);
-      expect(JSON.parse(summary!)).toMatchObject({ outcome: 'applied', tables: 1, versioned: 1, currentVersion: 8 });
+      expect(JSON.parse(summary!.slice(summary!.indexOf('{')))).toMatchObject({
+        outcome: 'applied',
+        tables: 1,
+        versioned: 1,
+        currentVersion: 8,
+      });
       const schema = await stack.run([
         'exec',
         '-T',
