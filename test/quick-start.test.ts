@@ -1,11 +1,12 @@
 /**
  * README.md's quick start, run as written, in a copy of the repository: `docker compose up` brings
  * the stack up (stopped with Ctrl-C, as a person would), the "add a migration" commands create a
- * table and apply version 8, and the test command is the one .ci/run runs.
+ * table and apply version 8, after which the `generate --check` README names passes, and the test
+ * command is the one .ci/run runs.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -47,17 +48,18 @@ function copyOfRepository(): string {
   return copy;
 }
 
-const [[mainJob, testCommand], addMigration, existingDatabase] = quickStartBlocks();
+const [[mainJob, testCommand], addMigration, generateCheck, existingDatabase] = quickStartBlocks();
 const image = uniqueImageTag();
 const appImage = uniqueImageTag('pg-init-migrator-example-app');
 const name = `pgim_quick_${randomBytes(4).toString('hex')}`;
-const env = { ...process.env, COMPOSE_PROJECT_NAME: name, MIGRATOR_IMAGE: image, APP_IMAGE: appImage };
+// APP_PORT 0: the app on a free port of 127.0.0.1, so that stacks of other tests and people's 8080 do not collide.
+const env = { ...process.env, COMPOSE_PROJECT_NAME: name, MIGRATOR_IMAGE: image, APP_IMAGE: appImage, APP_PORT: '0' };
 let copy: string;
 let stack: ComposeProject;
 
 beforeAll(() => {
   copy = copyOfRepository();
-  stack = new ComposeProject(name, [path.join(copy, 'compose.yml')], { MIGRATOR_IMAGE: image, APP_IMAGE: appImage });
+  stack = new ComposeProject(name, [path.join(copy, 'compose.yml')], { MIGRATOR_IMAGE: image, APP_IMAGE: appImage, APP_PORT: '0' });
 });
 afterAll(async () => {
   await stack.down();
@@ -85,6 +87,7 @@ describe("README's quick start", () => {
       const exited = new Promise<number | null>((resolve) => up.on('close', resolve));
 
       let migrator: string;
+      let healthz: { status: number; body: unknown };
       try {
         for (let app = await stack.container('app'); ; app = await stack.container('app')) {
           if (app) {
@@ -94,13 +97,23 @@ describe("README's quick start", () => {
           await new Promise((resolve) => setTimeout(resolve, 1000));
         }
         migrator = (await docker(['inspect', '--format', '{{.State.ExitCode}}', (await stack.container('migrator'))!])).stdout.trim();
+        // What README says to open, on the port compose published (APP_PORT=0: a free one).
+        const published = (await stack.run(['port', 'app', '8080'])).stdout.trim();
+        expect(published).toMatch(/^127\.0\.0\.1:\d+$/);
+        const response = await fetch(`http://${published}/healthz`);
+        healthz = { status: response.status, body: await response.json() };
       } finally {
         up.kill('SIGINT');
         await exited;
       }
 
       expect(migrator).toBe('0');
-      expect(output).toMatch(/"msg":"migrator finished"/);
+      expect(healthz).toMatchObject({ status: 200, body: { status: 'ok' } });
+      expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain('Open http://127.0.0.1:8080/healthz');
+      // Readable at a glance: the migrator's and the app's lines are pretty, none is raw JSON.
+      expect(output).toMatch(/INFO: migrator finished/);
+      expect(output).toMatch(/INFO: example app listening/);
+      expect(output.split('\n').filter((line) => line.includes('{"level":'))).toEqual([]);
       const app = await stack.container('app');
       expect((await containerState(app!)).Running).toBe(false);
     },
@@ -117,11 +130,17 @@ describe("README's quick start", () => {
       const code = await new Promise<number | null>((resolve) => run.on('close', resolve));
 
       expect({ code, output }).toMatchObject({ code: 0 });
+      // The pretty line's fields: `[time] INFO: migrator finished {...}`.
       const summary = output
         .split('\n')
-        .filter((line) => line.includes('"msg":"migrator finished"'))
+        .filter((line) => line.includes('INFO: migrator finished {'))
         .at(-1);
-      expect(JSON.parse(summary!)).toMatchObject({ outcome: 'applied', tables: 1, versioned: 1, currentVersion: 8 });
+      expect(JSON.parse(summary!.slice(summary!.indexOf('{')))).toMatchObject({
+        outcome: 'applied',
+        tables: 1,
+        versioned: 1,
+        currentVersion: 8,
+      });
       const schema = await stack.run([
         'exec',
         '-T',
@@ -132,9 +151,42 @@ describe("README's quick start", () => {
         '-d',
         'app',
         '-Atc',
-        "SELECT to_regclass('bookmarks') IS NOT NULL, count(*) FROM information_schema.columns WHERE table_name = 'notes' AND column_name = 'pinned'",
+        "SELECT to_regclass('bookmarks') IS NOT NULL, count(*) FROM information_schema.columns WHERE table_name = 'tags' AND column_name = 'color'",
       ]);
       expect(schema.stdout.trim()).toBe('t|1');
+      // The app's image was rebuilt too: it checks the schema against the same migrations.
+      const appMigrations = await docker(['run', '--rm', '--entrypoint', 'ls', appImage, '/app/migrations/versioned']);
+      expect(appMigrations.stdout.split('\n')).toContain('8_tags_color.sql');
+    },
+    BUILD_TIMEOUT_MS,
+  );
+
+  test(
+    'then the generate --check README names passes; without the versioned migration it exits 6',
+    async () => {
+      expect(generateCheck).toEqual(['node dist/cli/main.js generate --check --scratch docker --from test/fixtures/releases/v2.sql']);
+      // What `npm ci && npm run build` gives the copy, linked from this checkout rather than installed again.
+      for (const folder of ['node_modules', 'dist']) symlinkSync(path.join(ROOT, folder), path.join(copy, folder));
+      const check = () =>
+        new Promise<{ code: number | null; stdout: string }>((resolve) => {
+          // The shell's environment, without the stack's MIGRATOR_IMAGE (a compose variable, which the migrator refuses).
+          const shell = { ...process.env, MIGRATOR_IMAGE: undefined, APP_IMAGE: undefined };
+          const run = spawn('bash', ['-e', '-c', generateCheck.join('\n')], { cwd: copy, env: shell, stdio: ['ignore', 'pipe', 'pipe'] });
+          let stdout = '';
+          let stderr = '';
+          run.stdout.on('data', (chunk) => (stdout += chunk));
+          run.stderr.on('data', (chunk) => (stderr += chunk));
+          run.on('close', (code) => resolve({ code, stdout: stdout + stderr }));
+        });
+
+      const agreed = await check();
+      expect({ code: agreed.code, output: agreed.code === 0 ? '' : agreed.stdout }).toEqual({ code: 0, output: '' });
+
+      rmSync(path.join(copy, 'migrations/versioned/8_tags_color.sql'));
+      const without = await check();
+      expect(without.code).toBe(6);
+      // --check prints migra's statements as they are (unguarded): the column the history lacks.
+      expect(without.stdout).toContain('alter table "public"."tags" add column "color" text not null default \'grey\'::text;');
     },
     BUILD_TIMEOUT_MS,
   );

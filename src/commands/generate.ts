@@ -2,9 +2,12 @@
  * `generate`: the next versioned migration, written from the difference between two scratch
  * databases on the configured server (never the configured database's own tables):
  *
- * - history: the schema the versioned history produces, i.e. the versioned phase alone, run on
- *   the dump given with `from` (the latest release, so that the migration upgrades exactly what
- *   existing databases have) or on an empty database;
+ * - history: the schema the versioned history produces, run on the dump given with `from` (the
+ *   latest release, so that the migration upgrades exactly what existing databases have) or on an
+ *   empty database, with the declared tables the database lacks created by the table phase, as
+ *   every up does: a new table is a file in tables/ and needs no migration. On the dump the table
+ *   phase runs first, as up runs it; on an empty database after the history, since first it
+ *   would create every table in its declared shape and hide what the history lacks;
  * - declared: the schema the declared tables describe, i.e. the table-creation phase alone, run
  *   on an empty database.
  *
@@ -140,16 +143,18 @@ async function compare(
   const scratch = scratchDatabases(admin, logger);
   const clients: pg.Client[] = [];
 
-  /** A scratch database where one phase ran, without the tables left out of the comparison nor what repeatable files define. */
-  const build = async (label: string, phase: PhaseName, dump?: string): Promise<pg.Client> => {
+  /** A scratch database where the runs of up given ran (each with its phases), without the tables left out of the comparison nor what repeatable files define. */
+  const build = async (label: string, runs: PhaseName[][], dump?: string): Promise<pg.Client> => {
     InterruptedError.throwIfAborted(signal);
     const connection: ConnectionSettings = { ...config.connection, database: await scratch.create() };
     try {
       if (dump) await restoreDump(dump, connection, signal);
-      await up(
-        { ...context, config: { ...config, connection, backupCommand: undefined }, logger: withFields(logger, { database: label }) },
-        { phases: [phase], postDeploy: true },
-      );
+      for (const phases of runs) {
+        await up(
+          { ...context, config: { ...config, connection, backupCommand: undefined }, logger: withFields(logger, { database: label }) },
+          { phases, postDeploy: true },
+        );
+      }
       const client = await connectWithRetry(connection, { timeoutMs: config.waitTimeoutMs, logger, signal });
       clients.push(client);
       for (const { objects } of await recordedRepeatable(client)) {
@@ -165,9 +170,10 @@ async function compare(
   };
 
   try {
-    const historyClient = await build('versioned history', 'versioned', from);
+    const historyRuns: PhaseName[][] = from ? [['tables', 'versioned']] : [['versioned'], ['tables']];
+    const historyClient = await build('versioned history', historyRuns, from);
     const history = await inspect(schemainspect, historyClient);
-    const declared = await inspect(schemainspect, await build('declared tables', 'tables'));
+    const declared = await inspect(schemainspect, await build('declared tables', [['tables']]));
     const diff = async (source: typeof history, goal: typeof history): Promise<string[]> => {
       const migration = await migra.Migration.create(source, goal, {});
       migration.set_safety(false);

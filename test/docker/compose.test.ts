@@ -30,7 +30,14 @@ const appImage = uniqueImageTag('pg-init-migrator-example-app');
 afterAll(() => Promise.all([removeImage(image), removeImage(appImage)]));
 
 function project(files: string[] = [COMPOSE_FILE], env: Record<string, string> = {}): ComposeProject {
-  return new ComposeProject(`pgim_test_${randomBytes(4).toString('hex')}`, files, { MIGRATOR_IMAGE: image, APP_IMAGE: appImage, ...env });
+  // JSON logs, which these tests read; the app on a free port (compose.yml's 8080 may be taken).
+  return new ComposeProject(`pgim_test_${randomBytes(4).toString('hex')}`, files, {
+    MIGRATOR_IMAGE: image,
+    APP_IMAGE: appImage,
+    LOG_FORMAT: 'json',
+    APP_PORT: '0',
+    ...env,
+  });
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * compose.yml's example app: a tiny HTTP service that uses pg-init-migrator as a library, and that
  * compose starts only after the migrator exited 0. It connects with the libpq variables (PGHOST,
- * PGUSER, PGPASSWORD, PGDATABASE) and listens on PORT (default 8080).
+ * PGUSER, PGPASSWORD, PGDATABASE) and listens on PORT (default 8080); LOG_FORMAT=pretty makes its
+ * logs readable, as the migrator's.
  *
  * GET /healthz is the app's gate, with the app's own role (which may only read and write rows):
  * the schema must be current (assertSchemaCurrent against the migrations folder its image carries,
@@ -12,7 +13,8 @@ import { createServer, type ServerResponse } from 'node:http';
 import pg from 'pg';
 import { assertSchemaCurrent, createLogger } from 'pg-init-migrator';
 
-const logger = createLogger({ secrets: [process.env.PGPASSWORD] });
+// pino JSON unless LOG_FORMAT=pretty (compose.yml's default, for a person reading its output).
+const logger = createLogger({ secrets: [process.env.PGPASSWORD], format: process.env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json' });
 const port = Number(process.env.PORT ?? 8080);
 const pool = new pg.Pool({ max: 2, connectionTimeoutMillis: 5000, application_name: 'example-app' });
 // An idle connection that breaks must not take the service down; the next query reports it.
