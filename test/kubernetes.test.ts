@@ -50,7 +50,7 @@ const argAfter = (args: string[], flag: string) => {
 /** `--shard $(JOB_COMPLETION_INDEX)/N`: Kubernetes expands $(VAR) in args from the container's environment, where an Indexed Job's pods have JOB_COMPLETION_INDEX. */
 const SHARD_OF_INDEX = /^\$\(JOB_COMPLETION_INDEX\)\/(\d+)$/;
 /** The exit codes retrying will not fix: a tenant's migration failed, usage or configuration, validation. */
-const FAIL_INDEX_CODES = [EXIT.migrationFailed, EXIT.usage, EXIT.validationFailed];
+const FAIL_INDEX_CODES = [EXIT.migrationFailed, EXIT.usage, EXIT.validationFailed, EXIT.driftFound];
 
 /**
  * What the fleet's Indexed Job needs, rule by rule, each returning what breaks it: one pod per
@@ -88,7 +88,7 @@ const FLEET_JOB_RULES: Record<string, (job: IJob) => string[]> = {
       .filter((field) => spec![field] === undefined)
       .map((field) => `no ${field}`),
   ],
-  'FailIndex on exactly 1, 2 and 6': ({ spec }) => {
+  'FailIndex on exactly 1, 2, 6 and 10': ({ spec }) => {
     const rules = spec!.podFailurePolicy?.rules ?? [];
     const failIndex = rules.filter((rule) => rule.action === 'FailIndex');
     const container = spec!.template.spec!.containers[0].name;
@@ -215,14 +215,14 @@ describeWithKubectl(`examples/kubernetes (${kubectl})`, () => {
       expect(spec.template.spec!.restartPolicy).toBe('Never');
       const failJob = spec.podFailurePolicy!.rules.filter((rule) => rule.action === 'FailJob' && rule.onExitCodes?.operator === 'In');
       const codes = failJob.flatMap((rule) => rule.onExitCodes!.values);
-      expect(codes).toEqual(expect.arrayContaining([EXIT.usage, EXIT.validationFailed]));
+      expect(codes).toEqual(expect.arrayContaining([EXIT.usage, EXIT.validationFailed, EXIT.driftFound]));
       // A retry can get past these: a lock held too long, a database not up yet, a lost connection.
       for (const retried of [EXIT.migrationFailed, EXIT.databaseUnavailable, EXIT.lockTimeout]) expect(codes).not.toContain(retried);
       for (const rule of failJob) expect(rule.onExitCodes!.containerName).toBe(spec.template.spec!.containers[0].name);
     }
   });
 
-  test('the fleet Job is Indexed with one pod per shard, fails a shard at once on 1, 2 and 6, retries it on 4 and 5, and ignores disruptions', () => {
+  test('the fleet Job is Indexed with one pod per shard, fails a shard at once on 1, 2, 6 and 10, retries it on 4 and 5, and ignores disruptions', () => {
     const [job] = jobs(rendered.get('overlays/fleet')!);
     expect(fleetJobProblems(job)).toEqual([]);
     const args = job.spec!.template.spec!.containers[0].args!;
@@ -257,18 +257,22 @@ describeWithKubectl(`examples/kubernetes (${kubectl})`, () => {
     ['retries per index, bounded', 'no backoffLimitPerIndex', (job) => delete job.spec!.backoffLimitPerIndex],
     ['retries per index, bounded', 'no activeDeadlineSeconds', (job) => delete job.spec!.activeDeadlineSeconds],
     [
-      'FailIndex on exactly 1, 2 and 6',
+      'FailIndex on exactly 1, 2, 6 and 10',
       'exit 6 left out',
       (job) => (job.spec!.podFailurePolicy!.rules[0].onExitCodes!.values = [EXIT.migrationFailed, EXIT.usage]),
     ],
     [
-      'FailIndex on exactly 1, 2 and 6',
+      'FailIndex on exactly 1, 2, 6 and 10',
       'exit 4 added, which a retry can fix',
       (job) => job.spec!.podFailurePolicy!.rules[0].onExitCodes!.values.push(EXIT.databaseUnavailable),
     ],
-    ['FailIndex on exactly 1, 2 and 6', 'FailJob instead of FailIndex', (job) => (job.spec!.podFailurePolicy!.rules[0].action = 'FailJob')],
     [
-      'FailIndex on exactly 1, 2 and 6',
+      'FailIndex on exactly 1, 2, 6 and 10',
+      'FailJob instead of FailIndex',
+      (job) => (job.spec!.podFailurePolicy!.rules[0].action = 'FailJob'),
+    ],
+    [
+      'FailIndex on exactly 1, 2, 6 and 10',
       'another container named',
       (job) => (job.spec!.podFailurePolicy!.rules[0].onExitCodes!.containerName = 'app'),
     ],
