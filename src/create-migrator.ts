@@ -10,7 +10,7 @@ import { converge } from './commands/converge';
 import { drift, type DriftOptions } from './commands/drift';
 import { fleet, type FleetAction, type FleetOptions } from './commands/fleet';
 import { generate, type GenerateOptions } from './commands/generate';
-import { history, verify } from './commands/history';
+import { history, repeatableHistory, verify } from './commands/history';
 import { importMigrations, type ImportedMigration } from './commands/import';
 import { lint, type LintOptions } from './commands/lint';
 import { newMigration, type NewMigrationOptions } from './commands/new-migration';
@@ -24,6 +24,7 @@ import { ConfigError } from './errors';
 import { createLogger, type Logger } from './log';
 import type {
   AppliedMigration,
+  AppliedRepeatable,
   ConvergenceReport,
   DriftReport,
   FleetReport,
@@ -64,6 +65,8 @@ export interface Migrator {
   drift(options?: DriftOptions): Promise<DriftReport>;
   /** Applied versioned migrations, oldest first. */
   history(): Promise<AppliedMigration[]>;
+  /** The repeatable files as the last run of their phase recorded them (checksum, objects, when), by name. */
+  repeatableHistory(): Promise<AppliedRepeatable[]>;
   /** Resolves with counts when files and history agree; rejects with ValidationError otherwise. */
   verify(): Promise<VerifyReport>;
   /** Records versioned migrations 1..id as applied without running them. */
@@ -113,6 +116,7 @@ export function createMigrator(config: MigratorConfig, options: MigratorOptions 
     check: async (checkOptions) => check(context(), checkOptions),
     drift: async (driftOptions) => drift(context(), driftOptions),
     history: async () => history(context()),
+    repeatableHistory: async () => repeatableHistory(context()),
     verify: async () => verify(context()),
     baseline: async (id) => baseline(context(), id),
     baselineFrom: async (tool, options) => baselineFrom(context(), tool, options),

@@ -19,6 +19,7 @@ export type { FleetAction, FleetOptions } from './commands/fleet';
 export type { Shard, Target, TargetKind } from './fleet/targets';
 export type {
   AppliedMigration,
+  AppliedRepeatable,
   ConvergenceReport,
   ConvergenceResult,
   DriftDifference,

@@ -13,6 +13,16 @@ export interface AppliedMigration {
   executedAt: Date | null;
 }
 
+/** A repeatable file as the last run of its phase recorded it. */
+export interface AppliedRepeatable {
+  name: string;
+  /** sha256 of the file's text when it last ran. */
+  checksum: string;
+  /** The objects it defines (views, functions, triggers...), as the record holds them. */
+  objects: string[];
+  appliedAt: Date;
+}
+
 /**
  * What a step does: a repair script, a declared column added, a table created, a versioned
  * migration applied (or an INVALID index it left rebuilt), rolled back or recorded, a repeatable

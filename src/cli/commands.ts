@@ -33,7 +33,16 @@ import {
 } from '../results';
 import { exitCodeFor } from './exit-codes';
 import { fleetStatus, fleetSummary, formatFleetPlan, formatFleetStatus, targetFields, targetMessage } from './fleet-output';
-import { formatConvergence, formatDrift, formatHistory, formatJson, formatLint, formatPlan, formatStatus } from './output';
+import {
+  formatConvergence,
+  formatDrift,
+  formatHistory,
+  formatJson,
+  formatLint,
+  formatPlan,
+  formatRepeatableHistory,
+  formatStatus,
+} from './output';
 
 export interface CommandContext {
   config: MigratorConfig;
@@ -245,14 +254,22 @@ const driftCommand: Command = {
 
 const historyCommand: Command = {
   name: 'history',
-  summary: 'applied versioned migrations with id, name, hash and time',
-  usage: 'migrator history [--json] [--wait]',
-  details: WAIT_DETAILS,
-  options: { ...json, ...waitOption },
+  summary: 'applied versioned migrations with id, name, hash and time (--repeatable: the repeatable files)',
+  usage: 'migrator history [--repeatable] [--json] [--wait]',
+  details:
+    '--repeatable  the repeatable files as the last run of their phase recorded them: name, checksum, when, the objects\n' +
+    '              each defines (a file changed since runs again with the next up: verify names those)\n' +
+    WAIT_DETAILS,
+  options: { repeatable: { type: 'boolean' }, ...json, ...waitOption },
   positionals: [0, 0],
   printsResult: () => true,
   database: () => 'reads',
   async run(context) {
+    if (context.values.repeatable) {
+      const recorded = await context.migrator.repeatableHistory();
+      context.print(context.values.json ? formatJson(recorded) : formatRepeatableHistory(recorded));
+      return { msg: 'history of the repeatable files', outcome: 'ok', repeatable: recorded.length };
+    }
     const rows = await context.migrator.history();
     context.print(context.values.json ? formatJson(rows) : formatHistory(rows));
     return { msg: 'history', outcome: 'ok', applied: rows.length };

@@ -5,6 +5,7 @@ import {
   stuckBehindPostDeploy,
   whyNotCurrent,
   type AppliedMigration,
+  type AppliedRepeatable,
   type ConvergenceReport,
   type DriftReport,
   type LintReport,
@@ -63,6 +64,17 @@ export function formatHistory(rows: AppliedMigration[]): string {
   const header = `${'id'.padStart(5)}  ${'name'.padEnd(width)}  ${'hash'.padEnd(40)}  applied at`;
   const body = rows.map(
     (row) => `${String(row.id).padStart(5)}  ${row.name.padEnd(width)}  ${row.hash.padEnd(40)}  ${row.executedAt?.toISOString() ?? ''}`,
+  );
+  return `${[header, ...body].join('\n')}\n`;
+}
+
+export function formatRepeatableHistory(rows: AppliedRepeatable[]): string {
+  if (rows.length === 0) return 'no repeatable file has run\n';
+  const width = Math.max(...rows.map((row) => row.name.length), 4);
+  const header = `${'name'.padEnd(width)}  ${'checksum'.padEnd(12)}  ${'applied at'.padEnd(24)}  objects`;
+  const body = rows.map(
+    (row) =>
+      `${row.name.padEnd(width)}  ${row.checksum.slice(0, 12)}  ${row.appliedAt.toISOString().padEnd(24)}  ${row.objects.join(', ')}`,
   );
   return `${[header, ...body].join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 /** `history` and `verify`: what the database records, and whether the files still agree with it. */
 import { compareWithHistory, createHistoryStore } from '../history';
-import type { AppliedMigration, VerifyReport } from '../results';
+import type { AppliedMigration, AppliedRepeatable, VerifyReport } from '../results';
 import { recordedRepeatable, repeatableChecksum } from '../phases/repeatable';
 import { loadMigrationSet } from '../source';
 import { withDatabase } from '../db/with-database';
@@ -9,6 +9,11 @@ import type { MigratorContext } from './context';
 /** Applied versioned migrations, oldest first. */
 export async function history({ config, logger, signal }: MigratorContext): Promise<AppliedMigration[]> {
   return withDatabase(config, { logger, signal, writes: false }, ({ client }) => createHistoryStore(client, undefined).read());
+}
+
+/** The repeatable files as the last run of their phase recorded them, by name; none before it ever ran. */
+export async function repeatableHistory({ config, logger, signal }: MigratorContext): Promise<AppliedRepeatable[]> {
+  return withDatabase(config, { logger, signal, writes: false }, ({ client }) => recordedRepeatable(client));
 }
 
 /**

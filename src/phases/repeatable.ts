@@ -115,11 +115,15 @@ export function dropDefinedObject(object: string): string | undefined {
 }
 
 /** The record of the last run of the phase; empty when it never ran here. */
-export async function recordedRepeatable(client: pg.Client): Promise<RecordedRepeatable[]> {
+export async function recordedRepeatable(client: pg.Client): Promise<Array<RecordedRepeatable & { appliedAt: Date }>> {
   const record = ownTable(client, REPEATABLE_TABLE);
   const { rows } = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [record]);
   if (!rows[0].exists) return [];
-  return (await client.query<RecordedRepeatable>(`SELECT name, checksum, objects FROM ${record} ORDER BY name`)).rows;
+  return (
+    await client.query<RecordedRepeatable & { appliedAt: Date }>(
+      `SELECT name, checksum, objects, applied_at AS "appliedAt" FROM ${record} ORDER BY name`,
+    )
+  ).rows;
 }
 
 /** The record's table and one file's row, as SQL of ours run right after the file, in its transaction. */

@@ -222,6 +222,31 @@ describe('repeatable phase', () => {
     ]);
   });
 
+  test('history --repeatable shows the record: each file, its checksum, when it last ran and its objects; none before the phase ran', async () => {
+    migrations.write('versioned/1_notes.sql', NOTES);
+    const none = await runMigrator(['history', '--repeatable'], { env: fresh.env });
+    expect(none.code).toBe(0);
+    expect(none.stdout).toBe('no repeatable file has run\n');
+
+    writeSample();
+    expect((await runMigrator(['up'], { env: fresh.env })).code).toBe(0);
+    const json = await runMigrator(['history', '--repeatable', '--json'], { env: fresh.env });
+    const table = await runMigrator(['history', '--repeatable'], { env: fresh.env });
+
+    expect(json.code).toBe(0);
+    const rows = await recorded();
+    expect(JSON.parse(json.stdout)).toEqual(
+      rows.map((row) => ({ name: row.name, checksum: row.checksum, objects: row.objects, appliedAt: row.applied_at.toISOString() })),
+    );
+    expect(rows.map((row) => row.name)).toEqual(['010_notes_per_account.sql', '020_touch_updated_at.sql']);
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^name +checksum +applied at +objects$/);
+    expect(lines[1]).toContain(`010_notes_per_account.sql  ${rows[0].checksum.slice(0, 12)}  ${rows[0].applied_at.toISOString()}`);
+    expect(lines[2]).toContain(rows[1].objects.join(', '));
+    // Plain history stays the versioned migrations.
+    expect(JSON.parse((await runMigrator(['history', '--json'], { env: fresh.env })).stdout)).toHaveLength(1);
+  });
+
   test("in a fleet, each tenant's record is its own, and a changed file runs again on every tenant", async () => {
     writeSample();
     await db.query('CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b');
