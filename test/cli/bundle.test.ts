@@ -38,7 +38,7 @@ describe('dist/migrator.js, the single-file build', () => {
 
     expect(first.code).toBe(0);
     expect(summaryLine(first)).toMatchObject({ outcome: 'applied', legacy: 0, tables: 2, versioned: 2, currentVersion: 2 });
-    expect(await tableNames(db)).toEqual(['customers', 'migrations', 'migrator_declared_columns', 'orders']);
+    expect(await tableNames(db)).toEqual(['customers', 'migrations', 'migrator_declared_columns', 'migrator_schema_fingerprint', 'orders']);
     expect((await appliedVersions(db)).map((row) => row.id)).toEqual([1, 2]);
     expect(second.code).toBe(0);
     expect(summaryLine(second)).toMatchObject({ outcome: 'up-to-date', versioned: 0, currentVersion: 2 });

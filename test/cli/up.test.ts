@@ -20,7 +20,7 @@ describe('migrator up', () => {
     const result = await runMigrator(['up'], { env: { ...db.env, MIGRATIONS_DIR: BASIC } });
 
     expect(result.code).toBe(0);
-    expect(await tableNames(db)).toEqual(['customers', 'migrations', 'migrator_declared_columns', 'orders']);
+    expect(await tableNames(db)).toEqual(['customers', 'migrations', 'migrator_declared_columns', 'migrator_schema_fingerprint', 'orders']);
     expect(await appliedVersions(db)).toEqual([
       { id: 1, name: 'orders_customer_index' },
       { id: 2, name: 'customers_display_name' },

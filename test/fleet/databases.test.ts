@@ -78,7 +78,14 @@ describe('a fleet of database tenants', () => {
       `SELECT table_name::text AS table FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
     );
     for (const rows of tables.values())
-      expect(rows.map((row) => row.table)).toEqual(['accounts', 'migrations', 'migrator_declared_columns', 'notes', 'settings']);
+      expect(rows.map((row) => row.table)).toEqual([
+        'accounts',
+        'migrations',
+        'migrator_declared_columns',
+        'migrator_schema_fingerprint',
+        'notes',
+        'settings',
+      ]);
     expect(new Set((await versions()).values())).toEqual(new Set([NEWEST]));
     // Nothing went to DATABASE_URL's own database.
     expect(await main.query(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace`)).toEqual([{ n: 0 }]);

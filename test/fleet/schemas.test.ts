@@ -123,8 +123,15 @@ describe('a fleet of schema tenants', () => {
     expect(rows).toHaveLength(300);
     for (const row of rows) {
       expect(row.schema).toMatch(/^tenant_\d{3}$/);
-      // migrator_declared_columns: the migrator's record of the declared tables' columns, per tenant.
-      expect(row.tables).toEqual(['accounts', 'migrations', 'migrator_declared_columns', 'notes', 'settings']);
+      // The migrator's records, per tenant: the declared tables' columns and the schema as up left it (drift).
+      expect(row.tables).toEqual([
+        'accounts',
+        'migrations',
+        'migrator_declared_columns',
+        'migrator_schema_fingerprint',
+        'notes',
+        'settings',
+      ]);
     }
     expect(await havingRelation('accounts_email_idx')).toHaveLength(300);
     expect(await db.query(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace`)).toEqual([{ n: 0 }]);

@@ -151,7 +151,7 @@ describe('versioned phase', () => {
     try {
       const { report } = await runLibrary(db, plain.dir);
       expect(report?.versioned).toEqual({ applied: [], waiting: [], currentVersion: 0, ahead: [] });
-      expect(await tableNames(db)).toEqual(['migrator_declared_columns', 'things']);
+      expect(await tableNames(db)).toEqual(['migrator_declared_columns', 'migrator_schema_fingerprint', 'things']);
     } finally {
       plain.remove();
     }

@@ -35,7 +35,7 @@ describe('awkward identifiers', () => {
 
     expect(first.code).toBe(0);
     expect(summaryLine(first)).toMatchObject({ tables: 5, versioned: 5 });
-    expect(await tableNames(db)).toEqual([...AWKWARD, 'migrations', 'migrator_declared_columns'].sort());
+    expect(await tableNames(db)).toEqual([...AWKWARD, 'migrations', 'migrator_declared_columns', 'migrator_schema_fingerprint'].sort());
     for (const name of AWKWARD) {
       const columns = await db.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY 1`, [name]);
       expect(columns).toEqual([{ column_name: 'id' }, { column_name: 'note' }]);

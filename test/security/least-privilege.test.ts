@@ -22,7 +22,7 @@ describe('least privilege', () => {
     expect(owned.code).toBe(0);
     expect(summaryLine(owned)).toMatchObject({ tables: 2, versioned: 2 });
     expect(owned.lines.some(superuserWarning)).toBe(false);
-    expect(await tableNames(db)).toEqual(['customers', 'migrations', 'migrator_declared_columns', 'orders']);
+    expect(await tableNames(db)).toEqual(['customers', 'migrations', 'migrator_declared_columns', 'migrator_schema_fingerprint', 'orders']);
     expect(superuser.code).toBe(0);
     expect(superuser.lines.find(superuserWarning)).toMatchObject({ level: 'warn', user: db.user });
   });
