@@ -1,6 +1,6 @@
 /** What every command of the library works with: the configuration, where its lines go, how it is stopped, and who hears its progress. */
 import type { MigratorConfig } from '../config';
-import type { KeptConnection } from '../db/with-database';
+import type { KeptConnection } from '../db/kept-connection';
 import type { Logger } from '../log';
 import type { MigratorEvent } from '../results';
 import type { MigrationSet } from '../source';

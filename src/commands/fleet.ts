@@ -10,7 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { now } from '../clock';
 import { connectWithRetry } from '../db/connect';
-import { withDatabase, type KeptConnection } from '../db/with-database';
+import type { KeptConnection } from '../db/kept-connection';
+import { closeKept, keepClient, keptClient, withDatabase } from '../db/with-database';
 import { ConfigError, FleetFailedError, InterruptedError, MigrationRunningError, MigratorError, SchemaNotCurrentError } from '../errors';
 import { expectedOf, quickLook, type Expected } from '../fleet/quick-look';
 import { runPool } from '../fleet/pool';
@@ -72,15 +73,17 @@ export async function fleet(context: MigratorContext, action: FleetAction, optio
   // Each worker keeps its connection to DATABASE_URL's database from schema target to schema
   // target: the quick look and the full runs use it, so a tenant costs no login.
   const kept: KeptConnection[] = [];
-  const keptBy = (worker: number): KeptConnection => (kept[worker] ??= {});
+  const keptBy = (worker: number): KeptConnection => (kept[worker] ??= { owner: worker });
   const look = async (connection: KeptConnection, schema: string, from: Expected) => {
-    if (!connection.client) {
-      const client = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal }).catch(() => undefined);
+    let client = keptClient(connection);
+    if (!client) {
+      client = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal }).catch(() => undefined);
+      if (!client) return undefined;
       // Between sessions no query is waiting to hear that the connection broke; the next one will.
-      client?.on('error', () => undefined);
-      connection.client = client;
+      client.on('error', () => undefined);
+      keepClient(connection, client);
     }
-    return connection.client && quickLook(connection.client, schema, from);
+    return quickLook(client, schema, from);
   };
 
   let done = 0;
@@ -118,7 +121,7 @@ export async function fleet(context: MigratorContext, action: FleetAction, optio
   try {
     outcome = await runPool(targets, { parallel, canary, maxFailures, signal }, runTarget, (result) => notPassed(action, result));
   } finally {
-    await Promise.all(kept.map((connection) => connection.client?.end().catch(() => undefined)));
+    await Promise.all(kept.map(closeKept));
   }
   const report: FleetReport = {
     action,

@@ -5,6 +5,7 @@
  * Aborting the signal cancels whatever statement is running on the server.
  */
 import type pg from 'pg';
+import type { KeptConnection } from './kept-connection';
 import type { MigratorConfig } from '../config';
 import { watchAnswers, type AnswerWatch } from './answer-watch';
 import { CANCEL_DEADLINE_MS, cancelBackend } from './cancel';
@@ -28,15 +29,29 @@ export interface DatabaseSession {
 }
 
 /**
- * A connection its owner keeps from session to session (a fleet worker's, from tenant to tenant),
- * so that each session does not pay a login. A session uses `client` when there is one and
- * otherwise connects and leaves its connection here. A session that succeeds hands it back as it
- * was at connect (DISCARD ALL: no setting, role, lock, temporary table or prepared statement of a
- * script outlives it); one that fails, is interrupted or cannot clean up closes it, and the next
- * session connects anew.
+ * The connections behind KeptConnection handles. A session uses the handle's connection when there
+ * is one and otherwise connects and leaves its connection here. A session that succeeds hands it
+ * back as it was at connect (DISCARD ALL: no setting, role, lock, temporary table or prepared
+ * statement of a script outlives it); one that fails, is interrupted or cannot clean up closes it,
+ * and the next session connects anew.
  */
-export interface KeptConnection {
-  client?: pg.Client;
+const keptClients = new WeakMap<KeptConnection, pg.Client>();
+
+/** The kept connection's client, when it has one. */
+export function keptClient(kept: KeptConnection): pg.Client | undefined {
+  return keptClients.get(kept);
+}
+
+/** Leaves `client` open behind the handle, for the next session (or its owner's quick look). */
+export function keepClient(kept: KeptConnection, client: pg.Client): void {
+  keptClients.set(kept, client);
+}
+
+/** Closes the kept connection, if any: the owner is done with it. */
+export async function closeKept(kept: KeptConnection): Promise<void> {
+  const client = keptClients.get(kept);
+  keptClients.delete(kept);
+  await client?.end().catch(() => undefined);
 }
 
 export interface SessionOptions {
@@ -86,8 +101,9 @@ export async function withDatabase<T>(
   // An idle connection that breaks emits 'error'; the next query then fails and is reported.
   const onError = (error: Error) => logger.debug({ error: error.message }, 'database connection error');
   try {
-    client = kept?.client ?? (await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal }));
-    if (kept) kept.client = client;
+    client =
+      (kept && keptClients.get(kept)) ?? (await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal }));
+    if (kept) keptClients.set(kept, client);
     answers = watchAnswers(client, config.connection, logger);
     client.on('error', onError);
     signal?.addEventListener('abort', cancel, { once: true });
@@ -144,7 +160,7 @@ export async function withDatabase<T>(
     answers?.stop();
     client?.off('error', onError);
     if (!(kept && reusable)) {
-      if (kept) kept.client = undefined;
+      if (kept) keptClients.delete(kept);
       // end() sends Terminate at once (the lock is already released); its promise only waits for the
       // server to close the socket, which tells us nothing and would delay every start.
       void client?.end().catch(() => undefined);
