@@ -25,7 +25,7 @@ import {
   settleAhead,
 } from '../run/pipeline';
 import { loadMigrationSet } from '../source';
-import { driftScope, guardAgainstDrift, record, recordSql } from '../drift/session';
+import { driftScope, guardAgainstDrift, mayCreateRecord, record, recordSql } from '../drift/session';
 import { withDatabase } from '../db/with-database';
 import { runBackup } from './backup';
 import type { MigratorContext } from './context';
@@ -52,6 +52,7 @@ export async function up(migrator: MigratorContext, options: UpOptions = {}): Pr
       refuseAheadIfAsked(state, config.onAhead);
       const drift = driftScope(client, config.ignoreTables);
       const baseline = drift && (await guardAgainstDrift(drift, config.onDrift, logger));
+      const recording = drift && (baseline || (await mayCreateRecord(drift, logger))) ? drift : undefined;
       const phases = PHASES.filter((phase) => options.phases?.includes(phase.name) ?? true);
       const planned = await planRun(context, state, { phases, postDeploy: options.postDeploy });
       const plan = settleAhead(state, planned, withFields(logger, { phase: 'versioned' }));
@@ -60,10 +61,13 @@ export async function up(migrator: MigratorContext, options: UpOptions = {}): Pr
       const described = describePlan(plan, state);
       emit({ type: 'planned', steps: described.steps, pending: pendingByPhase(plan) });
       if (plan.steps.length > 0 && config.backupCommand) await runBackup(config.backupCommand, config.connection, logger, config.schema);
-      await applyRun(context, state, plan, report, { lastCommit: drift && plan.steps.length > 0 ? recordSql(drift) : undefined });
-      if (drift && !baseline) {
-        if (plan.steps.length === 0) await record(drift);
-        logger.info({ table: drift.table }, 'no drift baseline yet: recorded one (migrator drift compares the schema with it from now on)');
+      await applyRun(context, state, plan, report, { lastCommit: recording && plan.steps.length > 0 ? recordSql(recording) : undefined });
+      if (recording && !baseline) {
+        if (plan.steps.length === 0) await record(recording);
+        logger.info(
+          { table: recording.table },
+          'no drift baseline yet: recorded one (migrator drift compares the schema with it from now on)',
+        );
       }
       report.versioned.waiting = described.waiting.map((step) => step.file);
       if (described.waiting.length > 0) logWaiting(withFields(logger, { phase: 'versioned' }), described.waiting);

@@ -65,6 +65,26 @@ export async function guardAgainstDrift(scope: DriftScope, onDrift: OnDrift, log
   return true;
 }
 
+/**
+ * Whether this session's role may make the record's table, which the first record creates: a
+ * database migrated before drift detection may be kept current by a role without CREATE on its
+ * schema. When it may not, says so, and the run goes on without a record (the schema is no less
+ * current for it).
+ */
+export async function mayCreateRecord(scope: DriftScope, logger: Logger): Promise<boolean> {
+  const { rows } = await scope.client.query<{ may: boolean }>(`SELECT pg_catalog.has_schema_privilege($1, 'CREATE') AS may`, [
+    scope.leftOut.ownSchema,
+  ]);
+  if (!rows[0].may) {
+    logger.warn(
+      { table: scope.table },
+      `no drift baseline yet, and this role may not create tables in schema ${scope.leftOut.ownSchema}: none recorded ` +
+        '(migrator drift has nothing to compare with until an up by a role that may)',
+    );
+  }
+  return rows[0].may;
+}
+
 /** SQL recording the schema as it is now, for the transaction of the run's last step (fingerprint.ts). */
 export function recordSql(scope: DriftScope): string {
   return recordFingerprintSql(scope.client, scope.table, scope.leftOut);

@@ -61,6 +61,26 @@ describe('the gate', () => {
     expect((await runMigrator(['check'], { env: readOnly })).code).toBe(3);
   });
 
+  test('a no-op up by a role that may not create tables, on a database migrated before drift detection: exit 0, no record, and a warning that says why', async () => {
+    expect((await runMigrator(['up'], { env })).code).toBe(0);
+    await db.query('DROP TABLE migrator_schema_fingerprint');
+
+    const noOp = await runMigrator(['up'], { env: readOnly });
+
+    expect(noOp.code).toBe(0);
+    expect(summaryLine(noOp)).toMatchObject({ outcome: 'up-to-date', exitCode: 0 });
+    expect(noOp.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        msg: expect.stringMatching(/^no drift baseline yet, and this role may not create tables in schema public: none recorded/),
+      }),
+    );
+    expect(await db.query(`SELECT to_regclass('migrator_schema_fingerprint') IS NULL AS none`)).toEqual([{ none: true }]);
+    // The owner's next up records it, as for any database from before drift detection.
+    expect((await runMigrator(['up'], { env })).code).toBe(0);
+    expect(await db.query(`SELECT to_regclass('migrator_schema_fingerprint') IS NULL AS none`)).toEqual([{ none: false }]);
+  });
+
   test('check --wait: exits 0 once another runner has applied everything', async () => {
     const waiting = startMigrator(['check', '--wait', '--timeout', '60'], { env: readOnly });
     await new Promise((resolve) => setTimeout(resolve, 2500));
