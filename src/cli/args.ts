@@ -67,6 +67,15 @@ function leadingGlobalOptions(argv: string[]): number {
   }
 }
 
+/**
+ * The command word as typed, after any leading global options (`up` when there is none): what a
+ * failure's termination message names, even when parsing itself failed.
+ */
+export function typedCommand(argv: string[]): string {
+  const first = argv[leadingGlobalOptions(argv)];
+  return first === undefined || first.startsWith('-') ? 'up' : first;
+}
+
 export function parseInvocation(argv: string[]): Invocation {
   // `migrator --url URL status` as well as `migrator status --url URL`.
   const globals = leadingGlobalOptions(argv);

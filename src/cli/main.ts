@@ -26,7 +26,7 @@ import { createRedactor, redactValues, type Redactor } from '../redact';
 import { stepLabel, summarize, type PartialReport } from '../results';
 import { packageVersion } from '../version';
 import { writeAll } from '../write-fd';
-import { parseInvocation } from './args';
+import { parseInvocation, typedCommand } from './args';
 import type { Command, CommandContext } from './commands';
 import { confirm } from './prompt';
 import { environment, inFlagTerms, withGlobalOptions } from './env';
@@ -63,7 +63,7 @@ async function main(): Promise<number> {
   /** Once the configuration is known: a logger to a stream, with its level, format and masking. */
   let loggerTo: ((fd: number) => Logger) | undefined;
   let resultsOnStdout = false;
-  let commandName = process.argv[2] ?? 'up';
+  let commandName = typedCommand(process.argv.slice(2));
   /** The options given, once read: an error about a variable one of them replaced names the option. */
   let values: Record<string, string | boolean | undefined> = {};
   try {

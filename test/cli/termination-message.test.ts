@@ -56,6 +56,32 @@ describe('termination message', () => {
     );
   });
 
+  test('names the command typed after leading global options, even when it is not one, never the option', async () => {
+    const file = path.join(dir, 'termination-log');
+
+    const unknown = await runMigrator(['--url', db.url, 'statsu'], { env: { MIGRATOR_TERMINATION_LOG: file } });
+    const unknownMessage = readFileSync(file, 'utf8');
+    const badFlag = await runMigrator(['-d', db.url, 'check', '--wiat'], { env: { MIGRATOR_TERMINATION_LOG: file } });
+
+    expect([unknown.code, badFlag.code]).toEqual([2, 2]);
+    expect(unknownMessage).toMatch(
+      /^pg-init-migrator statsu failed with exit code 2 \(usage or configuration error\): unknown command "statsu"/,
+    );
+    expect(readFileSync(file, 'utf8')).toMatch(/^pg-init-migrator check failed with exit code 2 /);
+    expect(unknownMessage + readFileSync(file, 'utf8')).not.toContain(db.password);
+  });
+
+  test('MIGRATOR_IMAGE and MIGRATIONS_IMAGE, which compose and the example pipelines set beside the migrator, are left alone; a near miss of ours is not', async () => {
+    writeFileSync(path.join(dir, '.env'), 'MIGRATOR_IMAGE=pg-init-migrator:local\nMIGRATIONS_IMAGE=registry.example.com/app-migrations\n');
+
+    const up = await runMigrator(['up'], { env, cwd: dir });
+    const misspelled = await runMigrator(['up'], { env: { ...env, MIGRATOR_IMAGES: 'x' }, cwd: dir });
+
+    expect(up.code).toBe(0);
+    expect(misspelled.code).toBe(2);
+    expect(misspelled.stdout + misspelled.stderr).toContain('MIGRATOR_IMAGES is not a variable the migrator reads');
+  });
+
   test('outside Kubernetes the default /dev/termination-log is not created, even where /dev is writable; an existing one is written', async () => {
     // A container as root: /dev is writable there, as it is in any container without the kubelet's mount.
     const script =
