@@ -563,7 +563,7 @@ const fleetCommand: Command = {
   name: 'fleet',
   summary: "run up, check, plan or status on every tenant: a schema of DATABASE_URL's database or a database on its server",
   usage:
-    'migrator fleet up|check|plan|status (--targets-sql QUERY | --targets-file FILE) [--parallel N] [--canary K] [--max-failures F] [--shard I/N] [--post-deploy] [--sql] [--json]',
+    'migrator fleet up|check|plan|status (--targets-sql QUERY | --targets-file FILE) [--parallel N] [--canary K] [--max-failures F] [--shard I/N] [--post-deploy] [--sql] [--json] [--wait]',
   details:
     'The same pipeline per target, each with its own history, declared tables and lock; the files are read and checked once,\n' +
     `before any target is touched. One log line per target, then a summary (${docsLink('fleet.md')}). Exit 0 when every target\n` +
@@ -575,7 +575,9 @@ const fleetCommand: Command = {
     '--max-failures F     failures tolerated before no new target starts; running ones finish (default 0)\n' +
     '--shard I/N          only the targets whose stable hash falls in shard I of N (an Indexed Job: $(JOB_COMPLETION_INDEX)/N)\n' +
     '--post-deploy        up and plan: post-deploy migrations too\n' +
-    '--sql, --json        plan: with the SQL; status and plan: as JSON',
+    '--sql, --json        plan: with the SQL; status and plan: as JSON\n' +
+    '--wait               check, plan and status: with no DATABASE_URL or PG* variable set (libpq defaults), wait for the\n' +
+    '                     database up to MIGRATOR_WAIT_TIMEOUT as up does, instead of trying once',
   options: {
     'targets-sql': { type: 'string' },
     'targets-file': { type: 'string' },
@@ -586,6 +588,7 @@ const fleetCommand: Command = {
     'post-deploy': { type: 'boolean' },
     sql: { type: 'boolean' },
     ...json,
+    ...waitOption,
   },
   positionals: [1, 1],
   printsResult: (_values, positionals) => positionals[0] === 'status' || positionals[0] === 'plan',

@@ -93,6 +93,26 @@ describe('no connection set at all', () => {
     },
   );
 
+  test('fleet status says so too and tries once; with --wait it waits up to MIGRATOR_WAIT_TIMEOUT', async () => {
+    const migrations = tempMigrations('basic');
+    try {
+      migrations.write('targets.txt', 'schema:tenant_a\nschema:tenant_b\n');
+      const args = ['fleet', 'status', '--targets-file', path.join(migrations.dir, 'targets.txt')];
+      const env = { ...folder, MIGRATOR_WAIT_TIMEOUT: '3' };
+
+      const once = await runMigrator(args, { env });
+      const waiting = await runMigrator([...args, '--wait'], { env });
+
+      expect([once.code, waiting.code]).toEqual([4, 4]);
+      expect(once.stderr).toContain(`${DEFAULTS_SAID}, once (fleet --wait waits for it)`);
+      expect(once.durationMs).toBeLessThan(3000);
+      expect(waiting.stderr).toContain(`${DEFAULTS_SAID}"`);
+      expect(waiting.durationMs).toBeGreaterThanOrEqual(3000);
+    } finally {
+      migrations.remove();
+    }
+  });
+
   test.each([
     ['status --wait', ['status', '--wait']],
     ['up, as an init container started before its database', ['up']],
