@@ -3,7 +3,7 @@
  * variables (config/variables.ts) and the exit codes (exit-codes.ts). `npm run docs` writes them
  * to docs/ (scripts/docs.mjs); a test fails when a page is stale.
  */
-import { VARIABLES } from '../config/variables';
+import { NEIGHBOUR_VARIABLES, VARIABLES } from '../config/variables';
 import { COMMANDS, GLOBAL_OPTIONS } from './commands';
 import { EXIT_DETAILS, EXIT_MEANING } from './exit-codes';
 
@@ -36,7 +36,9 @@ Durations are seconds, fractions allowed, up to 2147483.647 (PostgreSQL's \`lock
 
 Nothing is ignored quietly. A variable that looks like one of ours but is not (\`MIGRATOR_*\`,
 \`MIGRATION_DIR\`) exits 2 with the closest name: \`MIGRATOR_LOCK_TIMOUT is not a variable the migrator
-reads (did you mean MIGRATOR_LOCK_TIMEOUT?)\`. libpq settings the migrator does not implement exit 2
+reads (did you mean MIGRATOR_LOCK_TIMEOUT?)\`. Except the names this project's compose files and example
+pipelines set for the tools around the migrator, which it leaves alone and never reads:
+${NEIGHBOUR_VARIABLES.map(({ name, setBy }) => `\`${name}\` (${setBy})`).join(', ')}. libpq settings the migrator does not implement exit 2
 naming them, as variables or as \`DATABASE_URL\` parameters: connection services (\`PGSERVICE\`,
 \`PGSERVICEFILE\`, \`service\`: give the connection itself instead), \`PGHOSTADDR\`, several hosts
 (\`PGTARGETSESSIONATTRS\`, \`PGLOADBALANCEHOSTS\`), session defaults (\`PGTZ\`, \`PGDATESTYLE\`, \`PGGEQO\`:

@@ -17,7 +17,7 @@ import {
   type ConnectionSettings,
 } from './connection-settings';
 import { didYouMean } from './did-you-mean';
-import { CONFIG_VARIABLES } from './variables';
+import { CONFIG_VARIABLES, NEIGHBOUR_VARIABLES } from './variables';
 import { value, type Env } from './env-value';
 import { ConfigError } from '../errors';
 
@@ -117,10 +117,12 @@ export function colorAllowed(env: Env): boolean {
   return (env.NO_COLOR ?? '') === '';
 }
 
+const NEIGHBOURS = new Set(NEIGHBOUR_VARIABLES.map((variable) => variable.name));
+
 /** MIGRATOR_LOCK_TIMOUT would otherwise be ignored, and the run would go on without the lock timeout it was meant to set. */
 function refuseUnknownVariables(env: Env): void {
   const unknown = Object.keys(env)
-    .filter((name) => OUR_PREFIX.test(name) && !CONFIG_VARIABLES.includes(name))
+    .filter((name) => OUR_PREFIX.test(name) && !CONFIG_VARIABLES.includes(name) && !NEIGHBOURS.has(name))
     .sort();
   if (unknown.length > 0) {
     throw new ConfigError(`${unknown[0]} is not a variable the migrator reads${didYouMean(unknown[0], CONFIG_VARIABLES)}`, unknown[0]);

@@ -172,3 +172,13 @@ export const VARIABLES: readonly Variable[] = [
 
 /** The names, as the check for variables that look like ours but are not reads them. */
 export const CONFIG_VARIABLES: readonly string[] = VARIABLES.flatMap((variable) => variable.names);
+
+/**
+ * Variables this project's own compose files and example pipelines set beside the migrator's, for
+ * the tools around it: they look like ours, so the check for misspelled variables would refuse a
+ * shell or a `.env` that compose shares with the migrator. They are left alone, and never read.
+ */
+export const NEIGHBOUR_VARIABLES: ReadonlyArray<{ name: string; setBy: string }> = [
+  { name: 'MIGRATOR_IMAGE', setBy: 'compose.yml: the tag the migrator image is built as' },
+  { name: 'MIGRATIONS_IMAGE', setBy: 'the example pipelines (examples/ci/): the repository the migrations image is pushed to' },
+];
