@@ -169,9 +169,8 @@ describe("README's quick start", () => {
       for (const folder of ['node_modules', 'dist']) symlinkSync(path.join(ROOT, folder), path.join(copy, folder));
       const check = () =>
         new Promise<{ code: number | null; stdout: string }>((resolve) => {
-          // The shell's environment, without the stack's MIGRATOR_IMAGE (a compose variable, which the migrator refuses).
-          const shell = { ...process.env, MIGRATOR_IMAGE: undefined, APP_IMAGE: undefined };
-          const run = spawn('bash', ['-e', '-c', generateCheck.join('\n')], { cwd: copy, env: shell, stdio: ['ignore', 'pipe', 'pipe'] });
+          // The shell that ran the stack: its compose variables (MIGRATOR_IMAGE, which the migrator leaves alone) still set.
+          const run = spawn('bash', ['-e', '-c', generateCheck.join('\n')], { cwd: copy, env, stdio: ['ignore', 'pipe', 'pipe'] });
           let stdout = '';
           let stderr = '';
           run.stdout.on('data', (chunk) => (stdout += chunk));
