@@ -1,6 +1,6 @@
 /** The schema's fingerprint against a real PostgreSQL: what drift names, and what it leaves alone. */
 import type pg from 'pg';
-import { compareWithFingerprint, recordFingerprint, recordFingerprintSql, type LeftOut } from '../../src/drift/fingerprint';
+import { compareWithFingerprint, objectsSql, recordFingerprint, recordFingerprintSql, type LeftOut } from '../../src/drift/fingerprint';
 import { createDatabase, type TestDatabase } from '../support/database';
 
 const TABLE = 'public.migrator_schema_fingerprint';
@@ -48,6 +48,56 @@ describe('the schema fingerprint', () => {
     await recordFingerprint(client, TABLE, LEFT_OUT);
     await client.query(sql);
     expect(await compareWithFingerprint(client, TABLE, LEFT_OUT)).toEqual([{ object, state }]);
+  });
+
+  test("finds a schema's objects through the dependency each records on its schema: every kind, a table moved in, not one moved out nor an extension's", async () => {
+    await client.query(`CREATE TYPE mood AS ENUM ('sad', 'happy');
+      CREATE DOMAIN positive AS integer CHECK (VALUE > 0);
+      CREATE TABLE events (at timestamptz NOT NULL) PARTITION BY RANGE (at);
+      CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+      CREATE MATERIALIZED VIEW counts AS SELECT count(*) AS n FROM notes;
+      CREATE PROCEDURE noop() LANGUAGE sql AS $$ SELECT 1 $$;
+      CREATE TABLE moved_out (id int); ALTER TABLE moved_out SET SCHEMA other;
+      CREATE TABLE other.moved_in (id int); ALTER TABLE other.moved_in SET SCHEMA public;
+      CREATE EXTENSION citext`);
+    await recordFingerprint(client, TABLE, LEFT_OUT);
+    const [{ keys }] = (
+      await client.query<{ keys: string[] }>(`SELECT array(SELECT jsonb_object_keys(objects) ORDER BY 1) AS keys FROM ${TABLE}`)
+    ).rows;
+
+    expect(keys.filter((key) => !key.startsWith('column ') && !key.startsWith('constraint '))).toEqual([
+      'function public.noop()',
+      'function public.touch()',
+      'index public.accounts_pkey',
+      'index public.notes_account_id_idx',
+      'index public.notes_pkey',
+      'materialized view public.counts',
+      'table public.accounts',
+      'table public.events',
+      'table public.events_2026',
+      'table public.moved_in',
+      'table public.notes',
+      'trigger public.accounts.accounts_touch',
+      'type public.mood',
+      'type public.positive',
+      'view public.named',
+    ]);
+  });
+
+  test('reads pg_class, pg_attribute, pg_depend, pg_proc and pg_type by key, never whole: a fleet of schemas does not make each record dearer', async () => {
+    await client.query(`DO $$ BEGIN FOR i IN 1..30 LOOP EXECUTE format('CREATE SCHEMA t%s; CREATE TABLE t%s.a (id int PRIMARY KEY, v text)', i, i); END LOOP; END $$;
+      ANALYZE pg_catalog.pg_class; ANALYZE pg_catalog.pg_attribute; ANALYZE pg_catalog.pg_depend; ANALYZE pg_catalog.pg_proc; ANALYZE pg_catalog.pg_type`);
+    const sql = objectsSql(client, `'["public"]'::jsonb`, LEFT_OUT);
+
+    const [{ 'QUERY PLAN': plan }] = (await client.query(`EXPLAIN (FORMAT JSON) ${sql}`)).rows;
+
+    const scanned: string[] = [];
+    const walk = (node: { 'Node Type': string; 'Relation Name'?: string; Plans?: unknown[] }) => {
+      if (node['Node Type'] === 'Seq Scan') scanned.push(node['Relation Name']!);
+      for (const child of node.Plans ?? []) walk(child as typeof node);
+    };
+    walk(plan[0].Plan);
+    expect(scanned.filter((name) => ['pg_class', 'pg_attribute', 'pg_depend', 'pg_proc', 'pg_type'].includes(name))).toEqual([]);
   });
 
   test('leaves out ignored tables, its own tables, other schemas, and does not depend on the reader’s search_path', async () => {
