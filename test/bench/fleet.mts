@@ -7,7 +7,7 @@
  *   what starting any Node process costs; the growth from 100 to 1,000 is the cost per tenant.
  * - one new migration each (1,000 tenants, dist/cli/main.js only: a run is long); floor: 8 psql sessions, each applying the file to its
  *   share of the tenants (`SET search_path`, then the file between BEGIN and COMMIT). For
- *   reference, a Node script that opens a connection per tenant, as the full pipeline does.
+ *   reference, a Node script that opens a connection per tenant, as the fleet did before each worker kept its connection.
  * - peak RSS of the up-to-date run at 100 and at 1,000 tenants: KB per target.
  *
  * Every tenant is a schema `tenant_NNNN` holding the same small set (5 declared tables, 20
@@ -281,7 +281,7 @@ function report(settings: FleetSettings, runs: { small: FleetRows; large: FleetR
     title: `fleet up, ${tenants.toLocaleString('en')} schema tenants, one new migration each`,
     note:
       `Floor: ${parallel} psql sessions side by side, each applying the same file to its share of the tenants (\`SET search_path\`, then the file ` +
-      'between `BEGIN` and `COMMIT`). The reference row opens a connection per tenant, as the full pipeline does for every target not found current.',
+      'between `BEGIN` and `COMMIT`). The reference row opens a connection per tenant, as the fleet did before each worker kept its connection.',
     floor: apply.floor,
     rows: apply.rows,
     targeted: apply.rows.filter(isMigrator).map((row) => row.name),
