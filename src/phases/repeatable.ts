@@ -21,18 +21,12 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { REPEATABLE_TABLE, ownTable } from '../db/own-tables';
 import { runFileThenReset } from '../db/script';
+import type { AppliedRepeatable } from '../results';
 import type { SqlFile } from '../source';
 import { splitStatements } from '../source/statements';
 import type { Phase, Step } from './phase';
 
 export { REPEATABLE_TABLE };
-
-/** What the record holds about a file the last run of the phase ran. */
-export interface RecordedRepeatable {
-  name: string;
-  checksum: string;
-  objects: string[];
-}
 
 type RepeatableStep = Step & { checksum: string; objects: string[]; createsRecord: boolean };
 
@@ -115,15 +109,12 @@ export function dropDefinedObject(object: string): string | undefined {
 }
 
 /** The record of the last run of the phase; empty when it never ran here. */
-export async function recordedRepeatable(client: pg.Client): Promise<Array<RecordedRepeatable & { appliedAt: Date }>> {
+export async function recordedRepeatable(client: pg.Client): Promise<AppliedRepeatable[]> {
   const record = ownTable(client, REPEATABLE_TABLE);
   const { rows } = await client.query<{ exists: boolean }>('SELECT to_regclass($1) IS NOT NULL AS exists', [record]);
   if (!rows[0].exists) return [];
-  return (
-    await client.query<RecordedRepeatable & { appliedAt: Date }>(
-      `SELECT name, checksum, objects, applied_at AS "appliedAt" FROM ${record} ORDER BY name`,
-    )
-  ).rows;
+  return (await client.query<AppliedRepeatable>(`SELECT name, checksum, objects, applied_at AS "appliedAt" FROM ${record} ORDER BY name`))
+    .rows;
 }
 
 /** The record's table and one file's row, as SQL of ours run right after the file, in its transaction. */
