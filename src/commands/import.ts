@@ -10,6 +10,7 @@ import path from 'node:path';
 import { originLine, toolNamed, type ConvertedMigration, type ConvertedRepeatable } from '../adopt';
 import { ConfigError } from '../errors';
 import { isMigrationFile, MAX_NAME_LENGTH, NO_TRANSACTION_MARKER } from '../history';
+import { REPEATABLE_FOLDER } from '../source';
 import { DOWN_FOLDER } from './new-migration';
 
 export interface ImportedMigration {
@@ -62,8 +63,6 @@ export async function importMigrations(migrationsDir: string, toolName: string, 
     ...repeatableFiles.map(({ file, source }) => ({ file, sources: [source] })),
   ];
 }
-
-const REPEATABLE_FOLDER = 'repeatable';
 
 /**
  * repeatable/<NNN>_<title>.sql in the tool's order, numbered in tens as `migrator new --repeatable`

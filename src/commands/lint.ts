@@ -14,14 +14,12 @@ import { LintFindingsError } from '../errors';
 import { requireOptional } from '../optional-module';
 import type { LintFinding, LintReport } from '../results';
 import { runsInTransaction } from '../history';
-import { loadMigrationSet } from '../source';
+import { loadMigrationSet, REPEATABLE_FOLDER } from '../source';
 import { isPostDeploy } from '../source/post-deploy';
 import { DOWN_FOLDER } from './new-migration';
 import { decodeSqlText, readBytes } from '../source/sql-text';
 
 type LibpgQuery = typeof import('libpg-query');
-
-const REPEATABLE_FOLDER = 'repeatable';
 
 export interface LintOptions {
   /** SQL files to check instead of every versioned migration and repeatable file (e.g. only the ones a branch adds). */

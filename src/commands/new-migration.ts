@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors';
-import { DOWN_FOLDER, loadMigrationSet } from '../source';
+import { DOWN_FOLDER, loadMigrationSet, REPEATABLE_FOLDER } from '../source';
 import { POST_DEPLOY_MARKER } from '../source/post-deploy';
 
 export { DOWN_FOLDER };
@@ -106,7 +106,7 @@ function writeRepeatable(migrationsDir: string, slug: string): { file: string } 
   const taken = repeatable.find((file) => file.name.replace(/\.sql$/i, '').replace(/^\d+[_-]/, '') === slug);
   if (taken) throw new ConfigError(`slug "${slug}" is already used by repeatable/${taken.name}: names must be unique`);
   const last = repeatable.map((file) => Number(/^(\d+)/.exec(file.name)?.[1] ?? 0)).reduce((a, b) => Math.max(a, b), 0);
-  const file = path.join(migrationsDir, 'repeatable', `${String((Math.floor(last / 10) + 1) * 10).padStart(3, '0')}_${slug}.sql`);
+  const file = path.join(migrationsDir, REPEATABLE_FOLDER, `${String((Math.floor(last / 10) + 1) * 10).padStart(3, '0')}_${slug}.sql`);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, REPEATABLE_TEMPLATE(slug), { flag: 'wx' });
   return { file };

@@ -17,6 +17,9 @@ import { ValidationError } from '../errors';
 /** versioned/down/: the rollback scripts, read by `migrator rollback`, never by a run. */
 export const DOWN_FOLDER = 'down';
 
+/** repeatable/: the repeatable phase's files (phases/repeatable.ts). */
+export const REPEATABLE_FOLDER = 'repeatable';
+
 /** A README (README, README.md, README.txt...) or any Markdown file: notes for people, allowed with a warning. */
 const DOCUMENTATION = /^readme(\.[a-z]+)?$|\.md$/i;
 

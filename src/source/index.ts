@@ -8,12 +8,12 @@ import { ConfigError } from '../errors';
 import { isMigrationFile, type VersionedFile } from '../history/files';
 import type { Logger } from '../log';
 import { refuseInTransaction } from './file-checks';
-import { listPhaseFolder } from './folder-entries';
+import { listPhaseFolder, REPEATABLE_FOLDER } from './folder-entries';
 import { readManifest } from './manifest';
 import { isSqlName, readSqlFiles, type SqlFile } from './sql-files';
 import { foreignLayoutIn, loadVersionedFiles } from './versioned-files';
 
-export { DOWN_FOLDER } from './folder-entries';
+export { DOWN_FOLDER, REPEATABLE_FOLDER } from './folder-entries';
 export { MANIFEST_FILE, writeManifest } from './manifest';
 export type { SqlFile } from './sql-files';
 export type { VersionedFile } from '../history/files';
@@ -60,13 +60,13 @@ export function loadMigrationSet(migrationsDir: string, options: LoadOptions = {
   );
   const legacyListing = listPhaseFolder(migrationsDir, 'legacy', isSqlName);
   const tablesListing = listPhaseFolder(migrationsDir, 'tables', isSqlName);
-  const repeatableListing = listPhaseFolder(migrationsDir, 'repeatable', isSqlName);
+  const repeatableListing = listPhaseFolder(migrationsDir, REPEATABLE_FOLDER, isSqlName);
   for (const listing of [legacyListing, tablesListing, versionedListing, repeatableListing]) {
     for (const file of listing?.ignored ?? []) options.logger?.warn({ file }, `${file} is not a migration: left alone`);
   }
   const legacy = readSqlFiles('legacy', legacyListing);
   const tables = readSqlFiles('tables', tablesListing);
-  const repeatable = readSqlFiles('repeatable', repeatableListing);
+  const repeatable = readSqlFiles(REPEATABLE_FOLDER, repeatableListing);
   for (const file of legacy) refuseInTransaction(`legacy/${file.name}`, file.sql);
   for (const file of tables) refuseInTransaction(`tables/${file.name}`, file.sql);
   // All of them run in one transaction: a file may neither end it nor hold a statement that refuses one.
