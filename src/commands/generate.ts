@@ -36,9 +36,8 @@ import { guardStatements, type GuardedMigration } from '../generate/guard';
 import { DEFAULT_SCRATCH_IMAGE, startScratchServer } from '../generate/scratch-server';
 import { withFields } from '../log';
 import { requireOptional } from '../optional-module';
-import { HISTORY_TABLE } from '../history';
-import { DECLARED_COLUMNS_TABLE } from '../phases/declared-columns';
-import { dropDefinedObject, recordedRepeatable, REPEATABLE_TABLE } from '../phases/repeatable';
+import { OWN_TABLES } from '../db/own-tables';
+import { dropDefinedObject, recordedRepeatable } from '../phases/repeatable';
 import { loadMigrationSet } from '../source';
 import type { MigratorContext } from './context';
 import { up } from './up';
@@ -59,9 +58,6 @@ export interface GenerateOptions {
   /** The container's image with `scratch: 'docker'` (default postgres:17): match your servers' major version. */
   scratchImage?: string;
 }
-
-/** Tables the migrator itself keeps: they are no part of either schema. */
-const OWN_TABLES = [HISTORY_TABLE, DECLARED_COLUMNS_TABLE, REPEATABLE_TABLE];
 
 /**
  * The tables left out of the comparison (ours and MIGRATOR_IGNORE_TABLES: "table" in any schema,
