@@ -1,5 +1,6 @@
 /** How command results are shown: a short text for people, JSON with --json for machines. */
 import { FRESH_INSTALL } from '../commands/converge';
+import { describeDifference } from '../drift/session';
 import {
   stepLabel,
   stuckBehindPostDeploy,
@@ -105,5 +106,5 @@ export function formatConvergence(report: ConvergenceReport): string {
 export function formatDrift(report: DriftReport): string {
   if (!report.baseline) return 'no drift baseline yet: the next migrator up records the schema, and drift compares with it from then on\n';
   if (report.differences.length === 0) return 'no drift: the schema is as the last migrator up recorded it\n';
-  return report.differences.map(({ object, state }) => `${object}: ${state}\n`).join('');
+  return report.differences.map((difference) => `${describeDifference(difference)}\n`).join('');
 }
