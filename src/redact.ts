@@ -99,12 +99,22 @@ function secretRanges(text: string, patterns: Pattern[]): Range[] {
 /** How many characters on either side of an occurrence decide whether it is masked (continuesWord, "://"). */
 const CONTEXT = 3;
 
-/** Every occurrence of a secret, masked or not, with the characters that decide it: where text must not be cut. */
+/**
+ * Every occurrence of a secret, masked or not, with the characters that decide it: where text must
+ * not be cut. A newline in that context decides on its own (it neither continues a word nor starts
+ * "://"), so the context stops at it: a line that ends just after a secret is passed on when it ends.
+ */
 function uncuttableRanges(text: string, patterns: Pattern[]): Range[] {
   const ranges: Range[] = [];
   for (const { form } of patterns) {
     for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
-      ranges.push([at - CONTEXT, at + form.length + CONTEXT]);
+      const end = at + form.length;
+      const newlineBefore = at > 0 ? text.lastIndexOf('\n', at - 1) : -1;
+      const newlineAfter = text.indexOf('\n', end);
+      ranges.push([
+        newlineBefore !== -1 && newlineBefore >= at - CONTEXT ? newlineBefore + 1 : at - CONTEXT,
+        newlineAfter !== -1 && newlineAfter < end + CONTEXT ? newlineAfter + 1 : end + CONTEXT,
+      ]);
     }
   }
   return ranges;

@@ -110,6 +110,19 @@ describe('lineRedactor', () => {
     }
   });
 
+  test('a line is passed on whole as soon as it ends, a secret at its very end or start included', () => {
+    const writes: string[] = [];
+    const output = lineRedactor(createRedactor([PASSWORD]), (text) => writes.push(text));
+    const lines = [`out: ${PASSWORD}\n`, `${PASSWORD}\n`, `${PASSWORD} x\n`, `pw=${PASSWORD}.\n`];
+    for (const line of lines) {
+      const split = line.indexOf('w/');
+      output.write(Buffer.from(line.slice(0, split)));
+      output.write(Buffer.from(line.slice(split)));
+    }
+
+    expect(writes).toEqual(['out: [REDACTED]\n', '[REDACTED]\n', '[REDACTED] x\n', 'pw=[REDACTED].\n']);
+  });
+
   test('a URL with credentials that straddles a split is masked too', () => {
     const line = `${'x'.repeat(LONG + 10)} postgres://u:hunter2hunter2@db/app\n`;
     const at = line.indexOf('hunter2') + 3;
