@@ -69,29 +69,43 @@ export function expectedOf(files: MigrationSet, { postDeploy }: { postDeploy: bo
  * a scan of pg_class or pg_namespace: those grow with the fleet, so a scan per tenant would make
  * the fleet's quick looks grow with the square of its size. The scalar subqueries keep the planner
  * from turning the lookups into hash joins over the whole catalog.
+ *
+ * The values are written into the text as escaped literals, not sent as parameters: the text
+ * differs per tenant anyway (its tables' names), and bound parameters make PostgreSQL's planning of
+ * it for each new tenant markedly slower (docs/performance.md).
  */
-const quickLookSql = (client: pg.Client, schema: string, recorded: boolean, repeatable: boolean) => {
+const quickLookSql = (client: pg.Client, schema: string, expected: Expected) => {
   const own = (table: string) => `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(table)}`;
+  const literal = (value: string | null) => (value === null ? 'NULL' : client.escapeLiteral(value));
+  const textArray = (values: Array<string | null>) => `ARRAY[${values.map(literal).join(', ')}]::text[]`;
   const cache = own(DECLARED_COLUMNS_TABLE);
+  const record =
+    expected.recordKey === undefined ? undefined : `(SELECT columns FROM ${cache} WHERE tables_hash = ${literal(expected.recordKey)})`;
+  const inSchema = (table: string) => `to_regclass(quote_ident(${literal(schema)}) || '.' || quote_ident(${table}))`;
   // Without repeatable files the record is not read (a tenant that never ran one has no table).
   // With them, a tenant without the table fails the query: not known, so the full run.
   return `
 SELECT h.count, h.digest, h.version,
-       ${repeatable ? `(SELECT coalesce(array_agg(name || ' ' || checksum), '{}') FROM ${own(REPEATABLE_TABLE)})` : `'{}'::text[]`} AS repeatable,
-       ${recorded ? `EXISTS (SELECT 1 FROM ${cache} WHERE tables_hash = $1)` : '$1::text IS NULL'} AS recorded,
-       (SELECT count(*) FROM unnest($2::text[], $3::text[]) AS d(sch, tbl)
-         WHERE to_regclass(quote_ident(coalesce(d.sch, $4)) || '.' || quote_ident(d.tbl)) IS NULL)::int AS "missingTables",
+       ${expected.repeatable.length > 0 ? `(SELECT coalesce(array_agg(name || ' ' || checksum), '{}') FROM ${own(REPEATABLE_TABLE)})` : `'{}'::text[]`} AS repeatable,
+       ${record ? `${record} IS NOT NULL` : 'true'} AS recorded,
+       (SELECT count(*) FROM unnest(${textArray(expected.tableSchemas)}, ${textArray(expected.tableNames)}) AS d(sch, tbl)
+         WHERE to_regclass(quote_ident(coalesce(d.sch, ${literal(schema)})) || '.' || quote_ident(d.tbl)) IS NULL)::int AS "missingTables",
        ${
-         recorded
-           ? `(SELECT count(*) FROM jsonb_to_recordset((SELECT columns FROM ${cache} WHERE tables_hash = $1)) AS d("table" text, "column" text)
-             CROSS JOIN LATERAL (SELECT to_regclass(quote_ident($4) || '.' || quote_ident(d."table")) AS oid) t
-           WHERE (SELECT relkind FROM pg_class c WHERE c.oid = t.oid) IN ('r', 'p')
-             AND (SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attname = d."column" AND a.attnum > 0 AND NOT a.attisdropped) IS NULL)::int`
+         record
+           ? `(SELECT count(*) FROM jsonb_to_recordset(${record}) AS d("table" text, "column" text)
+             CROSS JOIN LATERAL (SELECT ${inSchema('d."table"')} AS oid) t
+           WHERE NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attname = d."column" AND a.attnum > 0 AND NOT a.attisdropped)
+             AND (SELECT relkind FROM pg_class c WHERE c.oid = t.oid) IN ('r', 'p'))::int`
            : '0'
        } AS "missingColumns",
-       to_regclass(${client.escapeLiteral(own(FINGERPRINT_TABLE))}) IS NOT NULL AS "driftRecorded",
-       EXISTS (SELECT 1 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
-                WHERE c.relname = ANY ($5::text[]) AND NOT i.indisvalid AND c.relnamespace = to_regnamespace($4)) AS "invalidIndexes"
+       to_regclass(${literal(own(FINGERPRINT_TABLE))}) IS NOT NULL AS "driftRecorded",
+       ${
+         // Files that build no index CONCURRENTLY leave nothing to look up.
+         expected.concurrentIndexes.length > 0
+           ? `EXISTS (SELECT 1 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
+                WHERE c.relname = ANY (${textArray(expected.concurrentIndexes)}) AND NOT i.indisvalid AND c.relnamespace = to_regnamespace(${literal(schema)}))`
+           : 'false'
+       } AS "invalidIndexes"
   FROM (${historyDigestSql(own(HISTORY_TABLE))}) h`;
 };
 
@@ -112,13 +126,7 @@ export async function quickLook(client: pg.Client, schema: string, expected: Exp
   try {
     ({
       rows: [row],
-    } = await client.query(quickLookSql(client, schema, expected.recordKey !== undefined, expected.repeatable.length > 0), [
-      expected.recordKey ?? null,
-      expected.tableSchemas,
-      expected.tableNames,
-      schema,
-      expected.concurrentIndexes,
-    ]));
+    } = await client.query(quickLookSql(client, schema, expected)));
   } catch {
     return undefined;
   }
