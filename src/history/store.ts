@@ -228,8 +228,11 @@ async function readCatalog(client: pg.Client, table: string): Promise<HistoryTab
             (SELECT relkind::text FROM pg_class WHERE oid = to_regclass($1)) AS "visibleKind",
             (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
               WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped) AS columns,
-            ARRAY(SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                   WHERE c.relname = $2 AND c.relkind = 'r' AND c.relpersistence <> 't' ORDER BY 1) AS "schemasWithTable"`,
+            -- Only where no history is visible: in a fleet every tenant has one, and the list grows with it.
+            CASE WHEN to_regclass($1) IS NULL
+                 THEN ARRAY(SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                             WHERE c.relname = $2 AND c.relkind = 'r' AND c.relpersistence <> 't' ORDER BY 1)
+                 ELSE '{}' END AS "schemasWithTable"`,
     [table, HISTORY_TABLE],
   );
   const catalog = rows[0];
