@@ -48,11 +48,17 @@ const CONNECTION_CHECK_INTERVAL_MS = 1000;
 /** The settings prepareSession gave each session, as SQL that gives them again (see sessionResetSql). */
 const ownSettings = new WeakMap<pg.Client, string>();
 
+/**
+ * Whether the server knows setting s.name (client_connection_check_interval is PostgreSQL 14+).
+ * Asked by name: the pg_settings view would build every setting's row for each run of a tenant.
+ */
+const KNOWN_SETTING = 'current_setting(s.name, true) IS NOT NULL';
+
 /** Applies the settings that are given, and that the server knows, for the session (not only the transaction). */
 function settingsSql(values: Array<[string, string | null]>): string {
   const given = values.filter((entry): entry is [string, string] => entry[1] !== null);
   const rows = given.map(([name, value]) => `('${name}', '${value.replaceAll("'", "''")}')`).join(', ');
-  return `SELECT count(set_config(s.name, s.value, false)) FROM (VALUES ${rows}) AS s(name, value) JOIN pg_settings USING (name)`;
+  return `SELECT count(set_config(s.name, s.value, false)) FROM (VALUES ${rows}) AS s(name, value) WHERE ${KNOWN_SETTING}`;
 }
 
 /**
@@ -93,8 +99,7 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
             ($5::text IS NULL OR ${schemaOid} IS NOT NULL) AS "schemaExists",
             (SELECT count(set_config(s.name, s.value, false))
                FROM (VALUES ('client_connection_check_interval', $1::text), ('lock_timeout', $2), ('statement_timeout', $3), ('search_path', $4)) AS s(name, value)
-               JOIN pg_settings USING (name)
-              WHERE s.value IS NOT NULL) AS applied,
+              WHERE s.value IS NOT NULL AND ${KNOWN_SETTING}) AS applied,
             ${lockTry} AS locked`,
     [
       String(CONNECTION_CHECK_INTERVAL_MS),
