@@ -47,6 +47,9 @@ const here = path.resolve('test/bench');
 const HISTORY_READS = path.join(here, 'subjects/fleet-history-reads.cjs');
 const CONNECT_PER_TENANT = path.join(here, 'subjects/fleet-connect-per-tenant.cjs');
 
+/** A young generation's semi-space of at most 1 MB (V8's default grows it up to 16 MB as it sees fit). */
+const SMALL_YOUNG_GENERATION = '--max-semi-space-size=1';
+
 const tenant = (n: number) => `tenant_${String(n).padStart(4, '0')}`;
 
 function lastLine(run: Run): Record<string, unknown> {
@@ -109,8 +112,16 @@ export async function fleetSection(server: BenchServer, sets: Sets, base: Contex
       env: { ...context.env, NODE_COMPILE_CACHE: settings.compileCache },
     });
 
-    const fleetUp = (name: string, script: string, targets: string[], count: number, outcome: string, extra: Partial<Subject> = {}) =>
-      nodeSubject(name, [script, 'fleet', 'up', ...targets, '--parallel', String(parallel)], {
+    const fleetUp = (
+      name: string,
+      script: string,
+      targets: string[],
+      count: number,
+      outcome: string,
+      extra: Partial<Subject> = {},
+      nodeOptions: string[] = [],
+    ) =>
+      nodeSubject(name, [...nodeOptions, script, 'fleet', 'up', ...targets, '--parallel', String(parallel)], {
         ...extra,
         after: async (run, runEnv) => {
           await extra.after?.(run, runEnv);
@@ -134,6 +145,16 @@ export async function fleetSection(server: BenchServer, sets: Sets, base: Contex
           {
             env: cacheEnv,
           },
+        ),
+        // How much of the peak RSS is V8's young generation growing (to its cap, whatever the fleet's size).
+        fleetUp(
+          `reference: the same run under node ${SMALL_YOUNG_GENERATION} (dist/cli/main.js)`,
+          settings.cli,
+          ['--targets-file', file],
+          count,
+          'up-to-date',
+          {},
+          [SMALL_YOUNG_GENERATION],
         ),
         ...(count === tenants
           ? [
