@@ -4,8 +4,8 @@
  * touched, so a bad file changes no tenant. Targets run `parallel` at a time in a stable order (see
  * fleet/pool.ts for canaries and the failure budget); each has its own history, declared tables and
  * lock, and a failure rolls back that target's step only. A schema target that one query finds
- * current (fleet/quick-look.ts) costs that query; any other gets the full pipeline on a connection
- * of its own.
+ * current (fleet/quick-look.ts) costs that query; any other gets the full pipeline, and where the
+ * looks keep missing, targets get it without one (fleet/look-policy.ts).
  */
 import { readFileSync } from 'node:fs';
 import { now } from '../clock';
@@ -13,7 +13,8 @@ import { connectWithRetry } from '../db/connect';
 import type { KeptConnection } from '../db/kept-connection';
 import { closeKept, keepClient, keptClient, withDatabase } from '../db/with-database';
 import { ConfigError, FleetFailedError, InterruptedError, MigrationRunningError, MigratorError, SchemaNotCurrentError } from '../errors';
-import { expectedOf, quickLook, type Expected } from '../fleet/quick-look';
+import { lookPolicy } from '../fleet/look-policy';
+import { expectedOf, quickLook, type Expected, type QuickLook } from '../fleet/quick-look';
 import { runPool } from '../fleet/pool';
 import { queryTargets } from '../fleet/target-query';
 import { inShard, parseTargetsFile, targetConfig, targetLabel, type Shard, type Target } from '../fleet/targets';
@@ -86,6 +87,8 @@ export async function fleet(context: MigratorContext, action: FleetAction, optio
     return quickLook(client, schema, from);
   };
 
+  // Misses in a row from every worker, twice over: a release that every target needs.
+  const looks = lookPolicy(2 * parallel);
   let done = 0;
   const runTarget = async (target: Target, worker: number): Promise<TargetResult> => {
     const startedTarget = now();
@@ -102,8 +105,12 @@ export async function fleet(context: MigratorContext, action: FleetAction, optio
     try {
       // A database target is another database: it gets a connection of its own.
       const connection = target.kind === 'schema' ? keptBy(worker) : undefined;
+      let looked: QuickLook | undefined;
       // MIGRATOR_ON_DRIFT=fail is a gate: the full run compares the schema with its record; the quick look does not.
-      const looked = connection && config.onDrift !== 'fail' ? await look(connection, target.name, expected) : undefined;
+      if (connection && config.onDrift !== 'fail' && looks.shouldLook()) {
+        looked = await look(connection, target.name, expected);
+        looks.found(looked?.current ?? false);
+      }
       if (looked?.current) {
         result = { outcome: 'up-to-date', versionBefore: looked.version, versionAfter: looked.version, pending: 0 };
       } else {

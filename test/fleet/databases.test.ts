@@ -8,7 +8,7 @@ import pg from 'pg';
 import { runMigrator, type CliResult } from '../support/cli';
 import { createDatabase, type TestDatabase } from '../support/database';
 import { tempMigrations, type TempMigrations } from '../support/fixtures';
-import { FILE_4, NEWEST, writeRelease } from '../support/tenant-release';
+import { FILE_4, NEWEST, TABLES_AT_NEWEST, writeRelease } from '../support/tenant-release';
 
 jest.setTimeout(300_000);
 
@@ -77,15 +77,7 @@ describe('a fleet of database tenants', () => {
     const tables = await inEach<{ table: string }>(
       `SELECT table_name::text AS table FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
     );
-    for (const rows of tables.values())
-      expect(rows.map((row) => row.table)).toEqual([
-        'accounts',
-        'migrations',
-        'migrator_declared_columns',
-        'migrator_schema_fingerprint',
-        'notes',
-        'settings',
-      ]);
+    for (const rows of tables.values()) expect(rows.map((row) => row.table)).toEqual(TABLES_AT_NEWEST);
     expect(new Set((await versions()).values())).toEqual(new Set([NEWEST]));
     // Nothing went to DATABASE_URL's own database.
     expect(await main.query(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace`)).toEqual([{ n: 0 }]);

@@ -4,6 +4,9 @@ import type { TempMigrations } from './fixtures';
 /** The newest version of the release writeRelease writes. */
 export const NEWEST = 3;
 
+/** Every table a tenant holds at NEWEST, sorted: the release's and the migrator's records (the declared tables' columns, the schema as up left it). */
+export const TABLES_AT_NEWEST = ['accounts', 'migrations', 'migrator_declared_columns', 'migrator_schema_fingerprint', 'notes', 'settings'];
+
 export function writeRelease(migrations: TempMigrations): void {
   migrations.write('tables/010_accounts.sql', 'CREATE TABLE accounts (\n  id bigint PRIMARY KEY,\n  email text NOT NULL\n);\n');
   migrations.write(
