@@ -80,8 +80,6 @@ export async function fleet(context: MigratorContext, action: FleetAction, optio
     if (!client) {
       client = await connectWithRetry(config.connection, { timeoutMs: config.waitTimeoutMs, logger, signal }).catch(() => undefined);
       if (!client) return undefined;
-      // Between sessions no query is waiting to hear that the connection broke; the next one will.
-      client.on('error', () => undefined);
       keepClient(connection, client);
     }
     return quickLook(client, schema, from);

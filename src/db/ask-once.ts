@@ -19,7 +19,6 @@ export async function askOnce<R extends pg.QueryResultRow>(
   deadlineMs: number,
 ): Promise<R[] | undefined> {
   const client = createClient(settings, deadlineMs);
-  client.on('error', () => undefined);
   const deadline = setTimeout(() => dropConnection(client, new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
   try {
     await client.connect();

@@ -41,7 +41,6 @@ export function watchLockWaits(settings: ConnectionSettings, pid: number, interv
     if (!client) {
       // Connecting and each look are bounded: a server that stopped answering must not keep looks pending.
       client = observer = createClient(settings, LOOK_DEADLINE_MS, LOOK_DEADLINE_MS);
-      client.on('error', () => undefined);
       await client.connect();
     }
     const { rows } = await client.query<LockWait>(

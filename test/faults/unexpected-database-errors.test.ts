@@ -4,8 +4,9 @@
  * the SQLSTATE, exit 1 as documented, and never a stack trace. A deadlock or serialization
  * failure says that PostgreSQL rolled the query back and to run again.
  */
+import { backendPid, createClient } from '../../src/db/client';
 import { runMigrator, summaryLine, type CliResult } from '../support/cli';
-import { tableNames, type TestDatabase } from '../support/database';
+import { connectionSettingsOf, tableNames, type TestDatabase } from '../support/database';
 import { withFreshDatabase } from '../support/fresh';
 
 /** A history table the catalog checks accept, whose `id <> 0` (in every history query) raises the given SQLSTATE. */
@@ -66,5 +67,23 @@ describe('an unclassified database error outside any step', () => {
     });
     expectNoStackTrace(result);
     expect(await tableNames(db)).toEqual(['migrations']);
+  });
+});
+
+describe('a connection the server ends while no query of ours runs on it', () => {
+  let db: TestDatabase;
+  withFreshDatabase('basic', (fresh) => ({ db } = fresh));
+
+  // As DROP DATABASE ... WITH (FORCE) does to a connection being closed: unheard, node-postgres's
+  // 'error' event ended the process at once (exit 1, a scratch container of generate left running).
+  test('is heard by its next query, never as an error event that ends the process', async () => {
+    const client = createClient(connectionSettingsOf(db), 5000);
+    await client.connect();
+    const ended = new Promise((resolve) => client.once('end', resolve));
+
+    await db.query('SELECT pg_terminate_backend($1)', [backendPid(client)]);
+    await ended;
+
+    await expect(client.query('SELECT 1')).rejects.toThrow();
   });
 });

@@ -1,6 +1,7 @@
 /** Throwaway databases in the suite's PostgreSQL container, and a client to inspect them. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { ConnectionSettings } from '../../src/config';
 import { restoreDump } from '../../src/converge/restore';
 
 export interface TestDatabase {
@@ -89,9 +90,9 @@ export async function appliedVersions(db: TestDatabase): Promise<Array<{ id: num
   return db.query(`SELECT id, name FROM migrations WHERE id > 0 ORDER BY id`);
 }
 
-/** Restores a plain SQL dump into the database with psql, the way `migrator converge` does. */
-export async function restoreInto(db: TestDatabase, dump: string): Promise<void> {
-  await restoreDump(dump, {
+/** The database as the migrator's own modules take a connection. */
+export function connectionSettingsOf(db: TestDatabase): ConnectionSettings {
+  return {
     host: db.host,
     port: db.port,
     user: db.user,
@@ -100,5 +101,10 @@ export async function restoreInto(db: TestDatabase, dump: string): Promise<void>
     sslMode: 'disable',
     ssl: false,
     applicationName: 'test',
-  });
+  };
+}
+
+/** Restores a plain SQL dump into the database with psql, the way `migrator converge` does. */
+export async function restoreInto(db: TestDatabase, dump: string): Promise<void> {
+  await restoreDump(dump, connectionSettingsOf(db));
 }
