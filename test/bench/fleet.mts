@@ -46,6 +46,7 @@ const NEW_SQL = 'CREATE TABLE extra (\n  id bigint PRIMARY KEY,\n  note text NOT
 const here = path.resolve('test/bench');
 const HISTORY_READS = path.join(here, 'subjects/fleet-history-reads.cjs');
 const CONNECT_PER_TENANT = path.join(here, 'subjects/fleet-connect-per-tenant.cjs');
+const RETAINED_HEAP = path.join(here, 'subjects/fleet-retained-heap.cjs');
 
 /** A young generation's semi-space of at most 1 MB (V8's default grows it up to 16 MB as it sees fit). */
 const SMALL_YOUNG_GENERATION = '--max-semi-space-size=1';
@@ -179,6 +180,15 @@ export async function fleetSection(server: BenchServer, sets: Sets, base: Contex
     };
     const small = await upToDate(smallTenants, smallTargets);
     const large = await upToDate(tenants, allTargets);
+    const retainedHeap = async (file: string): Promise<Retained> => {
+      const run = await runOnce(process.execPath, ['--expose-gc', RETAINED_HEAP], {
+        ...context,
+        env: { ...context.env, FLEET_TARGETS_FILE: file },
+      });
+      return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Retained;
+    };
+    progress('fleet: heap retained per target');
+    const retained = { small: await retainedHeap(smallTargets), large: await retainedHeap(allTargets) };
 
     // One new migration each: every run starts from the same state (the new table dropped and its history row deleted everywhere).
     const reset = async (run: Run) => {
@@ -238,7 +248,7 @@ export async function fleetSection(server: BenchServer, sets: Sets, base: Contex
     );
     const [applyFloor, ...applyRows] = applySamples.map(stats);
 
-    return report(settings, { small, large, apply: { floor: applyFloor, rows: applyRows } });
+    return report(settings, { small, large, apply: { floor: applyFloor, rows: applyRows } }, retained);
   } finally {
     set.remove();
     rmSync(next, { recursive: true, force: true });
@@ -249,7 +259,17 @@ export async function fleetSection(server: BenchServer, sets: Sets, base: Contex
 const ms = (value: number) => value.toFixed(1);
 const isMigrator = (row: Stats) => row.name.startsWith('migrator');
 
-function report(settings: FleetSettings, runs: { small: FleetRows; large: FleetRows; apply: FleetRows }): string {
+/** What fleet-retained-heap.cjs prints: the heap a run still holds after a full collection. */
+interface Retained {
+  targets: number;
+  retainedBytes: number;
+}
+
+function report(
+  settings: FleetSettings,
+  runs: { small: FleetRows; large: FleetRows; apply: FleetRows },
+  retained: { small: Retained; large: Retained },
+): string {
   const { tenants, smallTenants, parallel } = settings;
   const { small, large, apply } = runs;
   const upToDate = (count: number, rows: FleetRows) =>
@@ -298,6 +318,14 @@ function report(settings: FleetSettings, runs: { small: FleetRows; large: FleetR
         `${targeted && row.kb !== undefined ? verdict([['RSS', row.kb <= FLEET_TARGETS.rssKBPerTarget]]) : ''} |`,
     );
   }
+  const kb = (bytes: number) => (bytes / 1000).toFixed(1);
+  growth.push(
+    '',
+    `Heap the run still holds after a full garbage collection (\`fleet up\` through the library, logging nothing, \`node --expose-gc\`: ` +
+      `test/bench/subjects/fleet-retained-heap.cjs): ${kb(retained.small.retainedBytes)} KB at ${retained.small.targets} targets, ` +
+      `${kb(retained.large.retainedBytes)} KB at ${retained.large.targets.toLocaleString('en')}, so ` +
+      `${((retained.large.retainedBytes - retained.small.retainedBytes) / (retained.large.targets - retained.small.targets)).toFixed(0)} bytes per target.`,
+  );
   const applied = formatScenario({
     title: `fleet up, ${tenants.toLocaleString('en')} schema tenants, one new migration each`,
     note:
