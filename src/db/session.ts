@@ -45,6 +45,9 @@ export const MAY_CHANGE_SCHEMA_SQL = `coalesce(has_schema_privilege(current_sche
 
 const CONNECTION_CHECK_INTERVAL_MS = 1000;
 
+/** Roles already told they are superusers: every tenant of a fleet would say it again, once per process is enough. */
+const warnedSuperusers = new Set<string>();
+
 /** The settings prepareSession gave each session, as SQL that gives them again (see sessionResetSql). */
 const ownSettings = new WeakMap<pg.Client, string>();
 
@@ -127,7 +130,8 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
       ['search_path', searchPath],
     ]),
   );
-  if (superuser && options.requireWritable) {
+  if (superuser && options.requireWritable && !warnedSuperusers.has(user)) {
+    warnedSuperusers.add(user);
     logger.warn({ user }, 'running as a superuser: prefer a role that owns the schema but is not a superuser (see docs/security.md)');
   }
   if (options.requireWritable && (inRecovery || readOnly)) {

@@ -112,6 +112,8 @@ describe('a fleet of schema tenants', () => {
     expect([...lines.keys()].sort()).toEqual(allTenants(300).map((schema) => `schema:${schema}`));
     for (const line of lines.values()) expect(line).toMatchObject({ outcome: 'applied', versionBefore: 0, versionAfter: NEWEST });
     expect(summary(run)).toMatchObject({ targets: 300, outcomes: { applied: 300 }, notStarted: 0, failedTargets: [] });
+    // The suite's role is a superuser: said once for the run, not once per tenant.
+    expect(run.lines.filter((line) => String(line.msg).startsWith('running as a superuser'))).toHaveLength(1);
 
     const at = await versions();
     expect(at.size).toBe(300);
