@@ -52,16 +52,14 @@ const warnedSuperusers = new Set<string>();
 const ownSettings = new WeakMap<pg.Client, string>();
 
 /**
- * Whether the server knows setting s.name (client_connection_check_interval is PostgreSQL 14+).
- * Asked by name: the pg_settings view would build every setting's row for each run of a tenant.
+ * Applies the settings that are given, and that the server knows (client_connection_check_interval
+ * is PostgreSQL 14+), for the session (not only the transaction). Known is asked by name: the
+ * pg_settings view would build every setting's row for each run of a tenant.
  */
-const KNOWN_SETTING = 'current_setting(s.name, true) IS NOT NULL';
-
-/** Applies the settings that are given, and that the server knows, for the session (not only the transaction). */
 function settingsSql(values: Array<[string, string | null]>): string {
   const given = values.filter((entry): entry is [string, string] => entry[1] !== null);
   const rows = given.map(([name, value]) => `('${name}', '${value.replaceAll("'", "''")}')`).join(', ');
-  return `SELECT count(set_config(s.name, s.value, false)) FROM (VALUES ${rows}) AS s(name, value) WHERE ${KNOWN_SETTING}`;
+  return `SELECT count(set_config(s.name, s.value, false)) FROM (VALUES ${rows}) AS s(name, value) WHERE current_setting(s.name, true) IS NOT NULL`;
 }
 
 /**
@@ -81,7 +79,13 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
   useLockKey(client, schema === undefined ? MIGRATION_LOCK_KEY : schemaLockKey(schema));
   const searchPath = schema === undefined ? null : client.escapeIdentifier(schema);
   // A schema's own run asks about that schema by name: in this query current_schema() may still be the one at connect.
-  const schemaOid = `(SELECT oid FROM pg_namespace WHERE nspname = $5::text)`;
+  const schemaOid = `(SELECT oid FROM pg_namespace WHERE nspname = $1::text)`;
+  const settings = settingsSql([
+    ['client_connection_check_interval', String(CONNECTION_CHECK_INTERVAL_MS)],
+    ['lock_timeout', milliseconds(options.lockTimeoutMs)],
+    ['statement_timeout', milliseconds(options.statementTimeoutMs)],
+    ['search_path', searchPath],
+  ]);
   const lockTry = options.requireWritable || options.sharedLock ? tryLockSql(client, !options.requireWritable) : 'NULL::boolean';
   const { rows } = await client.query<{
     inRecovery: boolean;
@@ -98,19 +102,11 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
             (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
             current_user AS user,
             ${schema === undefined ? MAY_CHANGE_SCHEMA_SQL : `coalesce(has_schema_privilege(${schemaOid}, 'CREATE'), false)`} AS "mayChangeSchema",
-            ${schema === undefined ? OWN_SCHEMA_SQL : '$5::text'} AS "ownSchema",
-            ($5::text IS NULL OR ${schemaOid} IS NOT NULL) AS "schemaExists",
-            (SELECT count(set_config(s.name, s.value, false))
-               FROM (VALUES ('client_connection_check_interval', $1::text), ('lock_timeout', $2), ('statement_timeout', $3), ('search_path', $4)) AS s(name, value)
-              WHERE s.value IS NOT NULL AND ${KNOWN_SETTING}) AS applied,
+            ${schema === undefined ? OWN_SCHEMA_SQL : '$1::text'} AS "ownSchema",
+            ($1::text IS NULL OR ${schemaOid} IS NOT NULL) AS "schemaExists",
+            (${settings}) AS applied,
             ${lockTry} AS locked`,
-    [
-      String(CONNECTION_CHECK_INTERVAL_MS),
-      milliseconds(options.lockTimeoutMs),
-      milliseconds(options.statementTimeoutMs),
-      searchPath,
-      schema ?? null,
-    ],
+    [schema ?? null],
   );
   const { inRecovery, readOnly, superuser, user, mayChangeSchema, ownSchema, schemaExists, locked } = rows[0];
   if (!schemaExists) {
@@ -121,15 +117,7 @@ export async function prepareSession(client: pg.Client, options: SessionOptions,
   }
   // Decided once, before any script runs: where the migrator's own tables are (own-tables.ts).
   rememberOwnSchema(client, ownSchema, { confined: schema !== undefined });
-  ownSettings.set(
-    client,
-    settingsSql([
-      ['client_connection_check_interval', String(CONNECTION_CHECK_INTERVAL_MS)],
-      ['lock_timeout', milliseconds(options.lockTimeoutMs)],
-      ['statement_timeout', milliseconds(options.statementTimeoutMs)],
-      ['search_path', searchPath],
-    ]),
-  );
+  ownSettings.set(client, settings);
   if (superuser && options.requireWritable && !warnedSuperusers.has(user)) {
     warnedSuperusers.add(user);
     logger.warn({ user }, 'running as a superuser: prefer a role that owns the schema but is not a superuser (see docs/security.md)');
