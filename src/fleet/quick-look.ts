@@ -81,7 +81,7 @@ const quickLookSql = (client: pg.Client, schema: string, expected: Expected) => 
   const cache = own(DECLARED_COLUMNS_TABLE);
   const record =
     expected.recordKey === undefined ? undefined : `(SELECT columns FROM ${cache} WHERE tables_hash = ${literal(expected.recordKey)})`;
-  const inSchema = (table: string) => `to_regclass(quote_ident(${literal(schema)}) || '.' || quote_ident(${table}))`;
+  const relation = (schemaSql: string, tableSql: string) => `to_regclass(quote_ident(${schemaSql}) || '.' || quote_ident(${tableSql}))`;
   // Without repeatable files the record is not read (a tenant that never ran one has no table).
   // With them, a tenant without the table fails the query: not known, so the full run.
   return `
@@ -89,11 +89,11 @@ SELECT h.count, h.digest, h.version,
        ${expected.repeatable.length > 0 ? `(SELECT coalesce(array_agg(name || ' ' || checksum), '{}') FROM ${own(REPEATABLE_TABLE)})` : `'{}'::text[]`} AS repeatable,
        ${record ? `${record} IS NOT NULL` : 'true'} AS recorded,
        (SELECT count(*) FROM unnest(${textArray(expected.tableSchemas)}, ${textArray(expected.tableNames)}) AS d(sch, tbl)
-         WHERE to_regclass(quote_ident(coalesce(d.sch, ${literal(schema)})) || '.' || quote_ident(d.tbl)) IS NULL)::int AS "missingTables",
+         WHERE ${relation(`coalesce(d.sch, ${literal(schema)})`, 'd.tbl')} IS NULL)::int AS "missingTables",
        ${
          record
            ? `(SELECT count(*) FROM jsonb_to_recordset(${record}) AS d("table" text, "column" text)
-             CROSS JOIN LATERAL (SELECT ${inSchema('d."table"')} AS oid) t
+             CROSS JOIN LATERAL (SELECT ${relation(literal(schema), 'd."table"')} AS oid) t
            WHERE NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attname = d."column" AND a.attnum > 0 AND NOT a.attisdropped)
              AND (SELECT relkind FROM pg_class c WHERE c.oid = t.oid) IN ('r', 'p'))::int`
            : '0'
