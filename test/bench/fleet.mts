@@ -4,10 +4,13 @@
  *
  * - up to date: 100 and 1,000 tenants; floor: a Node script that loads node-postgres, opens the same
  *   8 connections and reads each tenant's history with one query, 8 at a time. `node -e ""` shows
- *   what starting any Node process costs; the growth from 100 to 1,000 is the cost per tenant.
+ *   what starting any Node process costs; the growth from 100 to 1,000 is the cost per tenant. For
+ *   reference, the same script running the fleet's quick look per tenant instead: its checks alone.
  * - one new migration each (1,000 tenants, dist/cli/main.js only: a run is long); floor: 8 psql sessions, each applying the file to its
  *   share of the tenants (`SET search_path`, then the file between BEGIN and COMMIT). For
- *   reference, a Node script that opens a connection per tenant, as the fleet did before each worker kept its connection.
+ *   reference, the same psql sessions adding a lock, a history read and the history row per
+ *   tenant (what any migrator with a history does), and a Node script that opens a connection per
+ *   tenant, as the fleet did before each worker kept its connection.
  * - peak RSS of the up-to-date run at 100 and at 1,000 tenants: KB per target.
  *
  * Every tenant is a schema `tenant_NNNN` holding the same small set (5 declared tables, 20
@@ -47,9 +50,13 @@ const here = path.resolve('test/bench');
 const HISTORY_READS = path.join(here, 'subjects/fleet-history-reads.cjs');
 const CONNECT_PER_TENANT = path.join(here, 'subjects/fleet-connect-per-tenant.cjs');
 const RETAINED_HEAP = path.join(here, 'subjects/fleet-retained-heap.cjs');
+const QUICK_LOOKS = path.join(here, 'subjects/fleet-quick-looks.cjs');
 
 /** A young generation's semi-space of at most 1 MB (V8's default grows it up to 16 MB as it sees fit). */
 const SMALL_YOUNG_GENERATION = '--max-semi-space-size=1';
+
+/** The psql reference's lock: a key of its own (the migrator's keys are hashes). */
+const BOOKKEEPING_LOCK = 24;
 
 const tenant = (n: number) => `tenant_${String(n).padStart(4, '0')}`;
 
@@ -136,6 +143,9 @@ export async function fleetSection(server: BenchServer, sets: Sets, base: Contex
           env: { FLEET_TARGETS_FILE: file },
         }),
         nodeSubject('node -e ""', ['-e', '']),
+        nodeSubject(`reference: node, the floor's ${parallel} connections, the migrator's quick look per tenant (no CLI)`, [QUICK_LOOKS], {
+          env: { FLEET_TARGETS_FILE: file },
+        }),
         fleetUp(`migrator fleet up --parallel ${parallel} (dist/cli/main.js)`, settings.cli, ['--targets-file', file], count, 'up-to-date'),
         fleetUp(
           `migrator fleet up --parallel ${parallel} (dist/migrator.js, NODE_COMPILE_CACHE)`,
@@ -204,28 +214,47 @@ export async function fleetSection(server: BenchServer, sets: Sets, base: Contex
       if (rows[0].n !== tenants)
         throw new Error(`expected the new table in ${tenants} schemas, found it in ${rows[0].n}: ${run.stdout.slice(-500)}`);
     };
-    const psqlScripts = Array.from({ length: parallel }, (_, worker) => {
-      const file = path.join(sets.root, `fleet-psql-${worker}.sql`);
-      const lines: string[] = [];
-      for (let n = worker + 1; n <= tenants; n += parallel)
-        lines.push(`SET search_path TO "${tenant(n)}";\nBEGIN;\n\\i ${newFile}\nCOMMIT;\n`);
-      writeFileSync(file, lines.join(''));
-      return file;
-    });
-    const applySubjects: Subject[] = [
-      {
-        name: `psql: ${parallel} sessions, each SET search_path; BEGIN; the file; COMMIT per tenant`,
+    // With `bookkeeping`, each tenant also gets what any migrator that keeps a history under a lock
+    // does: take a lock of its own, read its history, write the history row in the file's
+    // transaction, release the lock.
+    const psqlSubject = (name: string, bookkeeping: boolean): Subject => {
+      const scripts = Array.from({ length: parallel }, (_, worker) => {
+        const file = path.join(sets.root, `fleet-psql-${bookkeeping ? 'bookkeeping-' : ''}${worker}.sql`);
+        const lines: string[] = [];
+        for (let n = worker + 1; n <= tenants; n += parallel) {
+          const apply = `BEGIN;\n\\i ${newFile}\n`;
+          lines.push(
+            `SET search_path TO "${tenant(n)}";\n` +
+              (bookkeeping
+                ? `SELECT pg_advisory_lock(${BOOKKEEPING_LOCK}, ${n});\nSELECT max(id) FROM migrations;\n${apply}` +
+                  `INSERT INTO migrations (id, name, hash) VALUES (${SHAPE.versioned + 1}, 'add_extra', 'psql');\nCOMMIT;\n` +
+                  `SELECT pg_advisory_unlock(${BOOKKEEPING_LOCK}, ${n});\n`
+                : `${apply}COMMIT;\n`),
+          );
+        }
+        writeFileSync(file, lines.join(''));
+        return file;
+      });
+      return {
+        name,
         command: 'sh',
         args: [
           '-c',
-          'psql="$1"; shift; pids=""; for f in "$@"; do "$psql" -X -q -v ON_ERROR_STOP=1 -f "$f" & pids="$pids $!"; done; ' +
+          'psql="$1"; shift; pids=""; for f in "$@"; do "$psql" -X -q -o /dev/null -v ON_ERROR_STOP=1 -f "$f" & pids="$pids $!"; done; ' +
             'status=0; for p in $pids; do wait "$p" || status=1; done; exit $status',
           'sh',
           settings.psql,
-          ...psqlScripts,
+          ...scripts,
         ],
         after: reset,
-      },
+      };
+    };
+    const applySubjects: Subject[] = [
+      psqlSubject(`psql: ${parallel} sessions, each SET search_path; BEGIN; the file; COMMIT per tenant`, false),
+      psqlSubject(
+        `psql (reference): the same, with a lock per tenant, one history read and the history row in the file's transaction`,
+        true,
+      ),
       nodeSubject(`node: a connection per tenant, ${parallel} at a time, BEGIN; the file; COMMIT (reference)`, [CONNECT_PER_TENANT], {
         env: { FLEET_TARGETS_FILE: allTargets, FLEET_FILE: newFile },
         after: reset,
@@ -277,7 +306,9 @@ function report(
       title: `fleet up, ${count.toLocaleString('en')} schema tenants all up to date`,
       note:
         `Floor: a Node script that loads node-postgres, opens the same ${parallel} connections and reads each tenant's history with one query ` +
-        `(\`SELECT max(id) FROM "tenant_NNNN".migrations\`), ${parallel} at a time. \`node -e ""\` is what starting any Node process costs.`,
+        `(\`SELECT max(id) FROM "tenant_NNNN".migrations\`), ${parallel} at a time. \`node -e ""\` is what starting any Node process costs. ` +
+        'The reference row runs, in that same script, the query the fleet uses to find a tenant current (fleet/quick-look.ts) instead of the history read: ' +
+        'what those checks cost on the server, without the CLI around them.',
       floor: rows.floor,
       rows: rows.rows,
       targeted: rows.rows.filter(isMigrator).map((row) => row.name),
@@ -330,7 +361,9 @@ function report(
     title: `fleet up, ${tenants.toLocaleString('en')} schema tenants, one new migration each`,
     note:
       `Floor: ${parallel} psql sessions side by side, each applying the same file to its share of the tenants (\`SET search_path\`, then the file ` +
-      'between `BEGIN` and `COMMIT`). The reference row opens a connection per tenant, as the fleet did before each worker kept its connection.',
+      'between `BEGIN` and `COMMIT`). The psql reference adds, per tenant, what any migrator that keeps a history under a lock does: ' +
+      '`pg_advisory_lock`, one history read, the history row inserted before `COMMIT`, `pg_advisory_unlock`. ' +
+      'The node reference opens a connection per tenant, as the fleet did before each worker kept its connection.',
     floor: apply.floor,
     rows: apply.rows,
     targeted: apply.rows.filter(isMigrator).map((row) => row.name),
