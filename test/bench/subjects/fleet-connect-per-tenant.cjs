@@ -5,13 +5,9 @@
 'use strict';
 const { readFileSync } = require('node:fs');
 const { Client } = require('pg');
+const { exitWith, schemas } = require('./fleet-tenants.cjs');
 
-const schemas = readFileSync(process.env.FLEET_TARGETS_FILE, 'utf8')
-  .split('\n')
-  .filter((line) => line.startsWith('schema:'))
-  .map((line) => line.slice('schema:'.length));
 const sql = readFileSync(process.env.FLEET_FILE, 'utf8');
-const parallel = Number(process.env.FLEET_PARALLEL);
 let next = 0;
 
 async function worker() {
@@ -27,10 +23,4 @@ async function worker() {
   }
 }
 
-Promise.all(Array.from({ length: parallel }, worker)).then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error.message);
-    process.exit(1);
-  },
-);
+exitWith(Promise.all(Array.from({ length: Number(process.env.FLEET_PARALLEL) }, worker)).then(() => true));
