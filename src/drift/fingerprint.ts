@@ -11,6 +11,7 @@
  * search_path: a gate's read-only role compares what the migrator's role recorded.
  */
 import type pg from 'pg';
+import { textArraySql } from '../db/sql-literal';
 import { inTransaction } from '../db/transaction';
 import type { DriftDifference as Difference } from '../results';
 
@@ -21,9 +22,6 @@ export interface LeftOut {
   /** MIGRATOR_IGNORE_TABLES: "table" in any schema, "schema.table" only there. */
   ignoreTables: string[];
 }
-
-/** Names as a text[] literal, for `= ANY`: a filter on a list needs no subplan to run. */
-const textArray = (client: pg.Client, names: string[]) => `ARRAY[${names.map((name) => client.escapeLiteral(name)).join(', ')}]::text[]`;
 
 /**
  * The objects of `schemas` (a jsonb array of names) as key → md5(definition).
@@ -38,8 +36,9 @@ const textArray = (client: pg.Client, names: string[]) => `ARRAY[${names.map((na
  * into a join it would rather hash.
  */
 export function objectsSql(client: pg.Client, schemas: string, leftOut: LeftOut): string {
-  const ignored = textArray(client, leftOut.ignoreTables);
-  const own = textArray(client, leftOut.ownTables);
+  // text[] literals for `= ANY`: a filter on a list needs no subplan to run.
+  const ignored = textArraySql(client, leftOut.ignoreTables);
+  const own = textArraySql(client, leftOut.ownTables);
   const ownSchema = client.escapeLiteral(leftOut.ownSchema ?? '');
   const notInExtension = (catalog: string, oid: string) =>
     `NOT EXISTS (SELECT FROM pg_catalog.pg_depend e WHERE e.classid = '${catalog}'::pg_catalog.regclass AND e.objid = ${oid} AND e.deptype = 'e')`;

@@ -13,6 +13,7 @@
  */
 import type pg from 'pg';
 import { DECLARED_COLUMNS_TABLE, FINGERPRINT_TABLE, HISTORY_TABLE, REPEATABLE_TABLE } from '../db/own-tables';
+import { textArraySql } from '../db/sql-literal';
 import { digestOf, historyDigestSql } from '../history';
 import { shapeRecordKey } from '../phases/declared-columns';
 import { indexesBuiltBy } from '../phases/concurrent-indexes';
@@ -76,8 +77,7 @@ export function expectedOf(files: MigrationSet, { postDeploy }: { postDeploy: bo
  */
 const quickLookSql = (client: pg.Client, schema: string, expected: Expected) => {
   const own = (table: string) => `${client.escapeIdentifier(schema)}.${client.escapeIdentifier(table)}`;
-  const literal = (value: string | null) => (value === null ? 'NULL' : client.escapeLiteral(value));
-  const textArray = (values: Array<string | null>) => `ARRAY[${values.map(literal).join(', ')}]::text[]`;
+  const literal = (value: string) => client.escapeLiteral(value);
   const cache = own(DECLARED_COLUMNS_TABLE);
   const record =
     expected.recordKey === undefined ? undefined : `(SELECT columns FROM ${cache} WHERE tables_hash = ${literal(expected.recordKey)})`;
@@ -88,7 +88,7 @@ const quickLookSql = (client: pg.Client, schema: string, expected: Expected) => 
 SELECT h.count, h.digest, h.version,
        ${expected.repeatable.length > 0 ? `(SELECT coalesce(array_agg(name || ' ' || checksum), '{}') FROM ${own(REPEATABLE_TABLE)})` : `'{}'::text[]`} AS repeatable,
        ${record ? `${record} IS NOT NULL` : 'true'} AS recorded,
-       (SELECT count(*) FROM unnest(${textArray(expected.tableSchemas)}, ${textArray(expected.tableNames)}) AS d(sch, tbl)
+       (SELECT count(*) FROM unnest(${textArraySql(client, expected.tableSchemas)}, ${textArraySql(client, expected.tableNames)}) AS d(sch, tbl)
          WHERE ${relation(`coalesce(d.sch, ${literal(schema)})`, 'd.tbl')} IS NULL)::int AS "missingTables",
        ${
          record
@@ -103,7 +103,7 @@ SELECT h.count, h.digest, h.version,
          // Files that build no index CONCURRENTLY leave nothing to look up.
          expected.concurrentIndexes.length > 0
            ? `EXISTS (SELECT 1 FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
-                WHERE c.relname = ANY (${textArray(expected.concurrentIndexes)}) AND NOT i.indisvalid AND c.relnamespace = to_regnamespace(${literal(schema)}))`
+                WHERE c.relname = ANY (${textArraySql(client, expected.concurrentIndexes)}) AND NOT i.indisvalid AND c.relnamespace = to_regnamespace(${literal(schema)}))`
            : 'false'
        } AS "invalidIndexes"
   FROM (${historyDigestSql(own(HISTORY_TABLE))}) h`;

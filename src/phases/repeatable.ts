@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { REPEATABLE_TABLE, ownTable } from '../db/own-tables';
 import { runFileThenReset } from '../db/script';
+import { textArraySql } from '../db/sql-literal';
 import type { AppliedRepeatable } from '../results';
 import type { SqlFile } from '../source';
 import { splitStatements } from '../source/statements';
@@ -121,7 +122,7 @@ export async function recordedRepeatable(client: pg.Client): Promise<AppliedRepe
 function recordSql(client: pg.Client, step: RepeatableStep): string {
   const record = ownTable(client, REPEATABLE_TABLE);
   const literal = (text: string) => client.escapeLiteral(text);
-  const objects = `ARRAY[${step.objects.map(literal).join(', ')}]::text[]`;
+  const objects = textArraySql(client, step.objects);
   const create = step.createsRecord
     ? `CREATE TABLE IF NOT EXISTS ${record} (
          name text PRIMARY KEY,
