@@ -9,7 +9,7 @@ import { writeAll } from '../write-fd';
 import { stepLabel, type MigratorEvent } from '../results';
 
 const CLEAR_LINE = '\r\u001b[2K';
-const REDRAW_MS = 1000;
+const SECOND_MS = 1000;
 
 export interface LiveProgress {
   /** Writes a log line, keeping the live line below it. */
@@ -22,12 +22,32 @@ export interface LiveProgress {
 
 export function liveProgress(fd: number): LiveProgress {
   let running: { text: string; started: number } | undefined;
+  let shownSeconds = 0;
   let timer: NodeJS.Timeout | undefined;
   const draw = () => {
-    if (running) writeAll(fd, `${CLEAR_LINE}${running.text}  ${Math.floor((Date.now() - running.started) / 1000)} s`);
+    if (!running) return;
+    shownSeconds = Math.floor((Date.now() - running.started) / SECOND_MS);
+    writeAll(fd, `${CLEAR_LINE}${running.text}  ${shownSeconds} s`);
   };
   const clear = () => {
     if (running) writeAll(fd, CLEAR_LINE);
+  };
+  // Timers run on libuv's clock, in whole milliseconds, and the line counts by Date.now(): a
+  // one-second interval can fire when the line's clock says 999 ms and show the same count twice.
+  // Each tick aims at the line's next whole second, and one that comes early aims again instead
+  // of redrawing.
+  const tick = () => {
+    if (!running) return;
+    const elapsed = Date.now() - running.started;
+    if (Math.floor(elapsed / SECOND_MS) !== shownSeconds) draw();
+    timer = setTimeout(tick, SECOND_MS - (elapsed % SECOND_MS)).unref();
+  };
+  const show = (next: typeof running) => {
+    clear();
+    running = next;
+    clearTimeout(timer);
+    draw();
+    tick();
   };
   return {
     write(line) {
@@ -36,28 +56,14 @@ export function liveProgress(fd: number): LiveProgress {
       draw();
     },
     status(text) {
-      clear();
-      running = text === undefined ? undefined : { text, started: running?.started ?? Date.now() };
-      draw();
-      if (running) timer ??= setInterval(draw, REDRAW_MS).unref();
-      else {
-        clearInterval(timer);
-        timer = undefined;
-      }
+      show(text === undefined ? undefined : { text, started: running?.started ?? Date.now() });
     },
     onEvent: (logEvent) => (event) => {
       if (event.type === 'applying') {
-        running = { text: `applying ${event.index}/${event.total} ${stepLabel(event.step)}`, started: Date.now() };
-        draw();
-        timer ??= setInterval(draw, REDRAW_MS).unref();
+        show({ text: `applying ${event.index}/${event.total} ${stepLabel(event.step)}`, started: Date.now() });
         return;
       }
-      if (event.type === 'applied' || event.type === 'failed') {
-        clear();
-        running = undefined;
-        clearInterval(timer);
-        timer = undefined;
-      }
+      if (event.type === 'applied' || event.type === 'failed') show(undefined);
       logEvent(event);
     },
   };

@@ -90,7 +90,7 @@ describe('streams and terminals', () => {
   });
 
   test('on a terminal, the running step is a live line with its elapsed time; in JSON, each step says its index and the total', async () => {
-    migrations.write('versioned/3_slow.sql', 'SELECT pg_sleep(2.5);\n');
+    migrations.write('versioned/3_slow.sql', 'SELECT pg_sleep(3);\n');
     const screen = onTerminal(['up'], { ...env, NO_COLOR: '1' });
 
     expect(screen).toContain('\r\u001b[2Kapplying 5/5 versioned/3_slow.sql  0 s');
