@@ -7,7 +7,7 @@
  * row is written, and plans a rebuild of any an applied file left.
  */
 import type pg from 'pg';
-import { concurrentIndex, splitStatements } from '../source/statements';
+import { concurrentBuildPlace, concurrentIndex, splitStatements, type BuildPlace } from '../source/statements';
 
 export interface BuiltIndex {
   index: string;
@@ -47,10 +47,40 @@ export async function invalidAmong<T extends BuiltIndex>(client: pg.Client, buil
   return rows.map((row) => ({ ...built[Number(row.n) - 1], qualified: row.qualified }));
 }
 
-/** Every INVALID index in the database, schema-qualified: what a step left is what appears after it. */
-export async function invalidIndexes(client: pg.Client): Promise<string[]> {
+/** Where a file's statements build indexes CONCURRENTLY, named or not. */
+export function buildPlacesOf(sql: string): BuildPlace[] {
+  return splitStatements(sql).flatMap((statement) => concurrentBuildPlace(statement) ?? []);
+}
+
+/**
+ * The INVALID indexes, schema-qualified, in the schemas of `places`: what a step left is what
+ * appears there while it runs. Only there, because other sessions build indexes too, in other
+ * schemas of the database: a fleet's other tenants above all, whose builds are INVALID until they
+ * end, and stay so when they fail. A relation the search path does not find widens the look to
+ * every schema, so that no index the step left is missed.
+ */
+export async function invalidIndexes(client: pg.Client, places: BuildPlace[]): Promise<string[]> {
+  if (places.length === 0) return [];
+  const schemas = places.flatMap((place) => (place !== 'database' && 'schema' in place ? [place.schema] : []));
+  const relations = places.flatMap((place) => (place !== 'database' && 'relation' in place ? [place.relation] : []));
   const { rows } = await client.query<{ index: string }>(
-    `SELECT indexrelid::regclass::text AS index FROM pg_index WHERE NOT indisvalid ORDER BY 1`,
+    `WITH place AS (
+       SELECT to_regnamespace(quote_ident(s)) AS ns FROM unnest($2::text[]) AS s
+       UNION ALL
+       SELECT (SELECT c.relnamespace FROM pg_class c
+                WHERE c.oid = to_regclass(CASE WHEN r.sch IS NULL THEN quote_ident(r.rel) ELSE quote_ident(r.sch) || '.' || quote_ident(r.rel) END))
+         FROM unnest($3::text[], $4::text[]) AS r(sch, rel))
+     SELECT i.indexrelid::regclass::text AS index
+       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+      WHERE NOT i.indisvalid
+        AND ($1 OR EXISTS (SELECT FROM place WHERE ns IS NULL) OR c.relnamespace IN (SELECT ns FROM place))
+      ORDER BY 1`,
+    [
+      places.includes('database'),
+      schemas,
+      relations.map((relation) => relation.schema ?? null),
+      relations.map((relation) => relation.name),
+    ],
   );
   return rows.map((row) => row.index);
 }

@@ -11,7 +11,7 @@
  */
 import { MigrationFailedError } from '../errors';
 import type { VersionedFile } from '../history';
-import { indexesBuiltBy, invalidAmong, invalidIndexes, type BuiltIndex, type InvalidIndex } from './concurrent-indexes';
+import { buildPlacesOf, indexesBuiltBy, invalidAmong, invalidIndexes, type BuiltIndex, type InvalidIndex } from './concurrent-indexes';
 import type { Phase, PhaseContext, Step } from './phase';
 
 type VersionedStep = Step & { version: number; migration: VersionedFile; rebuild?: InvalidIndex };
@@ -52,7 +52,7 @@ function rebuildStep(file: VersionedFile, index: InvalidIndex): VersionedStep {
 /** Indexes a step built that are still INVALID: the step fails, naming them, before it counts as done. */
 async function refuseInvalid(context: PhaseContext, step: VersionedStep, before: Set<string>, built: BuiltIndex[]): Promise<void> {
   const left = new Set([
-    ...(await invalidIndexes(context.client)).filter((index) => !before.has(index)),
+    ...(await invalidIndexes(context.client, buildPlacesOf(step.sql))).filter((index) => !before.has(index)),
     ...(await invalidAmong(context.client, built)).map((index) => index.qualified),
   ]);
   if (left.size === 0) return;
@@ -83,8 +83,9 @@ export const versioned: Phase<VersionedStep> = {
     const { client, logger, history } = context;
     if (step.rebuild) {
       await client.query(dropSql(step.rebuild));
+      const before = new Set(await invalidIndexes(client, buildPlacesOf(step.sql)));
       await client.query(step.rebuild.statement);
-      await refuseInvalid(context, step, new Set(), [step.rebuild]);
+      await refuseInvalid(context, step, before, [step.rebuild]);
       return;
     }
     if (step.transaction !== 'none') {
@@ -99,7 +100,7 @@ export const versioned: Phase<VersionedStep> = {
       );
       await client.query(dropSql(stale));
     }
-    const before = new Set(await invalidIndexes(client));
+    const before = new Set(await invalidIndexes(client, buildPlacesOf(step.sql)));
     await history.store.apply(step.migration, { beforeRecord: () => refuseInvalid(context, step, before, built) });
   },
 };

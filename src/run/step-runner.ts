@@ -17,7 +17,7 @@ import { DatabaseUnavailableError, InterruptedError, MigrationFailedError, Migra
 import type { Logger } from '../log';
 import type { Step } from '../phases/phase';
 import { stepLabel, type MigratorEvent, type PlannedStep } from '../results';
-import { indexesBuiltBy, invalidIndexes } from '../phases/concurrent-indexes';
+import { buildPlacesOf, indexesBuiltBy, invalidIndexes } from '../phases/concurrent-indexes';
 import { sleep } from '../sleep';
 import { splitStatements, transactionControl } from '../source/statements';
 
@@ -204,11 +204,11 @@ export function stepFailure(error: unknown, context: RunContext, step: Step, sta
 }
 
 /** What to do after a step that ran without a transaction failed. */
-async function noTransactionAdvice(client: pg.Client, error: unknown): Promise<string> {
+async function noTransactionAdvice(client: pg.Client, step: Step, error: unknown): Promise<string> {
   if (errorCode(error) === ACTIVE_SQL_TRANSACTION) {
     return 'PostgreSQL runs a file of several statements as one implicit transaction, so a statement that refuses a transaction must be alone in its file: split it';
   }
-  const invalid = await invalidIndexes(client).catch(() => []);
+  const invalid = await invalidIndexes(client, buildPlacesOf(step.sql)).catch(() => []);
   return `fix the cause, then run again${invalid.length > 0 ? ` (INVALID now: ${invalid.join(', ')})` : ''}`;
 }
 
@@ -293,7 +293,7 @@ export async function applyStep(
   } catch (error) {
     const advice =
       step.transaction === 'none' && !context.signal?.aborted && !isConnectionLost(error)
-        ? await noTransactionAdvice(context.client, error)
+        ? await noTransactionAdvice(context.client, step, error)
         : undefined;
     const failure = stepFailure(error, context, step, 'apply', advice);
     context.emit({ type: 'failed', step: planned, ...position, durationMs: Math.round(now() - started), error: failure });

@@ -235,6 +235,51 @@ function identifier(token: string | undefined): string | undefined {
   return /^[A-Z_\u0080-\uffff][A-Z0-9_$\u0080-\uffff]*$/.test(token) ? token.toLowerCase() : undefined;
 }
 
+/** A relation or schema as a statement names it; without a schema, it is looked up on the search path. */
+export interface QualifiedName {
+  schema?: string;
+  name: string;
+}
+
+/** Where indexes are built: on a relation, in a schema, or anywhere in the database. */
+export type BuildPlace = { relation: QualifiedName } | { schema: string } | 'database';
+
+/** `[schema.]name` at `at`, or undefined when the words there are not one. */
+function qualifiedName(words: string[], at: number): QualifiedName | undefined {
+  const first = identifier(words[at]);
+  if (first === undefined) return undefined;
+  if (words[at + 1] !== '.') return { name: first };
+  const second = identifier(words[at + 2]);
+  return second === undefined ? undefined : { schema: first, name: second };
+}
+
+/**
+ * Where a statement that builds indexes CONCURRENTLY (CREATE INDEX or REINDEX) builds them, as
+ * far as its words say: on its table (for REINDEX INDEX, on that index), in the schema REINDEX
+ * SCHEMA names, or, for REINDEX DATABASE and words it cannot read, anywhere. Undefined for other
+ * statements.
+ */
+export function concurrentBuildPlace(statement: Statement): BuildPlace | undefined {
+  const refused = refusesTransaction(statement);
+  const words = statement.tokens;
+  if (refused === 'CREATE INDEX CONCURRENTLY') {
+    const on = words.indexOf('ON', words.indexOf('CONCURRENTLY'));
+    const table = on < 0 ? undefined : qualifiedName(words, words[on + 1] === 'ONLY' ? on + 2 : on + 1);
+    return table ? { relation: table } : 'database';
+  }
+  if (refused !== 'REINDEX CONCURRENTLY') return undefined;
+  // REINDEX [ ( option [, ...] ) ] { INDEX | TABLE | SCHEMA | DATABASE | SYSTEM } [ CONCURRENTLY ] name
+  let at = words[1] === '(' ? words.indexOf(')') + 1 : 1;
+  if (at === 0) return 'database';
+  const kind = words[at++];
+  if (words[at] === 'CONCURRENTLY') at++;
+  const named = qualifiedName(words, at);
+  if (named === undefined) return 'database';
+  if (kind === 'INDEX' || kind === 'TABLE') return { relation: named };
+  if (kind === 'SCHEMA' && named.schema === undefined) return { schema: named.name };
+  return 'database';
+}
+
 /** The index a CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON [ONLY] [schema.]table statement builds. */
 export function concurrentIndex(statement: Statement): { index: string; schema?: string; table?: string } | undefined {
   if (refusesTransaction(statement) !== 'CREATE INDEX CONCURRENTLY') return undefined;
@@ -248,7 +293,6 @@ export function concurrentIndex(statement: Statement): { index: string; schema?:
   if (words[at] !== 'ON') return { index };
   at++;
   if (words[at] === 'ONLY') at++;
-  const first = identifier(words[at]);
-  if (words[at + 1] === '.') return { index, schema: first, table: identifier(words[at + 2]) };
-  return { index, table: first };
+  const table = qualifiedName(words, at);
+  return { index, ...(table?.schema !== undefined && { schema: table.schema }), ...(table && { table: table.name }) };
 }

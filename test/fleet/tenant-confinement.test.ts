@@ -7,6 +7,7 @@ import path from 'node:path';
 import { schemaLockKey } from '../../src/db/lock-key';
 import { runMigrator } from '../support/cli';
 import { withFreshDatabase, type Fresh } from '../support/fresh';
+import { waitUntil } from '../support/wait';
 
 const TENANTS = "SELECT nspname AS schema FROM pg_namespace WHERE nspname LIKE 'tenant\\_%'";
 
@@ -149,6 +150,63 @@ describe('fleet tenants of one database', () => {
           WHERE c.relname = 'customers_email_lower_idx' AND c.relnamespace = 'tenant_a'::regnamespace`,
       ),
     ).toEqual([{ valid: true }]);
+  });
+
+  describe('a versioned file that builds an index CONCURRENTLY answers only for the indexes of its own tenant', () => {
+    const CONCURRENT_INDEX =
+      '-- postgres-migrations disable-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS customers_email_lower_idx ON customers (lower(email));\n';
+    const invalidIndexes = () => fresh.db.query(`SELECT indexrelid::regclass::text AS index FROM pg_index WHERE NOT indisvalid ORDER BY 1`);
+
+    test("tenants building it at once: another tenant's build, INVALID until it ends, is not left by this one", async () => {
+      const tenants = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((letter) => `tenant_${letter}`);
+      await fresh.db.query(tenants.map((tenant) => `CREATE SCHEMA ${tenant}`).join('; '));
+      fresh.migrations.write('versioned/3_customers_email_lower.sql', CONCURRENT_INDEX);
+
+      const run = await fleet('up', '--parallel', '8');
+
+      expect(targetLines(run.lines)).toEqual(
+        Object.fromEntries(tenants.map((tenant) => [`schema:${tenant}`, expect.objectContaining({ outcome: 'applied' })])),
+      );
+      expect(run.code).toBe(0);
+      expect(await invalidIndexes()).toEqual([]);
+    });
+
+    test("a build that fails in another schema while a tenant's build runs is not that tenant's failure", async () => {
+      await fresh.db.query('CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b');
+      expect((await fleet('up')).code).toBe(0);
+      await fresh.db.query("INSERT INTO tenant_a.customers (email) VALUES ('A@x.test'), ('a@x.test')");
+      fresh.migrations.write('versioned/3_customers_email_lower.sql', CONCURRENT_INDEX);
+      const targets = `${fresh.migrations.dir}/../tenants-${fresh.db.name}.txt`;
+      fresh.migrations.write(`../tenants-${fresh.db.name}.txt`, 'schema:tenant_b\n');
+      // A transaction with a snapshot holds tenant_b's build in its last wait, until it ends.
+      const snapshot = await fresh.db.connect();
+      try {
+        await snapshot.query('BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1');
+        const running = runMigrator(['fleet', 'up', '--targets-file', targets], { env: { ...fresh.env, LOG_LEVEL: 'info' } });
+        await waitUntil(
+          async () =>
+            (
+              await fresh.db.query(
+                `SELECT 1 FROM pg_stat_progress_create_index p JOIN pg_class c ON c.oid = p.relid
+                  WHERE c.relnamespace = 'tenant_b'::regnamespace AND p.phase = 'waiting for old snapshots'`,
+              )
+            ).length > 0,
+          "tenant_b's build waits for old snapshots",
+        );
+        await expect(
+          fresh.db.query('CREATE UNIQUE INDEX CONCURRENTLY customers_email_lower_idx ON tenant_a.customers (lower(email))'),
+        ).rejects.toThrow(/could not create unique index/);
+        await snapshot.query('COMMIT');
+
+        const run = await running;
+
+        expect(targetLines(run.lines)['schema:tenant_b']).toMatchObject({ outcome: 'applied', versionAfter: 3 });
+        expect(run.code).toBe(0);
+        expect(await invalidIndexes()).toEqual([{ index: 'tenant_a.customers_email_lower_idx' }]);
+      } finally {
+        await snapshot.end();
+      }
+    });
   });
 
   test('tenants whose only pending files are post-deploy are current for a plain fleet up, found so without their lock; --post-deploy applies them', async () => {

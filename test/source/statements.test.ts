@@ -3,7 +3,13 @@
  * (libpg-query, the server's grammar compiled to WebAssembly) on the cases that fool naive splitting.
  */
 import { loadModule, parseSync } from 'libpg-query';
-import { concurrentIndex, refusesTransaction, splitStatements, transactionControl } from '../../src/source/statements';
+import {
+  concurrentBuildPlace,
+  concurrentIndex,
+  refusesTransaction,
+  splitStatements,
+  transactionControl,
+} from '../../src/source/statements';
 
 const TRICKY = [
   ['comments', '-- a; comment\nSELECT 1; /* a; /* nested; */ still; */ SELECT 2;\n-- trailing'],
@@ -113,5 +119,19 @@ describe('refusesTransaction and concurrentIndex', () => {
     ['CREATE INDEX i ON t (c);', undefined],
   ])('%s builds', (sql, built) => {
     expect(concurrentIndex(first(sql))).toEqual(built);
+  });
+
+  test.each([
+    ['CREATE INDEX CONCURRENTLY ON notes (account_id);', { relation: { name: 'notes' } }],
+    ['create unique index concurrently if not exists i on only app."Items" (c);', { relation: { schema: 'app', name: 'Items' } }],
+    ['REINDEX INDEX CONCURRENTLY app.notes_pkey;', { relation: { schema: 'app', name: 'notes_pkey' } }],
+    ['REINDEX (VERBOSE, CONCURRENTLY) TABLE notes;', { relation: { name: 'notes' } }],
+    ['REINDEX SCHEMA CONCURRENTLY tenant_a;', { schema: 'tenant_a' }],
+    ['REINDEX DATABASE CONCURRENTLY app;', 'database'],
+    ['CREATE INDEX CONCURRENTLY i ON 42 (c);', 'database'],
+    ['CREATE INDEX i ON notes (c);', undefined],
+    ['DROP INDEX CONCURRENTLY i;', undefined],
+  ])('%s builds indexes in', (sql, place) => {
+    expect(concurrentBuildPlace(first(sql))).toEqual(place);
   });
 });
