@@ -13,7 +13,8 @@ const BASIC = fixturePath('basic');
 
 async function migratorLockHeld(db: TestDatabase): Promise<boolean> {
   const [{ held }] = await db.query<{ held: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2) AS held`,
+    `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2
+                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS held`,
     [...MIGRATION_LOCK_KEY],
   );
   return held;

@@ -53,9 +53,11 @@ describe('concurrency and killed runners', () => {
     // The server notices the dead client by itself (client_connection_check_interval): the
     // statement is cancelled, its transaction rolled back and the advisory lock released.
     await waitUntil(async () => !(await statementRunning(db.query, 'pg_sleep((SELECT')()), 'the orphaned statement ends', 20_000);
-    const locks = await db.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2`, [
-      ...MIGRATION_LOCK_KEY,
-    ]);
+    const locks = await db.query(
+      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [...MIGRATION_LOCK_KEY],
+    );
     expect(locks).toEqual([]);
     expect(await tableNames(db)).not.toContain('slow_half');
     expect((await appliedVersions(db)).map((row) => row.id)).toEqual([1, 2]);
