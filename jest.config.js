@@ -8,4 +8,7 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   // Tests talk to real containers: generous, but bounded.
   testTimeout: 120_000,
+  // The files share one PostgreSQL server, and some assert figures of the whole server (transaction
+  // ids, to show a no-op run writes nothing): one file at a time, on any machine, as on two cores.
+  maxWorkers: 1,
 };

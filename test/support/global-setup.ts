@@ -1,6 +1,6 @@
 /**
  * One PostgreSQL container for the whole suite; each test file makes its own databases in it.
- * Workers inherit the connection details through the environment.
+ * The test files inherit the connection details through the environment.
  */
 import { PostgreSqlContainer } from '@testcontainers/postgresql';
 
