@@ -5,20 +5,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { MIGRATION_LOCK_KEY } from '../../src/db/lock-key';
-import { appliedVersions, createDatabase, tableNames, type TestDatabase } from '../support/database';
+import { appliedVersions, createDatabase, migratorLockHeld, tableNames, type TestDatabase } from '../support/database';
 import { runMigrator, startMigrator, summaryLine, waitForLine } from '../support/cli';
 import { fixturePath, tempMigrations } from '../support/fixtures';
 
 const BASIC = fixturePath('basic');
-
-async function migratorLockHeld(db: TestDatabase): Promise<boolean> {
-  const [{ held }] = await db.query<{ held: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2
-                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS held`,
-    [...MIGRATION_LOCK_KEY],
-  );
-  return held;
-}
 
 describe('the migration lock', () => {
   let db: TestDatabase;

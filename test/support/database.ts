@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { ConnectionSettings } from '../../src/config';
+import { MIGRATION_LOCK_KEY } from '../../src/db/lock-key';
 import { restoreDump } from '../../src/converge/restore';
 
 export interface TestDatabase {
@@ -81,6 +82,19 @@ export async function tableNames(db: TestDatabase): Promise<string[]> {
     `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
   );
   return rows.map((row) => row.table_name);
+}
+
+/**
+ * Whether any session holds (or waits for) the migration lock in this database: advisory locks are
+ * per database, and pg_locks lists every database's.
+ */
+export async function migratorLockHeld(db: TestDatabase): Promise<boolean> {
+  const [{ held }] = await db.query<{ held: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2
+                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS held`,
+    [...MIGRATION_LOCK_KEY],
+  );
+  return held;
 }
 
 /** Versioned history rows (id > 0), or [] when there is no history table. */
