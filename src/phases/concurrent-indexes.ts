@@ -30,6 +30,10 @@ export function indexesBuiltBy(sql: string): BuiltIndex[] {
   });
 }
 
+/** SQL for the relation that `schema` (text, NULL for the search path) and `name` name, or NULL. */
+const regclassSql = (schema: string, name: string) =>
+  `to_regclass(CASE WHEN ${schema} IS NULL THEN quote_ident(${name}) ELSE quote_ident(${schema}) || '.' || quote_ident(${name}) END)`;
+
 /** Those of `built` that exist and are INVALID; an index is matched by its name and, when the statement names it, its table. */
 export async function invalidAmong<T extends BuiltIndex>(client: pg.Client, built: T[]): Promise<Array<T & InvalidIndex>> {
   if (built.length === 0) return [];
@@ -40,7 +44,7 @@ export async function invalidAmong<T extends BuiltIndex>(client: pg.Client, buil
        JOIN pg_index i ON i.indexrelid = c.oid AND NOT i.indisvalid
        JOIN pg_namespace ns ON ns.oid = c.relnamespace
       WHERE w.tbl IS NULL
-         OR i.indrelid = to_regclass(CASE WHEN w.sch IS NULL THEN quote_ident(w.tbl) ELSE quote_ident(w.sch) || '.' || quote_ident(w.tbl) END)
+         OR i.indrelid = ${regclassSql('w.sch', 'w.tbl')}
       ORDER BY w.n`,
     [built.map((b) => b.index), built.map((b) => b.schema ?? null), built.map((b) => b.table ?? null)],
   );
@@ -68,7 +72,7 @@ export async function invalidIndexes(client: pg.Client, places: BuildPlace[]): P
        SELECT to_regnamespace(quote_ident(s)) AS ns FROM unnest($2::text[]) AS s
        UNION ALL
        SELECT (SELECT c.relnamespace FROM pg_class c
-                WHERE c.oid = to_regclass(CASE WHEN r.sch IS NULL THEN quote_ident(r.rel) ELSE quote_ident(r.sch) || '.' || quote_ident(r.rel) END))
+                WHERE c.oid = ${regclassSql('r.sch', 'r.rel')})
          FROM unnest($3::text[], $4::text[]) AS r(sch, rel))
      SELECT i.indexrelid::regclass::text AS index
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
