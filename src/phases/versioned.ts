@@ -11,6 +11,7 @@
  */
 import { MigrationFailedError } from '../errors';
 import type { VersionedFile } from '../history';
+import type { BuildPlace } from '../source/statements';
 import { buildPlacesOf, indexesBuiltBy, invalidAmong, invalidIndexes, type BuiltIndex, type InvalidIndex } from './concurrent-indexes';
 import type { Phase, PhaseContext, Step } from './phase';
 
@@ -49,10 +50,21 @@ function rebuildStep(file: VersionedFile, index: InvalidIndex): VersionedStep {
   };
 }
 
+/** The INVALID indexes where a step builds, before it runs: what it leaves is what appears there after it. */
+interface InvalidBefore {
+  places: BuildPlace[];
+  indexes: Set<string>;
+}
+
+async function invalidBefore(context: PhaseContext, step: VersionedStep): Promise<InvalidBefore> {
+  const places = buildPlacesOf(step.sql);
+  return { places, indexes: new Set(await invalidIndexes(context.client, places)) };
+}
+
 /** Indexes a step built that are still INVALID: the step fails, naming them, before it counts as done. */
-async function refuseInvalid(context: PhaseContext, step: VersionedStep, before: Set<string>, built: BuiltIndex[]): Promise<void> {
+async function refuseInvalid(context: PhaseContext, step: VersionedStep, before: InvalidBefore, built: BuiltIndex[]): Promise<void> {
   const left = new Set([
-    ...(await invalidIndexes(context.client, buildPlacesOf(step.sql))).filter((index) => !before.has(index)),
+    ...(await invalidIndexes(context.client, before.places)).filter((index) => !before.indexes.has(index)),
     ...(await invalidAmong(context.client, built)).map((index) => index.qualified),
   ]);
   if (left.size === 0) return;
@@ -83,7 +95,7 @@ export const versioned: Phase<VersionedStep> = {
     const { client, logger, history } = context;
     if (step.rebuild) {
       await client.query(dropSql(step.rebuild));
-      const before = new Set(await invalidIndexes(client, buildPlacesOf(step.sql)));
+      const before = await invalidBefore(context, step);
       await client.query(step.rebuild.statement);
       await refuseInvalid(context, step, before, [step.rebuild]);
       return;
@@ -100,7 +112,7 @@ export const versioned: Phase<VersionedStep> = {
       );
       await client.query(dropSql(stale));
     }
-    const before = new Set(await invalidIndexes(client, buildPlacesOf(step.sql)));
+    const before = await invalidBefore(context, step);
     await history.store.apply(step.migration, { beforeRecord: () => refuseInvalid(context, step, before, built) });
   },
 };
